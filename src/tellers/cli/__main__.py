@@ -1,0 +1,5 @@
+import sys
+
+from tellers.cli import main
+
+sys.exit(main())

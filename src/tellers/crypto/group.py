@@ -1,0 +1,332 @@
+"""secp256k1 as two value types, ``Scalar`` and ``Point`` (spec: protocol.md §2).
+
+This is the only module that touches the native binding (coincurve, which
+bundles libsecp256k1). libsecp256k1 cannot represent the point at infinity
+and refuses zero scalars; this module owns those edges so that no other
+module meets them: ``Point.infinity()`` is a real value here, ``0 * P`` and
+``P - P`` return it, and decoding refuses it unless the caller says the
+field may hold it.
+
+Encodings (protocol.md §2.2): a scalar is 32 bytes big-endian, strictly
+below the group order n; a point is 33 bytes SEC1 compressed; the point at
+infinity, where a field allows it, is 33 zero bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Final
+
+from coincurve import PrivateKey, PublicKey, PublicKeyXOnly
+
+from tellers.errors import EncodingError, InvalidSignature
+
+__all__ = [
+    "FIELD_P",
+    "GROUP_ORDER",
+    "POINT_BYTES",
+    "SCALAR_BYTES",
+    "Point",
+    "Scalar",
+    "bip340_public_key",
+    "bip340_sign",
+    "bip340_verify",
+    "hash_to_point",
+]
+
+GROUP_ORDER: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+"""n, the order of the secp256k1 group."""
+FIELD_P: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F
+"""p, the prime of the curve's base field."""
+SCALAR_BYTES: Final = 32
+POINT_BYTES: Final = 33
+_INFINITY_BYTES: Final = bytes(POINT_BYTES)
+
+
+class Scalar:
+    """An integer modulo the group order n; immutable."""
+
+    __slots__ = ("_value",)
+    _value: int
+
+    def __init__(self, value: int) -> None:
+        object.__setattr__(self, "_value", value % GROUP_ORDER)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Scalar is immutable")
+
+    @classmethod
+    def random(cls) -> Scalar:
+        """A uniformly random non-zero scalar from the operating system's CSPRNG."""
+        return cls(secrets.randbelow(GROUP_ORDER - 1) + 1)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, field: str = "scalar", *, nonzero: bool = False) -> Scalar:
+        """Decode 32 big-endian bytes; values >= n (and 0 when ``nonzero``) are refused."""
+        if not isinstance(data, bytes | bytearray) or len(data) != SCALAR_BYTES:
+            raise EncodingError(field, f"expected {SCALAR_BYTES} bytes, found {_length(data)}")
+        value = int.from_bytes(data, "big")
+        if value >= GROUP_ORDER:
+            raise EncodingError(field, "scalar is not below the group order n")
+        if nonzero and value == 0:
+            raise EncodingError(field, "scalar is zero where a non-zero value is required")
+        return cls(value)
+
+    @classmethod
+    def from_hex(cls, text: str, field: str = "scalar", *, nonzero: bool = False) -> Scalar:
+        return cls.from_bytes(_unhex(text, field, SCALAR_BYTES), field, nonzero=nonzero)
+
+    @classmethod
+    def from_digest(cls, digest: bytes) -> Scalar:
+        """Reduce a hash output modulo n (protocol.md §3: challenges, derived keys)."""
+        return cls(int.from_bytes(digest, "big"))
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+    def to_bytes(self) -> bytes:
+        return self._value.to_bytes(SCALAR_BYTES, "big")
+
+    def hex(self) -> str:
+        return self.to_bytes().hex()
+
+    def is_zero(self) -> bool:
+        return self._value == 0
+
+    def inverse(self) -> Scalar:
+        if self._value == 0:
+            raise ZeroDivisionError("zero has no inverse modulo n")
+        return Scalar(pow(self._value, -1, GROUP_ORDER))
+
+    def __add__(self, other: Scalar | int) -> Scalar:
+        return Scalar(self._value + _int(other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Scalar | int) -> Scalar:
+        return Scalar(self._value - _int(other))
+
+    def __rsub__(self, other: Scalar | int) -> Scalar:
+        return Scalar(_int(other) - self._value)
+
+    def __neg__(self) -> Scalar:
+        return Scalar(-self._value)
+
+    def __mul__(self, other: Scalar | int) -> Scalar:
+        return Scalar(self._value * _int(other))
+
+    __rmul__ = __mul__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scalar) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Scalar", self._value))
+
+    def __int__(self) -> int:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Scalar(0x{self._value:064x})"
+
+
+def _int(x: Scalar | int) -> int:
+    return x.value if isinstance(x, Scalar) else x
+
+
+class Point:
+    """A point of the secp256k1 group, the point at infinity included; immutable."""
+
+    __slots__ = ("_encoded", "_key")
+    _key: PublicKey | None  # None is the point at infinity
+    _encoded: bytes
+
+    def __init__(self, key: PublicKey | None, encoded: bytes | None = None) -> None:
+        object.__setattr__(self, "_key", key)
+        if encoded is None:
+            encoded = _INFINITY_BYTES if key is None else key.format(compressed=True)
+        object.__setattr__(self, "_encoded", encoded)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Point is immutable")
+
+    @classmethod
+    def infinity(cls) -> Point:
+        return _INFINITY
+
+    @classmethod
+    def generator(cls) -> Point:
+        """G, the standard secp256k1 base point."""
+        return _G
+
+    @classmethod
+    def base_times(cls, k: Scalar) -> Point:
+        """k·G, by libsecp256k1's fixed-base multiplication."""
+        if k.is_zero():
+            return _INFINITY
+        return cls(PublicKey.from_valid_secret(k.to_bytes()))
+
+    @classmethod
+    def from_bytes(
+        cls, data: bytes, field: str = "point", *, allow_infinity: bool = False
+    ) -> Point:
+        """Decode 33 compressed SEC1 bytes; refuse anything else, naming ``field``."""
+        if not isinstance(data, bytes | bytearray) or len(data) != POINT_BYTES:
+            raise EncodingError(field, f"expected {POINT_BYTES} bytes, found {_length(data)}")
+        data = bytes(data)
+        if data == _INFINITY_BYTES:
+            if allow_infinity:
+                return _INFINITY
+            raise EncodingError(field, "the point at infinity is not allowed here")
+        if data[0] not in (2, 3):
+            raise EncodingError(field, f"compressed point must start 02 or 03, found {data[0]:02x}")
+        try:
+            key = PublicKey(data)
+        except ValueError:
+            raise EncodingError(field, "not the x-coordinate of a point on secp256k1") from None
+        return cls(key, data)
+
+    @classmethod
+    def from_hex(cls, text: str, field: str = "point", *, allow_infinity: bool = False) -> Point:
+        return cls.from_bytes(
+            _unhex(text, field, POINT_BYTES), field, allow_infinity=allow_infinity
+        )
+
+    def to_bytes(self) -> bytes:
+        return self._encoded
+
+    def hex(self) -> str:
+        return self._encoded.hex()
+
+    def is_infinity(self) -> bool:
+        return self._key is None
+
+    def __add__(self, other: Point) -> Point:
+        if self._key is None:
+            return other
+        if other._key is None:
+            return self
+        try:
+            return Point(PublicKey.combine_keys([self._key, other._key]))
+        except ValueError:  # P + (-P): libsecp256k1 reports the infinite sum as an error
+            return _INFINITY
+
+    def __neg__(self) -> Point:
+        if self._key is None:
+            return self
+        flipped = bytes([self._encoded[0] ^ 1]) + self._encoded[1:]  # y -> p - y
+        return Point(PublicKey(flipped), flipped)
+
+    def __sub__(self, other: Point) -> Point:
+        return self + (-other)
+
+    def __mul__(self, k: Scalar) -> Point:
+        """k·P, by variable-base multiplication."""
+        if self._key is None or k.is_zero():
+            return _INFINITY
+        return Point(self._key.multiply(k.to_bytes()))
+
+    __rmul__ = __mul__
+
+    @staticmethod
+    def sum(points: list[Point]) -> Point:
+        """The sum of many points in one libsecp256k1 call (faster than repeated ``+``)."""
+        keys = [p._key for p in points if p._key is not None]
+        if not keys:
+            return _INFINITY
+        if len(keys) == 1:
+            return Point(keys[0])
+        try:
+            return Point(PublicKey.combine_keys(keys))
+        except ValueError:  # the total is infinity
+            return _INFINITY
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Point) and other._encoded == self._encoded
+
+    def __hash__(self) -> int:
+        return hash(self._encoded)
+
+    def __repr__(self) -> str:
+        return "Point(infinity)" if self._key is None else f"Point({self._encoded.hex()})"
+
+
+_INFINITY: Final = Point(None)
+_G: Final = Point(PublicKey.from_valid_secret((1).to_bytes(32, "big")))
+
+
+def hash_to_point(tag: str, data: bytes = b"") -> Point:
+    """A point nobody knows the discrete log of (protocol.md §2.4: try-and-increment).
+
+    For counter = 0, 1, ...: x = SHA-256(u32(len(tag)) || tag || u32(len(data)) || data
+    || u32(counter)) read big-endian; the first x < p that is a curve x-coordinate,
+    with the even y (prefix 02), is the point.
+    """
+    tag_bytes = tag.encode()
+    prefix = len(tag_bytes).to_bytes(4, "big") + tag_bytes + len(data).to_bytes(4, "big") + data
+    counter = 0
+    while True:
+        x = hashlib.sha256(prefix + counter.to_bytes(4, "big")).digest()
+        if int.from_bytes(x, "big") < FIELD_P:
+            try:
+                return Point(PublicKey(b"\x02" + x))
+            except ValueError:
+                pass
+        counter += 1
+
+
+# BIP340 Schnorr signatures (the voter's credential signature, protocol.md §6).
+
+
+def bip340_public_key(secret: Scalar) -> bytes:
+    """The 32-byte x-only public key of a non-zero secret."""
+    if secret.is_zero():
+        raise EncodingError("secret", "a signing key must not be zero")
+    return PublicKey.from_valid_secret(secret.to_bytes()).format(compressed=True)[1:]
+
+
+def bip340_sign(secret: Scalar, message: bytes, aux_randomness: bytes) -> bytes:
+    """BIP340 signature (64 bytes) over a 32-byte message."""
+    if secret.is_zero():
+        raise EncodingError("secret", "a signing key must not be zero")
+    if len(message) != 32:
+        raise EncodingError("message", f"expected 32 bytes, found {len(message)}")
+    if len(aux_randomness) != 32:
+        raise EncodingError("aux_randomness", f"expected 32 bytes, found {len(aux_randomness)}")
+    signature: bytes = PrivateKey(secret.to_bytes()).sign_schnorr(message, aux_randomness)
+    return signature
+
+
+def bip340_verify(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Check a BIP340 signature; raise ``InvalidSignature`` saying why, else return None."""
+    if len(public_key) != 32:
+        raise InvalidSignature(f"x-only public key must be 32 bytes, found {len(public_key)}")
+    if len(signature) != 64:
+        raise InvalidSignature(f"signature must be 64 bytes, found {len(signature)}")
+    if len(message) != 32:
+        raise InvalidSignature(f"message must be 32 bytes, found {len(message)}")
+    try:
+        key = PublicKeyXOnly(bytes(public_key))
+    except ValueError:
+        raise InvalidSignature("public key is not the x-coordinate of a curve point") from None
+    if not key.verify(bytes(signature), bytes(message)):
+        raise InvalidSignature("BIP340 signature does not verify under the credential")
+
+
+def _length(data: object) -> str:
+    return str(len(data)) if isinstance(data, bytes | bytearray) else type(data).__name__
+
+
+def _unhex(text: str, field: str, size: int) -> bytes:
+    if not isinstance(text, str):
+        raise EncodingError(field, f"expected a hex string, found {type(text).__name__}")
+    if len(text) != 2 * size:
+        raise EncodingError(field, f"expected {2 * size} hex digits, found {len(text)}")
+    if text != text.lower():
+        raise EncodingError(field, "hex must be lower case (canonical encoding)")
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise EncodingError(field, "not hexadecimal") from None

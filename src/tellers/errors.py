@@ -1,0 +1,120 @@
+"""Every error Tellers raises on purpose.
+
+One small tree; each class also inherits the builtin a caller would expect,
+so ``except ValueError`` keeps working for code that does not know Tellers::
+
+    TellersError
+    ├── EncodingError(ValueError)         malformed bytes, hex, JSON field
+    ├── InvalidProof(ValueError)          a zero-knowledge proof does not verify
+    ├── InvalidSignature(ValueError)      a credential signature does not verify
+    ├── InvalidShare(ValueError)          a key-ceremony share is wrong; names its sender
+    ├── InvalidCredential(ValueError)     a typed credential code is malformed
+    ├── DecryptionError(ValueError)       a plaintext outside the searchable range
+    ├── ManifestError(ValueError)         an election manifest is inconsistent
+    ├── InputFileError(ValueError)        a file a person gave us is malformed (file, line)
+    │   ├── RollError                     a membership roll row is bad
+    │   ├── BallotFileError               a .blt or JSON-lines ballot file is bad
+    │   └── RecordError                   an election record file is unusable
+    ├── BallotRejected(ValueError)        the board refuses a ballot; carries the reason code
+    └── CountingError(ValueError)         a count cannot proceed under the rules given
+
+Messages say what was expected and what was found, and name the field,
+file and line where there is one.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BallotFileError",
+    "BallotRejected",
+    "CountingError",
+    "DecryptionError",
+    "EncodingError",
+    "InputFileError",
+    "InvalidCredential",
+    "InvalidProof",
+    "InvalidShare",
+    "InvalidSignature",
+    "ManifestError",
+    "RecordError",
+    "RollError",
+    "TellersError",
+]
+
+
+class TellersError(Exception):
+    """Root of every error Tellers raises on purpose."""
+
+
+class EncodingError(TellersError, ValueError):
+    """A value's encoding is malformed; ``field`` names where it was found."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class InvalidProof(TellersError, ValueError):
+    """A zero-knowledge proof failed its check."""
+
+
+class InvalidSignature(TellersError, ValueError):
+    """A credential signature failed its check."""
+
+
+class InvalidShare(TellersError, ValueError):
+    """A key-ceremony share or commitment is wrong; ``sender`` names who sent it."""
+
+    def __init__(self, sender: int, problem: str) -> None:
+        self.sender = sender
+        self.problem = problem
+        super().__init__(f"trustee {sender}: {problem}")
+
+
+class InvalidCredential(TellersError, ValueError):
+    """A credential code, as typed by a member, is malformed or mistyped."""
+
+
+class DecryptionError(TellersError, ValueError):
+    """A decrypted value is outside the range that was searched."""
+
+
+class ManifestError(TellersError, ValueError):
+    """An election manifest is inconsistent or incomplete."""
+
+
+class InputFileError(TellersError, ValueError):
+    """A file given to Tellers is malformed at ``path``, ``line`` (1-based, 0 if whole file)."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {problem}")
+
+
+class RollError(InputFileError):
+    """A row of a membership roll is malformed."""
+
+
+class BallotFileError(InputFileError):
+    """A ``.blt`` or JSON-lines ballot file is malformed."""
+
+
+class RecordError(InputFileError):
+    """An election record file is missing, truncated or not in the ``v1`` format."""
+
+
+class BallotRejected(TellersError, ValueError):
+    """The bulletin board refused a ballot; ``reason`` is a stable code, ``detail`` the why."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}")
+
+
+class CountingError(TellersError, ValueError):
+    """A count cannot proceed under the rules given."""
