@@ -115,6 +115,8 @@ class Scalar:
         return Scalar(-self._value)
 
     def __mul__(self, other: Scalar | int) -> Scalar:
+        if not isinstance(other, Scalar | int):
+            return NotImplemented  # k * P: let Point.__rmul__ answer
         return Scalar(self._value * _int(other))
 
     __rmul__ = __mul__
@@ -127,6 +129,9 @@ class Scalar:
 
     def __int__(self) -> int:
         return self._value
+
+    def __reduce__(self) -> tuple[type[Scalar], tuple[int]]:
+        return (Scalar, (self._value,))
 
     def __repr__(self) -> str:
         return f"Scalar(0x{self._value:064x})"
@@ -251,6 +256,14 @@ class Point:
 
     def __repr__(self) -> str:
         return "Point(infinity)" if self._key is None else f"Point({self._encoded.hex()})"
+
+    def __reduce__(self) -> tuple[object, tuple[bytes]]:
+        # Sent between processes by its canonical encoding; the native handle cannot be.
+        return (_restore_point, (self._encoded,))
+
+
+def _restore_point(encoded: bytes) -> Point:
+    return Point.from_bytes(encoded, allow_infinity=True)
 
 
 _INFINITY: Final = Point(None)

@@ -1,0 +1,351 @@
+"""Encrypted ballots: ``encrypt_ballot`` and its twin ``check_ballot`` (record.md §4).
+
+For each contest a member is entitled to, the ballot holds one ciphertext
+per choice (1 if selected, else 0) with a 0/1 proof; where the contest
+allows a blank, one more 0/1 ciphertext ``blank``; and a range proof that
+``T = sum(selections) + K·blank`` lies in [1, K], K being the contest's
+``max_selections``. So a member selects 1..K choices, or (blank = 1) none.
+
+Every proof's context is ``credential || u32(contest index) || u32(slot)``,
+slot being the choice's index, ``len(choices)`` for the blank and
+0xFFFFFFFF for the total, so no proof can be lifted into another ballot or
+position. The credential key signs (BIP340) the ballot message::
+
+    C_i     = H("tellers/v1/ballot-contest"; id, S_1, ..., S_k, S_blank or "", P_total)
+    message = H("tellers/v1/ballot"; fingerprint, credential, C_1, ..., C_m)
+    tracker = H("tellers/v1/tracker"; message, signature)
+
+where S = alpha || beta || c_0 || s_0 || c_1 || s_1 and P = c_lo || s_lo || ... || c_hi || s_hi.
+
+An audited ballot (Benaloh's cast-or-audit) is published with its
+``Reveal`` — the choices and every randomness — and ``check_audit`` shows
+that the ballot encrypts exactly those choices. It is never counted.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from tellers.crypto.elgamal import Ciphertext, encrypt
+from tellers.crypto.group import Point, Scalar, bip340_public_key, bip340_sign, bip340_verify
+from tellers.crypto.hashing import hash_fields
+from tellers.crypto.proofs import RangeProof, check_bit, check_range, prove_bit, prove_range
+from tellers.election.manifest import Contest, Manifest
+from tellers.errors import InvalidProof, ManifestError
+
+__all__ = [
+    "TOTAL_SLOT",
+    "Ballot",
+    "ContestBallot",
+    "ContestReveal",
+    "EncryptedSelection",
+    "Reveal",
+    "ballot_message",
+    "check_audit",
+    "check_ballot",
+    "check_ballot_proofs",
+    "check_ballot_signature",
+    "check_entitlement",
+    "encrypt_ballot",
+    "proof_context",
+    "tracker",
+]
+
+TOTAL_SLOT = 0xFFFFFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedSelection:
+    """One choice (or the blank indicator): an encryption of 0 or 1 with its 0/1 proof."""
+
+    ciphertext: Ciphertext
+    proof: RangeProof
+
+
+@dataclass(frozen=True, slots=True)
+class ContestBallot:
+    contest_id: str
+    selections: tuple[EncryptedSelection, ...]
+    """One per choice, in the manifest's order."""
+    blank: EncryptedSelection | None
+    """Present exactly when the contest allows a blank."""
+    total_proof: RangeProof
+    """T = sum(selections) + K·blank lies in [1, K]."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    fingerprint: bytes
+    """The election fingerprint (record.md §3.4)."""
+    credential: bytes
+    """The member's public credential: a 32-byte x-only key."""
+    contests: tuple[ContestBallot, ...]
+    """The contests the credential is entitled to, in manifest order."""
+    signature: bytes
+    """BIP340 signature of ``ballot_message`` under ``credential``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContestReveal:
+    contest_id: str
+    choices: tuple[int, ...]
+    """0 or 1 per choice."""
+    blank: int
+    randomness: tuple[Scalar, ...]
+    """One per selection, then the blank's if there is one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """What an audited ballot discloses; never disclosed for a cast ballot."""
+
+    contests: tuple[ContestReveal, ...]
+
+
+Rand = Callable[[], Scalar]
+
+
+def proof_context(credential: bytes, contest_index: int, slot: int) -> bytes:
+    return credential + contest_index.to_bytes(4, "big") + slot.to_bytes(4, "big")
+
+
+def encrypt_ballot(
+    manifest: Manifest,
+    fingerprint: bytes,
+    election_key: Point,
+    signing_key: Scalar,
+    constituency: str,
+    selections: Mapping[str, Sequence[str]],
+    *,
+    rand: Rand = Scalar.random,
+    aux_randomness: bytes | None = None,
+) -> tuple[Ballot, Reveal]:
+    """Encrypt a member's choices: contest id -> chosen choice ids (empty or absent = blank)."""
+    credential = bip340_public_key(signing_key)
+    entitled = manifest.contests_for(constituency)
+    unknown = set(selections) - {manifest.contests[i].id for i in entitled}
+    if unknown:
+        raise ManifestError(f"selections for contests not on this ballot: {sorted(unknown)}")
+    contests: list[ContestBallot] = []
+    reveals: list[ContestReveal] = []
+    for index in entitled:
+        contest = manifest.contests[index]
+        chosen = _plaintext(contest, selections.get(contest.id, ()))
+        ballot, reveal = _encrypt_contest(
+            contest, index, chosen, fingerprint, election_key, credential, rand
+        )
+        contests.append(ballot)
+        reveals.append(reveal)
+    body = tuple(contests)
+    message = ballot_message(fingerprint, credential, body)
+    aux = secrets.token_bytes(32) if aux_randomness is None else aux_randomness
+    signature = bip340_sign(signing_key, message, aux)
+    return Ballot(fingerprint, credential, body, signature), Reveal(tuple(reveals))
+
+
+def _plaintext(contest: Contest, chosen: Sequence[str]) -> tuple[int, ...]:
+    picked = {contest.choice_index(c) for c in chosen}
+    if len(picked) != len(chosen):
+        raise ManifestError(f"contest {contest.id}: a choice is selected twice")
+    if len(picked) > contest.max_selections:
+        raise ManifestError(
+            f"contest {contest.id}: at most {contest.max_selections} choices, found {len(picked)}"
+        )
+    if not picked and not contest.allow_blank:
+        raise ManifestError(f"contest {contest.id}: a blank contest is not allowed")
+    return tuple(int(i in picked) for i in range(len(contest.choices)))
+
+
+def _encrypt_contest(
+    contest: Contest,
+    index: int,
+    chosen: tuple[int, ...],
+    fingerprint: bytes,
+    key: Point,
+    credential: bytes,
+    rand: Rand,
+) -> tuple[ContestBallot, ContestReveal]:
+    values = list(chosen)
+    if contest.allow_blank:
+        values.append(int(not any(chosen)))
+    randomness = tuple(rand() for _ in values)
+    encrypted = []
+    for slot, (m, r) in enumerate(zip(values, randomness, strict=True)):
+        ciphertext = encrypt(key, m, r)
+        context = proof_context(credential, index, slot)
+        proof = prove_bit(fingerprint, key, ciphertext, m, r, context=context, rand=rand)
+        encrypted.append(EncryptedSelection(ciphertext, proof))
+    k = contest.max_selections
+    total, total_r = _total(contest, [e.ciphertext for e in encrypted], list(randomness))
+    total_m = sum(chosen) + (k * values[-1] if contest.allow_blank else 0)
+    context = proof_context(credential, index, TOTAL_SLOT)
+    total_proof = prove_range(
+        fingerprint, key, total, total_m, total_r, 1, k, context=context, rand=rand
+    )
+    n = len(contest.choices)
+    blank = encrypted[n] if contest.allow_blank else None
+    ballot = ContestBallot(contest.id, tuple(encrypted[:n]), blank, total_proof)
+    reveal = ContestReveal(contest.id, chosen, values[-1] if blank else 0, randomness)
+    return ballot, reveal
+
+
+def _total(
+    contest: Contest, ciphertexts: list[Ciphertext], randomness: list[Scalar] | None = None
+) -> tuple[Ciphertext, Scalar]:
+    """T = sum(selections) + K·blank, with its randomness when known."""
+    k = contest.max_selections
+    n = len(contest.choices)
+    parts = ciphertexts[:n]
+    r_total = Scalar(0)
+    if randomness is not None:
+        r_total = Scalar(sum(r.value for r in randomness[:n]))
+    if contest.allow_blank:
+        blank = ciphertexts[n]
+        scaled = blank if k == 1 else Ciphertext(blank.alpha * Scalar(k), blank.beta * Scalar(k))
+        parts = [*parts, scaled]
+        if randomness is not None:
+            r_total = r_total + randomness[n] * k
+    return Ciphertext.sum(parts), r_total
+
+
+def _selection_bytes(selection: EncryptedSelection) -> bytes:
+    return selection.ciphertext.to_bytes() + _proof_bytes(selection.proof)
+
+
+def _proof_bytes(proof: RangeProof) -> bytes:
+    return b"".join(
+        c.to_bytes() + s.to_bytes() for c, s in zip(proof.challenges, proof.responses, strict=True)
+    )
+
+
+def ballot_message(
+    fingerprint: bytes, credential: bytes, contests: Sequence[ContestBallot]
+) -> bytes:
+    """The 32-byte message the credential signs (record.md §4.2)."""
+    fields = [fingerprint, credential]
+    for contest in contests:
+        parts = [contest.contest_id.encode()]
+        parts += [_selection_bytes(s) for s in contest.selections]
+        parts.append(b"" if contest.blank is None else _selection_bytes(contest.blank))
+        parts.append(_proof_bytes(contest.total_proof))
+        fields.append(hash_fields("tellers/v1/ballot-contest", parts))
+    return hash_fields("tellers/v1/ballot", fields)
+
+
+def tracker(ballot: Ballot) -> bytes:
+    """The ballot's tracker: what the member sees and looks for on the board."""
+    message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
+    return hash_fields("tellers/v1/tracker", [message, ballot.signature])
+
+
+def check_ballot_signature(ballot: Ballot) -> None:
+    """The credential signed this ballot; raises ``InvalidSignature``."""
+    message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
+    bip340_verify(ballot.credential, message, ballot.signature)
+
+
+def check_entitlement(manifest: Manifest, ballot: Ballot, constituency: str) -> None:
+    """The ballot holds exactly the contests ``constituency`` is entitled to, in order."""
+    found = [c.contest_id for c in ballot.contests]
+    expected = [manifest.contests[i].id for i in manifest.contests_for(constituency)]
+    if found != expected:
+        raise ManifestError(f"ballot contests {found} do not match the entitlement {expected}")
+
+
+def check_ballot_proofs(
+    manifest: Manifest, fingerprint: bytes, election_key: Point, ballot: Ballot
+) -> None:
+    """The ballot's shape fits the manifest and every proof holds; raises saying where.
+
+    The contests are those the ballot names, which must be manifest contests
+    in manifest order; ``check_entitlement`` says whether they are the right ones.
+    """
+    if ballot.fingerprint != fingerprint:
+        raise InvalidProof("ballot is for another election (fingerprint differs)")
+    position = {c.id: i for i, c in enumerate(manifest.contests)}
+    indices = []
+    for contest_ballot in ballot.contests:
+        if contest_ballot.contest_id not in position:
+            raise ManifestError(f"ballot names unknown contest {contest_ballot.contest_id!r}")
+        indices.append(position[contest_ballot.contest_id])
+    if indices != sorted(set(indices)):
+        raise ManifestError("ballot contests are repeated or out of manifest order")
+    for index, contest_ballot in zip(indices, ballot.contests, strict=True):
+        contest = manifest.contests[index]
+        _check_contest(contest, index, contest_ballot, fingerprint, election_key, ballot.credential)
+
+
+def _check_contest(
+    contest: Contest,
+    index: int,
+    ballot: ContestBallot,
+    fingerprint: bytes,
+    key: Point,
+    credential: bytes,
+) -> None:
+    if len(ballot.selections) != len(contest.choices):
+        raise ManifestError(
+            f"contest {contest.id}: expected {len(contest.choices)} selections, "
+            f"found {len(ballot.selections)}"
+        )
+    if (ballot.blank is not None) != contest.allow_blank:
+        raise ManifestError(f"contest {contest.id}: blank indicator present/absent wrongly")
+    slots = list(ballot.selections) + ([ballot.blank] if ballot.blank is not None else [])
+    for slot, selection in enumerate(slots):
+        try:
+            check_bit(
+                fingerprint,
+                key,
+                selection.ciphertext,
+                selection.proof,
+                context=proof_context(credential, index, slot),
+            )
+        except InvalidProof as exc:
+            raise InvalidProof(f"contest {contest.id}, selection {slot}: {exc}") from None
+    total, _ = _total(contest, [s.ciphertext for s in slots])
+    try:
+        check_range(
+            fingerprint,
+            key,
+            total,
+            1,
+            contest.max_selections,
+            ballot.total_proof,
+            context=proof_context(credential, index, TOTAL_SLOT),
+        )
+    except InvalidProof as exc:
+        raise InvalidProof(f"contest {contest.id}, selection total: {exc}") from None
+
+
+def check_ballot(
+    manifest: Manifest, fingerprint: bytes, election_key: Point, ballot: Ballot, constituency: str
+) -> None:
+    """Everything about one ballot that needs no board: signature, shape and proofs."""
+    check_ballot_signature(ballot)
+    check_entitlement(manifest, ballot, constituency)
+    check_ballot_proofs(manifest, fingerprint, election_key, ballot)
+
+
+def check_audit(manifest: Manifest, election_key: Point, ballot: Ballot, reveal: Reveal) -> None:
+    """An audited ballot encrypts exactly the revealed choices (re-encryption)."""
+    if [c.contest_id for c in reveal.contests] != [c.contest_id for c in ballot.contests]:
+        raise InvalidProof("audit: revealed contests do not match the ballot")
+    for contest_ballot, contest_reveal in zip(ballot.contests, reveal.contests, strict=True):
+        contest = manifest.contest(contest_ballot.contest_id)
+        values = list(contest_reveal.choices)
+        slots = list(contest_ballot.selections)
+        if contest_ballot.blank is not None:
+            values.append(contest_reveal.blank)
+            slots.append(contest_ballot.blank)
+        if len(values) != len(slots) or len(contest_reveal.randomness) != len(slots):
+            raise InvalidProof(f"audit: contest {contest.id} reveals the wrong number of values")
+        for slot, (m, r, s) in enumerate(
+            zip(values, contest_reveal.randomness, slots, strict=True)
+        ):
+            if m not in (0, 1) or encrypt(election_key, m, r) != s.ciphertext:
+                raise InvalidProof(
+                    f"audit: contest {contest.id}, selection {slot} does not encrypt {m} "
+                    "with the revealed randomness"
+                )

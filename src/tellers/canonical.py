@@ -1,0 +1,62 @@
+"""Canonical JSON: the one byte form every hash and signature is taken over (record.md §2).
+
+Objects have their keys sorted by code point, no insignificant white space
+(separators ``,`` and ``:``), strings as UTF-8 with only the escapes JSON
+requires, integers in plain decimal; floats, NaN and duplicate keys are
+refused. A verifier in another language re-serialises what it parsed and
+compares bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tellers.errors import EncodingError
+
+__all__ = ["JSONValue", "dumps", "loads"]
+
+JSONValue = Any
+"""A value made of dict, list, str, int, bool and None."""
+
+
+def dumps(value: JSONValue) -> bytes:
+    """The canonical bytes of ``value``; floats are refused."""
+    _refuse_floats(value, "$")
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def loads(data: bytes | str, where: str = "JSON") -> JSONValue:
+    """Parse JSON, refusing floats and duplicate keys; errors name ``where``."""
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_no_float)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EncodingError(where, f"not valid JSON ({exc})") from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"non-integer number {text}")
+
+
+def _refuse_floats(value: JSONValue, path: str) -> None:
+    if isinstance(value, float):
+        raise EncodingError(path, "floats have no canonical form; use integers or strings")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise EncodingError(path, f"object keys must be strings, found {key!r}")
+            _refuse_floats(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _refuse_floats(item, f"{path}[{i}]")

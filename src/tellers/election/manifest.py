@@ -1,0 +1,206 @@
+"""The election manifest: what is being decided, by whom, and how (record.md §3).
+
+A manifest lists contests, each with its choices and method, the
+constituencies entitled to it, whether a blank (spoilt) contest is allowed,
+and for yes/no questions the statutory thresholds (REQUIREMENTS.md 13–14).
+It is validated on construction; every error names the field.
+
+Selections (record.md §3.3): every contest lets a member select between 1
+and ``max_selections`` choices — one for a yes/no question or a single-seat
+plurality contest, up to k for a k-seat block vote, up to all for approval.
+Where ``allow_blank`` is set, a blank contest (no choice) is also allowed
+and counted as spoilt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Literal
+
+from tellers.errors import ManifestError
+
+__all__ = [
+    "METHODS",
+    "REVOTE_POLICIES",
+    "Choice",
+    "Contest",
+    "Manifest",
+    "Method",
+    "RevotePolicy",
+    "Thresholds",
+]
+
+Method = Literal["plurality", "approval", "yes-no"]
+RevotePolicy = Literal["last", "first", "forbidden"]
+METHODS: Final = ("plurality", "approval", "yes-no")
+REVOTE_POLICIES: Final = ("last", "first", "forbidden")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+YES_NO_CHOICES: Final = ("yes", "no")
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A candidate or an answer."""
+
+    id: str
+    name: str
+    address: str = ""
+    """The candidate's election address (s.48), shown with the ballot."""
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Statutory thresholds for a yes/no question (TULRCA s.226, REQUIREMENTS.md 13).
+
+    Percentages are whole numbers of percent of those entitled to vote.
+    """
+
+    turnout_percent: int | None = None
+    """Votes cast must be at least this % of those entitled (50 under s.226(2)(a)(iia))."""
+    yes_majority: bool = True
+    """Yes must exceed No."""
+    yes_percent_of_entitled: int | None = None
+    """Yes must be at least this % of those entitled (the former 40% rule)."""
+
+    def __post_init__(self) -> None:
+        for name in ("turnout_percent", "yes_percent_of_entitled"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and 0 <= value <= 100):
+                raise ManifestError(f"thresholds.{name}: expected 0..100, found {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Contest:
+    """One question on the ballot."""
+
+    id: str
+    title: str
+    method: Method
+    choices: tuple[Choice, ...]
+    seats: int = 1
+    """Winners to declare; for plurality, also the most choices a member may select."""
+    allow_blank: bool = True
+    """Whether a member may leave the contest blank (recorded as spoilt)."""
+    constituencies: tuple[str, ...] | None = None
+    """Constituencies entitled to this contest; None means every member."""
+    thresholds: Thresholds | None = None
+    statement: str = ""
+    """Text printed with the question (e.g. the s.229(4) statement)."""
+
+    @property
+    def max_selections(self) -> int:
+        """K: the most choices a member may select (record.md §3.3)."""
+        if self.method == "approval":
+            return len(self.choices)
+        return 1 if self.method == "yes-no" else self.seats
+
+    def entitles(self, constituency: str) -> bool:
+        return self.constituencies is None or constituency in self.constituencies
+
+    def choice_index(self, choice_id: str) -> int:
+        for i, choice in enumerate(self.choices):
+            if choice.id == choice_id:
+                return i
+        raise ManifestError(f"contest {self.id}: no choice {choice_id!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The whole election definition, fixed before the election opens."""
+
+    election_id: str
+    title: str
+    organisation: str
+    scrutineer: str
+    opens: str
+    """ISO 8601 date-time with offset."""
+    closes: str
+    """ISO 8601 date-time with offset; never moves once the election is open."""
+    revote: RevotePolicy
+    trustees: int
+    """n, the number of trustees holding key shares."""
+    quorum: int
+    """k, how many trustees must take part to decrypt."""
+    constituencies: tuple[str, ...]
+    contests: tuple[Contest, ...]
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def contest(self, contest_id: str) -> Contest:
+        for contest in self.contests:
+            if contest.id == contest_id:
+                return contest
+        raise ManifestError(f"no contest {contest_id!r}")
+
+    def contests_for(self, constituency: str) -> tuple[int, ...]:
+        """Indexes of the contests a member of ``constituency`` may vote in."""
+        return tuple(i for i, c in enumerate(self.contests) if c.entitles(constituency))
+
+
+def _validate(m: Manifest) -> None:
+    if not _ID.match(m.election_id):
+        raise ManifestError(
+            f"election_id: expected lower-case letters, digits, - or _, found {m.election_id!r}"
+        )
+    for name in ("title", "organisation", "scrutineer"):
+        if not getattr(m, name).strip():
+            raise ManifestError(f"{name}: must not be empty")
+    try:
+        opens = datetime.fromisoformat(m.opens)
+        closes = datetime.fromisoformat(m.closes)
+    except ValueError as exc:
+        raise ManifestError(f"opens/closes: expected ISO 8601 date-times ({exc})") from None
+    if opens.tzinfo is None or closes.tzinfo is None:
+        raise ManifestError("opens/closes: date-times must carry a UTC offset")
+    if closes <= opens:
+        raise ManifestError(f"closes: {m.closes} is not after opens {m.opens}")
+    if m.revote not in REVOTE_POLICIES:
+        raise ManifestError(f"revote: expected one of {REVOTE_POLICIES}, found {m.revote!r}")
+    if not 1 <= m.quorum <= m.trustees:
+        raise ManifestError(
+            f"quorum: expected 1 <= quorum <= trustees ({m.trustees}), found {m.quorum}"
+        )
+    if not m.constituencies or len(set(m.constituencies)) != len(m.constituencies):
+        raise ManifestError("constituencies: expected a non-empty list without repeats")
+    if not m.contests:
+        raise ManifestError("contests: the ballot has no contests")
+    seen: set[str] = set()
+    for i, contest in enumerate(m.contests):
+        where = f"contests[{i}] ({contest.id})"
+        if contest.id in seen:
+            raise ManifestError(f"{where}: contest id repeated")
+        seen.add(contest.id)
+        _validate_contest(contest, where, m.constituencies)
+
+
+def _validate_contest(c: Contest, where: str, constituencies: tuple[str, ...]) -> None:
+    if not _ID.match(c.id):
+        raise ManifestError(f"{where}.id: expected lower-case letters, digits, - or _")
+    if c.method not in METHODS:
+        raise ManifestError(f"{where}.method: expected one of {METHODS}, found {c.method!r}")
+    ids = [choice.id for choice in c.choices]
+    if len(set(ids)) != len(ids) or not all(_ID.match(i) for i in ids):
+        raise ManifestError(f"{where}.choices: ids must be distinct lower-case identifiers")
+    if c.method == "yes-no":
+        if tuple(ids) != YES_NO_CHOICES:
+            raise ManifestError(f"{where}.choices: a yes/no question has choices 'yes', 'no'")
+        if c.seats != 1:
+            raise ManifestError(f"{where}.seats: a yes/no question has one result")
+    else:
+        if len(c.choices) < 2:
+            raise ManifestError(f"{where}.choices: expected at least 2, found {len(c.choices)}")
+        if c.thresholds is not None:
+            raise ManifestError(f"{where}.thresholds: only yes/no questions have thresholds")
+    if not 1 <= c.seats < len(c.choices) or (c.method == "yes-no" and c.seats != 1):
+        raise ManifestError(
+            f"{where}.seats: expected 1 <= seats < choices ({len(c.choices)}), found {c.seats}"
+        )
+    if c.max_selections > 64:
+        raise ManifestError(f"{where}: at most 64 selections per contest are supported")
+    if c.constituencies is not None:
+        unknown = [x for x in c.constituencies if x not in constituencies]
+        if unknown or not c.constituencies:
+            raise ManifestError(f"{where}.constituencies: unknown or empty {unknown}")

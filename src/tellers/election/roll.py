@@ -1,0 +1,127 @@
+"""The roll: the members entitled to vote, frozen at the relevant date (s.49(8)).
+
+Imported from CSV with a header row. Required columns: ``member_id`` and
+``constituency``; any other column (name, email, address, ...) is kept as a
+contact field for the mailing house and never published. A bad row raises
+``RollError`` with the file and line; nothing is half-imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tellers.election.manifest import Manifest
+from tellers.errors import RollError
+
+__all__ = ["Member", "Roll", "read_roll_csv"]
+
+REQUIRED = ("member_id", "constituency")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    member_id: str
+    constituency: str
+    contact: tuple[tuple[str, str], ...] = ()
+    """Other columns, as (name, value) pairs, for the mailing file only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Roll:
+    """The members, in roll order, each id once."""
+
+    members: tuple[Member, ...]
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __iter__(self) -> Iterator[Member]:
+        return iter(self.members)
+
+    def electorate(self, manifest: Manifest) -> dict[str, int]:
+        """Members entitled to each contest, by contest id."""
+        by_constituency = Counter(m.constituency for m in self.members)
+        return {
+            c.id: sum(n for k, n in by_constituency.items() if c.entitles(k))
+            for c in manifest.contests
+        }
+
+    def check_against(self, manifest: Manifest, path: str = "roll") -> None:
+        """Every member's constituency must be one the manifest names."""
+        known = set(manifest.constituencies)
+        for line, member in enumerate(self.members, start=2):
+            if member.constituency not in known:
+                raise RollError(
+                    path,
+                    line,
+                    f"constituency {member.constituency!r} is not in the manifest "
+                    f"(expected one of {sorted(known)})",
+                )
+
+
+def read_roll_csv(source: Path | str | Iterable[str], name: str | None = None) -> Roll:
+    """Read a roll from a CSV file path or from lines; errors give the file and line."""
+    if isinstance(source, Path | str) and not isinstance(source, io.StringIO):
+        path = str(source)
+        try:
+            with open(source, newline="", encoding="utf-8-sig") as handle:
+                return _parse(handle, name or path)
+        except OSError as exc:
+            raise RollError(path, 0, f"cannot read the roll ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise RollError(path, 0, "the roll is not UTF-8 text") from None
+    return _parse(source, name or "roll")
+
+
+def _parse(lines: Iterable[str], path: str) -> Roll:
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise RollError(path, 1, "the roll is empty (expected a header row)") from None
+    except csv.Error as exc:
+        raise RollError(path, 1, f"unreadable CSV ({exc})") from None
+    header = [h.strip() for h in header]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise RollError(path, 1, f"header lacks column(s) {', '.join(missing)}; found {header}")
+    if len(set(header)) != len(header):
+        raise RollError(path, 1, "header repeats a column name")
+    members: list[Member] = []
+    seen: dict[str, int] = {}
+    id_at, constituency_at = header.index("member_id"), header.index("constituency")
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines are harmless
+            if len(row) != len(header):
+                raise RollError(
+                    path, line, f"expected {len(header)} fields as in the header, found {len(row)}"
+                )
+            member_id, constituency = row[id_at].strip(), row[constituency_at].strip()
+            if not member_id:
+                raise RollError(path, line, "member_id is empty")
+            if not constituency:
+                raise RollError(path, line, "constituency is empty")
+            if member_id in seen:
+                raise RollError(
+                    path, line, f"member_id {member_id!r} already appears on line {seen[member_id]}"
+                )
+            seen[member_id] = line
+            contact = tuple(
+                (h, row[i].strip())
+                for i, h in enumerate(header)
+                if i not in (id_at, constituency_at)
+            )
+            members.append(Member(member_id, constituency, contact))
+    except csv.Error as exc:
+        raise RollError(path, reader.line_num, f"unreadable CSV ({exc})") from None
+    if not members:
+        raise RollError(path, 2, "the roll has no members")
+    return Roll(tuple(members))

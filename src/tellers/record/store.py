@@ -1,0 +1,147 @@
+"""The election record on disk: a directory of canonical JSON / JSONL (record.md §1).
+
+    index.json          format, SHA-256 of every other file, board head and length
+    manifest.json       the election manifest
+    ceremony.json       trustees' commitments and key proofs
+    credentials.jsonl   public credentials with constituency, sorted by credential
+    board.jsonl         the hash-chained bulletin board
+    result.json         the declared result (also the board's last event)
+
+Every byte of every file is bound: the board by its hash chain and all
+files by their hashes in ``index.json``; the record's root is
+SHA-256(index.json), printed with the declaration so that anyone can check
+they verify the same record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from tellers import canonical
+from tellers.errors import EncodingError, RecordError
+from tellers.record.v1 import FORMAT, bytes_from_hex, get
+
+__all__ = [
+    "FILES",
+    "credentials_line",
+    "file_sha256",
+    "read_credentials",
+    "read_index",
+    "read_json",
+    "seal",
+    "write_credentials",
+    "write_json",
+]
+
+FILES = (
+    "manifest.json",
+    "ceremony.json",
+    "credentials.jsonl",
+    "board.jsonl",
+    "result.json",
+)
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write canonical JSON with a final newline, durably."""
+    data = canonical.dumps(value) + b"\n"
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_json(path: Path) -> Any:
+    """Read one canonical JSON file; ``RecordError`` with the file if unusable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordError(str(path), 0, f"cannot read ({exc.strerror})") from None
+    if not data.endswith(b"\n") or b"\n" in data[:-1]:
+        raise RecordError(str(path), 1, "expected one line of JSON ending in a newline")
+    try:
+        value = canonical.loads(data[:-1], str(path))
+    except EncodingError as exc:
+        raise RecordError(str(path), 1, exc.problem) from None
+    if canonical.dumps(value) != data[:-1]:
+        raise RecordError(str(path), 1, "not in canonical JSON form")
+    return value
+
+
+def credentials_line(credential: bytes, constituency: str) -> bytes:
+    return canonical.dumps({"credential": credential.hex(), "constituency": constituency})
+
+
+def write_credentials(path: Path, entries: Iterable[tuple[bytes, str]]) -> bytes:
+    """Write the public credential list sorted by credential; return its SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "wb") as handle:
+        for credential, constituency in sorted(entries):
+            line = credentials_line(credential, constituency) + b"\n"
+            digest.update(line)
+            handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return digest.digest()
+
+
+def read_credentials(path: Path) -> Iterator[tuple[int, bytes, str]]:
+    """(line, credential, constituency) per line; ``RecordError`` for a malformed line."""
+    name = str(path)
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
+                raise RecordError(name, number, "truncated line (no newline at the end)")
+            try:
+                obj = canonical.loads(raw[:-1], f"{name}:{number}")
+                credential = bytes_from_hex(get(obj, "credential", str, "line"), 32, "credential")
+                constituency = get(obj, "constituency", str, "line")
+            except EncodingError as exc:
+                raise RecordError(name, number, str(exc)) from None
+            if set(obj) != {"credential", "constituency"}:
+                raise RecordError(name, number, f"unexpected fields {sorted(obj)}")
+            yield number, credential, constituency
+
+
+def file_sha256(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
+
+
+def seal(directory: Path, board_events: int, board_head: bytes) -> bytes:
+    """Write ``index.json`` over the other files; return the record's root hash."""
+    index = {
+        "format": FORMAT,
+        "files": {name: file_sha256(directory / name).hex() for name in FILES},
+        "board": {"events": board_events, "head": board_head.hex()},
+    }
+    write_json(directory / "index.json", index)
+    return file_sha256(directory / "index.json")
+
+
+def read_index(directory: Path) -> dict[str, Any]:
+    """Read and shape-check ``index.json``; ``RecordError`` when it cannot be used."""
+    path = directory / "index.json"
+    if not directory.is_dir():
+        raise RecordError(str(directory), 0, "not a directory")
+    index = read_json(path)
+    try:
+        fmt = get(index, "format", str, "index")
+        if fmt != FORMAT:
+            raise RecordError(str(path), 1, f"format {fmt!r} is not {FORMAT!r}")
+        files = get(index, "files", dict, "index")
+        board = get(index, "board", dict, "index")
+        get(board, "events", int, "index.board")
+        bytes_from_hex(get(board, "head", str, "index.board"), 32, "index.board.head")
+        for name in FILES:
+            bytes_from_hex(get(files, name, str, "index.files"), 32, f"index.files.{name}")
+    except EncodingError as exc:
+        raise RecordError(str(path), 1, str(exc)) from None
+    return dict(index)
