@@ -1,0 +1,54 @@
+"""Benchmarks of the core, each a module with ``run() -> dict[str, float]``.
+
+``BENCHMARKS`` names every benchmark the command line knows, as
+``"module:function"``; a module that does not exist yet is skipped, so later
+benchmarks plug in by being written. Figure names ending ``_us`` are
+microseconds; a module may give ``LABELS`` (name -> description) and
+``LIMITS`` (name -> largest acceptable value).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["BENCHMARKS", "Benchmark", "available", "load"]
+
+BENCHMARKS: dict[str, str] = {
+    "crypto": "tellers.bench.crypto:run",
+    "counting": "tellers.bench.counting:run",
+    "election": "tellers.bench.election:run",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    """One runnable benchmark, with what its module says about its figures."""
+
+    name: str
+    run: Callable[[], dict[str, float]]
+    labels: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, float] = field(default_factory=dict)
+
+
+def load(name: str) -> Benchmark | None:
+    """The benchmark ``name``, or None when its module is not written yet."""
+    module_name, _, function = BENCHMARKS[name].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise  # the module exists but something it imports does not
+        return None
+    return Benchmark(
+        name,
+        getattr(module, function),
+        dict(getattr(module, "LABELS", {})),
+        dict(getattr(module, "LIMITS", {})),
+    )
+
+
+def available() -> list[Benchmark]:
+    """Every benchmark whose module exists, in ``BENCHMARKS`` order."""
+    return [b for b in map(load, BENCHMARKS) if b is not None]

@@ -1,0 +1,66 @@
+"""Hypothesis strategies shared by every test module (STYLE.md §11).
+
+Crypto strategies come first; other layers add theirs below. Each is a
+function returning a strategy so that tests can pass bounds.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from tellers.crypto.elgamal import KeyPair
+from tellers.crypto.group import GROUP_ORDER, Point, Scalar
+from tellers.crypto.hashing import FINGERPRINT_BYTES
+
+__all__ = [
+    "contexts",
+    "fingerprints",
+    "key_pairs",
+    "nonzero_scalars",
+    "points",
+    "scalars",
+    "small_messages",
+]
+
+# Values where modular arithmetic and encodings go wrong first.
+_EDGE_INTEGERS = (0, 1, 2, GROUP_ORDER - 1, GROUP_ORDER - 2, GROUP_ORDER // 2, 1 << 255)
+
+
+def scalars() -> st.SearchStrategy[Scalar]:
+    """Any scalar in [0, n), edge values included."""
+    return st.one_of(
+        st.sampled_from(_EDGE_INTEGERS), st.integers(min_value=0, max_value=GROUP_ORDER - 1)
+    ).map(Scalar)
+
+
+def nonzero_scalars() -> st.SearchStrategy[Scalar]:
+    """Any scalar in [1, n)."""
+    return scalars().filter(lambda k: not k.is_zero())
+
+
+def points(*, allow_infinity: bool = False) -> st.SearchStrategy[Point]:
+    """k·G for a random k (every point of the group is one); infinity only when asked."""
+    finite = nonzero_scalars().map(Point.base_times)
+    if allow_infinity:
+        return st.one_of(st.just(Point.infinity()), finite)
+    return finite
+
+
+def key_pairs() -> st.SearchStrategy[KeyPair]:
+    """An ElGamal key pair with a non-zero secret."""
+    return nonzero_scalars().map(KeyPair.from_secret)
+
+
+def small_messages(min_value: int = 0, max_value: int = 20) -> st.SearchStrategy[int]:
+    """A plaintext a ballot could carry: a small count."""
+    return st.integers(min_value=min_value, max_value=max_value)
+
+
+def fingerprints() -> st.SearchStrategy[bytes]:
+    """A 32-byte election fingerprint."""
+    return st.binary(min_size=FINGERPRINT_BYTES, max_size=FINGERPRINT_BYTES)
+
+
+def contexts() -> st.SearchStrategy[bytes]:
+    """A proof's context (credential, position in the ballot), possibly empty."""
+    return st.binary(max_size=48)
