@@ -1,0 +1,78 @@
+"""Checking the board's ballots in worker processes (record.md §9.3).
+
+Each worker gets chunks of ballot events and returns, per ballot, what it
+found, plus the encrypted sums of the chunk's accepted ballots so that the
+parent never holds the board in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tellers import canonical
+from tellers.ballot import check_audit, check_ballot_proofs, check_ballot_signature, tracker
+from tellers.board import ElectionContext
+from tellers.errors import EncodingError, InvalidProof, InvalidSignature, ManifestError
+from tellers.parallel import worker_context
+from tellers.record.v1 import ballot_from_json, reveal_from_json
+from tellers.tally import Aggregator, ContestTally
+
+__all__ = ["BallotCheck", "BallotItem", "check_chunk"]
+
+BallotItem = tuple[int, str, bytes, bytes | None]
+"""(board line, event type, ballot JSON, reveal JSON for an audit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BallotCheck:
+    line: int
+    kind: str
+    credential: bytes | None
+    tracker: bytes | None
+    contests: tuple[str, ...]
+    problems: tuple[tuple[str, str], ...]
+    """(check name, detail) for each check that failed."""
+
+
+def check_chunk(items: list[BallotItem]) -> tuple[list[BallotCheck], tuple[ContestTally, ...]]:
+    context: ElectionContext = worker_context()
+    agg = Aggregator(context.manifest)
+    out = [_check_one(context, item, agg) for item in items]
+    return out, agg.result()
+
+
+def _check_one(context: ElectionContext, item: BallotItem, agg: Aggregator) -> BallotCheck:
+    line, kind, raw, raw_reveal = item
+    try:
+        ballot = ballot_from_json(canonical.loads(raw, "ballot"))
+    except (EncodingError, ValueError) as exc:
+        return BallotCheck(line, kind, None, None, (), (("ballot-format", str(exc)),))
+    problems: list[tuple[str, str]] = []
+    if ballot.fingerprint != context.fingerprint:
+        problems.append(("ballot-election", "the ballot names another election fingerprint"))
+    try:
+        check_ballot_signature(ballot)
+    except InvalidSignature as exc:
+        problems.append(("ballot-signature", str(exc)))
+    try:
+        check_ballot_proofs(context.manifest, context.fingerprint, context.election_key, ballot)
+    except (InvalidProof, ManifestError, EncodingError) as exc:
+        problems.append(("ballot-proof", str(exc)))
+    if kind == "ballot-audited":
+        try:
+            if raw_reveal is None:
+                raise InvalidProof("audited ballot without its reveal")
+            reveal = reveal_from_json(canonical.loads(raw_reveal, "reveal"))
+            check_audit(context.manifest, context.election_key, ballot, reveal)
+        except (InvalidProof, EncodingError, ManifestError) as exc:
+            problems.append(("audit", str(exc)))
+    if kind == "ballot-accepted" and not any(p[0] == "ballot-proof" for p in problems):
+        agg.add(ballot)
+    return BallotCheck(
+        line,
+        kind,
+        ballot.credential,
+        tracker(ballot),
+        tuple(c.contest_id for c in ballot.contests),
+        tuple(problems),
+    )

@@ -1,0 +1,79 @@
+"""What the verifier found: failures by named check, and the figures it recomputed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CHECKS", "Failure", "Report"]
+
+CHECKS = {
+    "record-index": "every file's SHA-256 and the board head match index.json",
+    "manifest": "the manifest is the one the election opened with",
+    "ceremony": "every trustee commitment carries a valid key proof; the joint key is their sum",
+    "credentials": "the credential list is sorted, without repeats, and the one opened with",
+    "fingerprint": "the election fingerprint is recomputed from manifest, key and credentials",
+    "board-chain": "each event names the hash of the one before, in sequence",
+    "board-order": "opened, then ballots, closed, tally, decryptions and result",
+    "ballot-format": "each ballot on the board can be read",
+    "ballot-tracker": "each published tracker is the hash of its ballot",
+    "ballot-election": "each ballot is for this election",
+    "ballot-signature": "each ballot is signed by its credential",
+    "ballot-proof": "every selection encrypts 0 or 1 and every contest total is in range",
+    "ballot-credential": "each accepted ballot's credential is on the published list",
+    "ballot-entitlement": "each ballot holds exactly the contests its credential may vote in",
+    "ballot-duplicate": "no ballot is accepted twice",
+    "revote": "the re-voting policy decides which ballot of a credential counts",
+    "audit": "each audited ballot opens to the choices it reveals",
+    "refusal": "each refused ballot was refused for a true reason",
+    "closed": "the closing event counts what the board holds",
+    "tally": "the published encrypted totals are the sums of the counted ballots",
+    "decryption": "a quorum of trustees decrypted the totals with valid proofs",
+    "result-counts": "the declared votes and blanks are the decrypted totals",
+    "winners": "the winners follow from the counts under the contest's rule",
+    "turnout": "ballots counted and turnout are as declared",
+    "electorate": "the electorate is the number of published credentials entitled",
+    "thresholds": "the statutory thresholds are computed from the figures",
+    "result-file": "result.json is the result published on the board",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    check: str
+    """One of ``CHECKS``."""
+    where: str
+    """The ballot (board line and tracker), trustee, file or contest concerned."""
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"check": self.check, "where": self.where, "detail": self.detail}
+
+
+@dataclass
+class Report:
+    failures: list[Failure] = field(default_factory=list)
+    checks_run: dict[str, int] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    """Recomputed: electorate, ballots_counted, turnout, contests."""
+    root: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return not self.failures
+
+    def fail(self, check: str, where: str, detail: str) -> None:
+        assert check in CHECKS, check
+        self.failures.append(Failure(check, where, detail))
+
+    def ran(self, check: str, times: int = 1) -> None:
+        self.checks_run[check] = self.checks_run.get(check, 0) + times
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "root": self.root,
+            "failures": [f.to_json() for f in self.failures],
+            "checks": dict(sorted(self.checks_run.items())),
+            **self.figures,
+        }
