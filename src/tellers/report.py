@@ -1,0 +1,89 @@
+"""The declaration of result, as text a returning officer can read out (REQUIREMENTS.md 10, 14).
+
+Built from the verifier's recomputed figures (``Report.figures``), never
+from the record's own claims, so what is declared is what was checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tellers.election.manifest import Manifest
+
+__all__ = ["declaration", "summary"]
+
+
+def declaration(manifest: Manifest, figures: dict[str, Any], root: str) -> str:
+    lines = [
+        f"{manifest.organisation} — {manifest.title}",
+        f"Scrutineer: {manifest.scrutineer}. Voting opened {manifest.opens}, "
+        f"closed {manifest.closes}.",
+        f"Entitled to vote: {figures['electorate']:,}.  Ballots counted: "
+        f"{figures['ballots_counted']:,}.  Turnout: {figures['turnout']['percent']}%.",
+        "",
+    ]
+    for contest, found in zip(manifest.contests, figures.get("contests", []), strict=False):
+        lines += _contest(manifest, contest.id, found)
+        lines.append("")
+    lines.append(f"Election record root: {root}")
+    return "\n".join(lines)
+
+
+def _contest(manifest: Manifest, contest_id: str, found: dict[str, Any]) -> list[str]:
+    contest = manifest.contest(contest_id)
+    seats = "1 to elect" if contest.seats == 1 else f"{contest.seats} to elect"
+    method = {
+        "plurality": f"first past the post, {seats}",
+        "approval": f"approval, {seats}",
+        "yes-no": "yes or no",
+    }[contest.method]
+    lines = [f"{contest.title} ({method})"]
+    lines.append(f"  {'Entitled to vote':<32}{found['electorate']:>10,}")
+    lines.append(
+        f"  {'Ballots (incl. blank/spoilt)':<32}{found['ballots']:>10,}"
+        f"   turnout {found['turnout']['percent']}%"
+    )
+    width = max(len(c.name) for c in contest.choices)
+    for choice in sorted(contest.choices, key=lambda c: -found["counts"][c.id]):
+        mark = ""
+        if contest.method != "yes-no" and choice.id in found["winners"]:
+            mark = "   ELECTED"
+        elif choice.id in found["tied"]:
+            mark = "   TIED"
+        lines.append(f"  {choice.name:<{max(width, 30)}}  {found['counts'][choice.id]:>10,}{mark}")
+    if contest.allow_blank:
+        lines.append(f"  {'Blank or spoilt':<{max(width, 30)}}  {found['blank']:>10,}")
+    for t in found["thresholds"]:
+        label = {
+            "turnout": "Turnout of those entitled",
+            "majority": "Yes votes (majority)",
+            "yes of entitled": "Yes votes of those entitled",
+        }.get(t["name"], t["name"])
+        verdict = "met" if t["met"] else "NOT MET"
+        lines.append(
+            f"  {label}: required {t['required']:,}, achieved {t['achieved']:,} — {verdict}"
+        )
+    if contest.method == "yes-no":
+        if found["thresholds_met"] and found["winners"] == ["yes"]:
+            lines.append("  Result: YES — the question is carried and every threshold is met.")
+        elif found["winners"] == ["yes"]:
+            lines.append(
+                "  Result: a majority voted Yes, but the statutory thresholds are "
+                "NOT met: no mandate."
+            )
+        else:
+            lines.append("  Result: NOT carried.")
+    return lines
+
+
+def summary(report_json: dict[str, Any]) -> str:
+    """A short verdict: valid, or each failure by check and place."""
+    checks = sum(report_json.get("checks", {}).values())
+    if report_json["valid"]:
+        return f"The election record is VALID: {checks:,} checks passed."
+    lines = [f"The election record is NOT VALID: {len(report_json['failures'])} failure(s)."]
+    for failure in report_json["failures"][:50]:
+        lines.append(f"  [{failure['check']}] {failure['where']}: {failure['detail']}")
+    if len(report_json["failures"]) > 50:
+        lines.append(f"  ... and {len(report_json['failures']) - 50} more (use --json)")
+    return "\n".join(lines)
