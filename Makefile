@@ -17,7 +17,10 @@ demo: $(STAMP)
 	$(BIN)/tellers demo
 
 ## The test suite: lint, types, then every test (slow scale runs excluded).
+## scripts/setup-test-env installs Chromium, the browser module's npm packages
+## and bundle, and starts PostgreSQL with its test database.
 test: $(STAMP)
+	bash scripts/setup-test-env
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy

@@ -1,0 +1,88 @@
+// Runs many crypto cases through the browser bundle in one Node process.
+//
+// Usage: node harness.mjs BUNDLE < cases.json > results.json
+// cases.json is a JSON list of {"op": ..., ...} objects with hex-encoded
+// bytes; each result is {"ok": value} or {"error": message}, in order.
+// Driven by tests/web/test_js_crypto.py.
+
+import { readFileSync } from "node:fs";
+
+const bundlePath = process.argv[2];
+// The bundle is an ES module in a folder without package.json; a data: URL
+// makes Node load it as ESM whatever the folder says.
+const source = readFileSync(bundlePath, "utf8");
+const T = await import("data:text/javascript;base64," + Buffer.from(source).toString("base64"));
+
+const hex = (b) => T.bytesToHex(b);
+const bytes = (h) => T.hexToBytes(h);
+const point = (h, allowInfinity = false) => T.pointFromBytes(bytes(h), "point", { allowInfinity });
+const scalar = (h) => T.scalarFromBytes(bytes(h));
+const scalarHex = (k) => hex(T.scalarToBytes(k));
+const pointHex = (P) => hex(T.pointToBytes(P));
+
+function statementItem(item) {
+  if ("bytes" in item) return bytes(item.bytes);
+  if ("scalar" in item) return scalar(item.scalar);
+  return point(item.point, true);
+}
+
+function nonceSource(nonces) {
+  if (nonces == null) return T.randomScalar;
+  const queue = nonces.map(scalar);
+  return () => {
+    if (queue.length === 0) throw new Error("ran out of injected nonces");
+    return queue.shift();
+  };
+}
+
+const OPS = {
+  scalar_roundtrip: (c) => scalarHex(scalar(c.scalar)),
+  point_decode: (c) => pointHex(point(c.point, c.allow_infinity ?? false)),
+  base_times: (c) => pointHex(T.baseTimes(scalar(c.k))),
+  times: (c) => pointHex(T.times(point(c.point, true), scalar(c.k))),
+  add: (c) => pointHex(point(c.a, true).add(point(c.b, true))),
+  hash_fields: (c) => hex(T.hashFields(c.tag, c.fields.map(bytes))),
+  int_field: (c) => hex(T.intField(c.value)),
+  challenge: (c) =>
+    scalarHex(T.challenge(c.tag, bytes(c.fingerprint), c.statement.map(statementItem))),
+  hash_to_point: (c) => pointHex(T.hashToPoint(c.tag, bytes(c.data))),
+  plaintext_point: (c) => pointHex(T.plaintextPoint(c.m)),
+  encrypt: (c) => {
+    const ct = T.encrypt(point(c.public), c.m, scalar(c.r));
+    return { alpha: pointHex(ct.alpha), beta: pointHex(ct.beta) };
+  },
+  prove_range: (c) => {
+    const H = point(c.public);
+    const ct = c.alpha
+      ? { alpha: point(c.alpha), beta: point(c.beta) }
+      : T.encrypt(H, c.m, scalar(c.r));
+    const proof = T.proveRange(bytes(c.fingerprint), H, ct, c.m, scalar(c.r), c.lo, c.hi, {
+      context: bytes(c.context ?? ""),
+      rand: nonceSource(c.nonces),
+    });
+    T.checkRange(bytes(c.fingerprint), H, ct, c.lo, c.hi, proof, { context: bytes(c.context ?? "") });
+    return {
+      alpha: pointHex(ct.alpha),
+      beta: pointHex(ct.beta),
+      challenges: proof.challenges.map(scalarHex),
+      responses: proof.responses.map(scalarHex),
+    };
+  },
+  bip340_public_key: (c) => hex(T.bip340PublicKey(scalar(c.secret))),
+  bip340_sign: (c) => {
+    const aux = c.aux == null ? undefined : bytes(c.aux);
+    return hex(T.bip340Sign(scalar(c.secret), bytes(c.message), aux));
+  },
+};
+
+const cases = JSON.parse(readFileSync(0, "utf8"));
+const results = cases.map((c) => {
+  const op = OPS[c.op];
+  if (!op) return { error: `unknown op ${c.op}` };
+  try {
+    return { ok: op(c) };
+  } catch (e) {
+    return { error: String(e?.message ?? e) };
+  }
+});
+process.stdout.write(JSON.stringify(results));

@@ -1,0 +1,1 @@
+"""The officer pages of the Tellers site."""

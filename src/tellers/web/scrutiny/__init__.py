@@ -1,0 +1,1 @@
+"""The scrutiny pages of the Tellers site."""

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tellers.web.scrutiny import views
+
+__all__ = ["app_name", "urlpatterns"]
+
+app_name = "scrutiny"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("e/<slug:slug>/", views.election, name="election"),
+]

@@ -1,0 +1,147 @@
+"""Django settings for the Tellers site, read from the environment.
+
+``DATABASE_URL`` selects the database (PostgreSQL in production, see
+``dburl``); without it the site runs on embedded SQLite in
+``TELLERS_DATA_DIR`` (default ``~/.local/share/tellers``). ``TELLERS_DEBUG=1``
+turns on debug pages; ``TELLERS_SECRET_KEY`` is required when it is off,
+except for the local ``tellers serve`` which makes one per data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from tellers.web.dburl import database_from_url, sqlite_database
+
+# No __all__: Django reads every upper-case name, and test settings star-import them.
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(
+    os.environ.get("TELLERS_DATA_DIR")
+    or Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tellers"
+)
+
+
+def _secret_key() -> str:
+    given = os.environ.get("TELLERS_SECRET_KEY")
+    if given:
+        return given
+    # Local use only: one random key kept beside the SQLite database.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = os.environ.get("TELLERS_DEBUG") == "1"
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("TELLERS_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "tellers.web.store",
+    "tellers.web.public",
+    "tellers.web.voter",
+    "tellers.web.officer",
+    "tellers.web.scrutiny",
+    "tellers.web.trustee",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "tellers.web.security.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tellers.web.urls"
+WSGI_APPLICATION = "tellers.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_url = os.environ.get("DATABASE_URL")
+DATABASES: dict[str, dict[str, Any]] = {
+    "default": database_from_url(_url) if _url else sqlite_database(DATA_DIR / "tellers.sqlite3")
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "officer:dashboard"
+LOGOUT_REDIRECT_URL = "public:home"
+
+# Internationalisation: English shipped; every user-facing string goes through gettext.
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/London"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # site.css and the browser bundle (built from js/)
+STATIC_ROOT = DATA_DIR / "static"
+
+# ---- security ---------------------------------------------------------------------
+SESSION_COOKIE_AGE = 30 * 60  # a voting or officer session lapses after 30 idle minutes
+SESSION_SAVE_EVERY_REQUEST = True  # ... counted from the last request
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_FAILURE_VIEW = "tellers.web.public.views.csrf_failure"
+_https = os.environ.get("TELLERS_HTTPS") == "1"
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+SECURE_SSL_REDIRECT = _https
+SECURE_HSTS_SECONDS = 31536000 if _https else 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# A ballot with a few contests is some tens of kB; a trustee file a few hundred.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("TELLERS_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,1 @@
+"""State of the web service: models only, plus the board's append service."""

@@ -1,0 +1,202 @@
+"""The site's state: elections, the roll, public credentials, the board, trustees, audit.
+
+Models hold state only; every cryptographic operation is a core function
+called by a service module (``board`` here for the hash chain). The two
+invariants kept at this level are the ones the database must guarantee
+whatever calls it: a closing time never moves once an election is open
+(REQUIREMENTS.md 23), and the board is append-only with one event per
+(election, seq).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = [
+    "AuditLog",
+    "BoardEvent",
+    "BoardHead",
+    "CredentialRecord",
+    "Election",
+    "Member",
+    "Trustee",
+    "TrusteeFile",
+]
+
+
+class Election(models.Model):
+    """One ballot: its manifest, its status and its timetable."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Being set up")
+        OPEN = "open", _("Open for voting")
+        CLOSED = "closed", _("Closed")
+        TALLYING = "tallying", _("Being counted")
+        PUBLISHED = "published", _("Result published")
+
+    slug = models.SlugField(_("short name"), max_length=64, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    manifest = models.JSONField(_("manifest"), default=dict)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    opens_at = models.DateTimeField(_("voting opens"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("voting closes"), null=True, blank=True)
+    scrutineer_name = models.CharField(_("independent scrutineer"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        permissions = (
+            ("manage_election", "Can set up and run elections (election officer)"),
+            ("scrutinise_election", "Can supervise elections (independent scrutineer)"),
+            ("view_roll", "Can see the membership roll and the credential list"),
+        )
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            before = type(self).objects.filter(pk=self.pk).values("status", "closes_at").first()
+            if (
+                before is not None
+                and before["status"] != self.Status.DRAFT
+                and before["closes_at"] != self.closes_at
+            ):
+                raise ValidationError(
+                    _("The closing time cannot change once the election is open."),
+                    code="closing_time_fixed",
+                )
+        super().save(*args, **kwargs)
+
+
+class Member(models.Model):
+    """One row of the membership roll, frozen at the relevant date."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="members")
+    member_number = models.CharField(_("membership number"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("personal email"), blank=True)
+    postal_address = models.TextField(_("postal address"), blank=True)
+    constituency = models.CharField(_("constituency"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["election", "member_number"], name="member_unique_number"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.member_number
+
+
+class CredentialRecord(models.Model):
+    """A public credential on the published list; unlinked to any member.
+
+    The private codes go into the mailing file for the print/mail house and
+    are never stored here.
+    """
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="credentials")
+    public_credential = models.CharField(_("public credential"), max_length=64)
+    constituency = models.CharField(_("constituency"), max_length=100, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["election", "public_credential"], name="credential_unique"
+            ),
+        )
+
+
+class BoardHead(models.Model):
+    """The board's current length and last hash; its row lock serialises appends."""
+
+    election = models.OneToOneField(
+        Election, on_delete=models.CASCADE, primary_key=True, related_name="board_head"
+    )
+    length = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+
+
+class BoardEvent(models.Model):
+    """One event of the append-only, hash-chained bulletin board."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="board")
+    seq = models.PositiveBigIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    type = models.CharField(max_length=32)
+    body = models.TextField()
+    """The event's canonical JSON, exactly the bytes that were hashed (UTF-8)."""
+    hash = models.CharField(max_length=64)
+    tracker = models.CharField(max_length=64, blank=True, db_index=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = (
+            "election",
+            "seq",
+        )
+        constraints = (
+            models.UniqueConstraint(fields=["election", "seq"], name="board_unique_seq"),
+        )
+
+
+class Trustee(models.Model):
+    """A trustee of the election key, reached through a personal link."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="trustees")
+    index = models.PositiveSmallIntegerField()
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+
+    class Meta:
+        ordering = (
+            "election",
+            "index",
+        )
+        constraints = (
+            models.UniqueConstraint(fields=["election", "index"], name="trustee_unique_index"),
+        )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrusteeFile(models.Model):
+    """A public file a trustee uploaded (commitments, encrypted shares, decryption share)."""
+
+    trustee = models.ForeignKey(Trustee, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=32)
+    body = models.TextField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["trustee", "kind"], name="trustee_file_unique_kind"),
+        )
+
+
+class AuditLog(models.Model):
+    """Who did what and when, for the scrutineer (REQUIREMENTS.md 19)."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    election = models.ForeignKey(Election, on_delete=models.SET_NULL, null=True, blank=True)
+    action = models.CharField(max_length=64)
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ("at",)

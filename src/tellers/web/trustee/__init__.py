@@ -1,0 +1,1 @@
+"""The trustee pages of the Tellers site."""

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tellers.web.trustee import views
+
+__all__ = ["app_name", "urlpatterns"]
+
+app_name = "trustee"
+urlpatterns = [
+    path("<str:token>/", views.home, name="home"),
+]

@@ -1,0 +1,1 @@
+"""The voter pages of the Tellers site."""

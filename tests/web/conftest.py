@@ -1,0 +1,87 @@
+"""Web tests: Django set up on ``web_test_settings``, and the fixed cast (STYLE.md 14).
+
+The cast: ``voter`` (a member, no account: members never sign in), an
+``officer``, a ``scrutineer`` and an ``outsider`` (signed in, no role). Every
+client enforces CSRF checks, as a browser would meet them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import django
+import pytest
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web_test_settings")
+django.setup()
+# Configured now; unset so that pytest-xdist's workers, started from this process with
+# its environment, do not try to import web_test_settings before this folder is on sys.path.
+if os.environ.get("DJANGO_SETTINGS_MODULE") == "web_test_settings":
+    del os.environ["DJANGO_SETTINGS_MODULE"]
+
+from django.contrib.auth.models import Group, User  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP  # noqa: E402
+from tellers.web.store.models import Election, Member  # noqa: E402
+
+__all__: list[str] = []
+
+PASSWORD = "correct horse battery staple"
+
+
+def postgres_param() -> Any:
+    """``pytest.param("pg")``, skipped with the reason when no PostgreSQL answers."""
+    from django.conf import settings
+
+    present = "pg" in settings.DATABASES
+    reason = (
+        "no PostgreSQL answers at "
+        f"{settings.POSTGRES_URL} ({settings.POSTGRES_PROBLEM}); "
+        "set TELLERS_REQUIRE_POSTGRES=1 to make this a failure"
+    )
+    return pytest.param("pg", marks=pytest.mark.skipif(not present, reason=reason), id="postgres")
+
+
+def csrf_client() -> Client:
+    return Client(enforce_csrf_checks=True)
+
+
+def _user(name: str, group: str | None) -> User:
+    user = User.objects.create_user(name, f"{name}@example.org", PASSWORD)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def cast(db: None) -> dict[str, Any]:
+    """The fixed cast and one open election with the voter on its roll."""
+    election = Election.objects.create(
+        slug="gs-2026", title="General Secretary 2026", status=Election.Status.OPEN
+    )
+    voter = Member.objects.create(
+        election=election, member_number="M0001", name="Ada Voter", constituency="North"
+    )
+    return {
+        "election": election,
+        "voter": voter,
+        "officer": _user("officer", OFFICER_GROUP),
+        "scrutineer": _user("scrutineer", SCRUTINEER_GROUP),
+        "outsider": _user("outsider", None),
+    }
+
+
+@pytest.fixture
+def client_for(cast: dict[str, Any]) -> Callable[[str | None], Client]:
+    """A CSRF-enforcing client signed in as a member of the cast (None: anonymous)."""
+
+    def make(role: str | None) -> Client:
+        client = csrf_client()
+        if role is not None and role != "voter":
+            client.force_login(cast[role])
+        return client
+
+    return make
