@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, str] = {
     "crypto": "tellers.bench.crypto:run",
     "counting": "tellers.bench.counting:run",
     "election": "tellers.bench.election:run",
+    "fullscale": "tellers.bench.fullscale:run",
 }
 
 
