@@ -55,9 +55,12 @@ __all__ = [
     "Receipt",
     "Verdict",
     "check_submission",
+    "decide",
+    "decide_audit",
     "event_hash",
     "event_line",
     "read_events",
+    "receipt",
 ]
 
 GENESIS = bytes(32)
@@ -147,6 +150,78 @@ def check_submission(context: ElectionContext, raw: bytes) -> Verdict:
     return Verdict(None, "", *base)
 
 
+def decide(
+    manifest: Manifest,
+    verdict: Verdict,
+    *,
+    constituency: str | None,
+    seen: bool,
+    counted: bytes | None,
+) -> tuple[str, Any]:
+    """The event a checked submission becomes under the board's rules (record.md §5.2).
+
+    ``constituency``: the credential's, from the published list (None when it
+    is not on the list); ``seen``: the tracker is already on the board;
+    ``counted``: the tracker of the credential's counted ballot, if any.
+    Returns (event type, body). Pure, so that any store of the board (this
+    file, the web service's database under its lock) applies the same rules.
+    """
+    reason, detail = verdict.reason, verdict.detail
+    trk = verdict.tracker.hex() if verdict.tracker else None
+    if reason is None:
+        entitled = tuple(manifest.contests[i].id for i in manifest.contests_for(constituency or ""))
+        if constituency is None:
+            reason, detail = "unknown-credential", REASONS["unknown-credential"]
+        elif verdict.contests != entitled:
+            reason, detail = "not-entitled", f"expected contests {list(entitled)}"
+        elif seen:
+            reason, detail = "replay", REASONS["replay"]
+        elif counted is not None and manifest.revote != "last":
+            reason = "first-counts" if manifest.revote == "first" else "revote-forbidden"
+            detail = REASONS[reason]
+    if reason is not None:
+        body = {"reason": reason, "detail": detail, "tracker": trk, "ballot": verdict.ballot_json}
+        return "ballot-refused", body
+    supersedes = counted.hex() if counted is not None else None
+    return "ballot-accepted", {
+        "ballot": verdict.ballot_json,
+        "tracker": trk,
+        "supersedes": supersedes,
+    }
+
+
+def decide_audit(
+    context: ElectionContext, verdict: Verdict, raw_reveal: bytes, *, on_list: bool
+) -> tuple[str, Any]:
+    """The event an audit request becomes: ``ballot-audited``, or refused (record.md §5.3)."""
+    reason, detail = verdict.reason, verdict.detail
+    if reason is None and not on_list:
+        reason, detail = "unknown-credential", REASONS["unknown-credential"]
+    reveal_json: Any = None
+    if reason is None:
+        try:
+            reveal_json = canonical.loads(raw_reveal, "reveal")
+            ballot = ballot_from_json(verdict.ballot_json)
+            check_audit(
+                context.manifest, context.election_key, ballot, reveal_from_json(reveal_json)
+            )
+        except (EncodingError, InvalidProof, ManifestError) as exc:
+            reason, detail = "bad-audit", str(exc)
+    trk = verdict.tracker.hex() if verdict.tracker else None
+    if reason is not None:
+        body = {"reason": reason, "detail": detail, "tracker": trk, "ballot": verdict.ballot_json}
+        return "ballot-refused", body
+    return "ballot-audited", {"ballot": verdict.ballot_json, "tracker": trk, "reveal": reveal_json}
+
+
+def receipt(event: Event) -> Receipt:
+    """What the member is told about the event their submission became."""
+    body = event.body
+    if event.type == "ballot-refused":
+        return Receipt(False, body["tracker"], body["reason"], body["detail"], event.seq)
+    return Receipt(True, body["tracker"], None, "", event.seq, body.get("supersedes"))
+
+
 class Board:
     """A board over one election's log file; not thread-safe (one writer)."""
 
@@ -215,87 +290,36 @@ class Board:
         else:
             verdicts = list(mapper(_Checker(self.context), submissions))
         pending: list[tuple[str, Any]] = []
-        receipts: list[tuple[str | None, str, str | None, str | None]] = []
         for verdict in verdicts:
-            kind, body, receipt = self._decide(verdict)
+            credential = verdict.credential
+            kind, body = decide(
+                self.context.manifest,
+                verdict,
+                constituency=None if credential is None else self.credentials.get(credential),
+                seen=verdict.tracker in self.trackers,
+                counted=None if credential is None else self.counted.get(credential),
+            )
+            if verdict.tracker is not None:
+                self.trackers.add(verdict.tracker)
+            if kind == "ballot-accepted":
+                assert credential is not None and verdict.tracker is not None
+                self.counted[credential] = verdict.tracker
             pending.append((kind, body))
-            receipts.append(receipt)
-        events = self._append_many(pending)
-        return [
-            Receipt(reason is None, trk, reason, detail, event.seq, sup)
-            for event, (reason, detail, trk, sup) in zip(events, receipts, strict=True)
-        ]
-
-    def _decide(
-        self, v: Verdict
-    ) -> tuple[str, Any, tuple[str | None, str, str | None, str | None]]:
-        reason, detail = v.reason, v.detail
-        trk = v.tracker.hex() if v.tracker else None
-        if reason is None and v.credential is not None:
-            constituency = self.credentials.get(v.credential)
-            if constituency is None:
-                reason, detail = "unknown-credential", REASONS["unknown-credential"]
-            elif v.contests != self._entitled(constituency):
-                reason = "not-entitled"
-                detail = f"expected contests {list(self._entitled(constituency))}"
-            elif v.tracker in self.trackers:
-                reason, detail = "replay", REASONS["replay"]
-            elif v.credential in self.counted and self.context.manifest.revote != "last":
-                reason = (
-                    "first-counts"
-                    if self.context.manifest.revote == "first"
-                    else "revote-forbidden"
-                )
-                detail = REASONS[reason]
-        if v.tracker is not None:
-            self.trackers.add(v.tracker)
-        if reason is not None:
-            body = {"reason": reason, "detail": detail, "tracker": trk, "ballot": v.ballot_json}
-            return "ballot-refused", body, (reason, detail, trk, None)
-        assert v.credential is not None and v.tracker is not None
-        previous = self.counted.get(v.credential)
-        self.counted[v.credential] = v.tracker
-        sup = previous.hex() if previous else None
-        body = {"ballot": v.ballot_json, "tracker": trk, "supersedes": sup}
-        return "ballot-accepted", body, (None, "", trk, sup)
-
-    def _entitled(self, constituency: str) -> tuple[str, ...]:
-        m = self.context.manifest
-        return tuple(m.contests[i].id for i in m.contests_for(constituency))
+        return [receipt(event) for event in self._append_many(pending)]
 
     def audit(self, raw_ballot: bytes, raw_reveal: bytes) -> Receipt:
         """Publish an audited ballot with its reveal; it is never counted."""
         verdict = check_submission(self.context, raw_ballot)
-        reason, detail = verdict.reason, verdict.detail
-        if reason is None and (verdict.credential not in self.credentials):
-            reason, detail = "unknown-credential", REASONS["unknown-credential"]
-        reveal_json: Any = None
-        if reason is None:
-            try:
-                reveal_json = canonical.loads(raw_reveal, "reveal")
-                ballot = ballot_from_json(verdict.ballot_json)
-                check_audit(
-                    self.context.manifest,
-                    self.context.election_key,
-                    ballot,
-                    reveal_from_json(reveal_json),
-                )
-            except (EncodingError, InvalidProof, ManifestError) as exc:
-                reason, detail = "bad-audit", str(exc)
-        trk = verdict.tracker.hex() if verdict.tracker else None
-        if reason is not None:
-            body = {
-                "reason": reason,
-                "detail": detail,
-                "tracker": trk,
-                "ballot": verdict.ballot_json,
-            }
-            event = self.append("ballot-refused", body)
-            return Receipt(False, trk, reason, detail, event.seq)
-        event = self.append(
-            "ballot-audited", {"ballot": verdict.ballot_json, "tracker": trk, "reveal": reveal_json}
+        credential = verdict.credential
+        kind, body = decide_audit(
+            self.context,
+            verdict,
+            raw_reveal,
+            on_list=credential is not None and credential in self.credentials,
         )
-        return Receipt(True, trk, None, "", event.seq)
+        if verdict.tracker is not None:
+            self.trackers.add(verdict.tracker)  # an audited ballot can never be cast
+        return receipt(self.append(kind, body))
 
     def close(self, closed_at: str) -> Event:
         event = self.append(

@@ -353,18 +353,16 @@ def run_scenario(
             assert reveal is not None
             receipt = election.board.audit(raw, reveal)
             audited += receipt.accepted
+        # Members' devices encrypt a batch, then the board checks and records it: bounded
+        # memory, and both steps spread over the workers.
         for kind in ("earlier", "final"):
-            batch: list[bytes] = []
-            total = sum(1 for _ in items(kind))
-            for raw, _ in pool.imap(_encrypt_one, items(kind), chunksize=64):
-                batch.append(raw)
-                if len(batch) == 2000:
-                    receipts += election.board.cast(batch, mapper=_pool_map(pool))
-                    batch = []
-                    if progress:
-                        progress(f"casting ({kind})", len(receipts), total)
-            if batch:
+            pending = list(items(kind))
+            for start in range(0, len(pending), 2000):
+                encrypted = pool.map(_encrypt_one, pending[start : start + 2000], chunksize=32)
+                batch = [raw for raw, _ in encrypted]
                 receipts += election.board.cast(batch, mapper=_pool_map(pool))
+                if progress:
+                    progress(f"casting ({kind})", start + len(batch), len(pending))
     timings["voting"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -379,6 +377,6 @@ def run_scenario(
 
 def _pool_map(pool: Pool) -> Callable[[Callable[[bytes], Verdict], list[bytes]], list[Verdict]]:
     def mapper(func: Callable[[bytes], Verdict], items: list[bytes]) -> list[Verdict]:
-        return pool.map(func, items, chunksize=64)
+        return pool.map(func, items, chunksize=32)
 
     return mapper

@@ -27,6 +27,7 @@ from tellers.record.v1 import FORMAT, bytes_from_hex, get
 
 __all__ = [
     "FILES",
+    "credentials_hash",
     "credentials_line",
     "file_sha256",
     "read_credentials",
@@ -35,6 +36,7 @@ __all__ = [
     "seal",
     "write_credentials",
     "write_json",
+    "write_record",
 ]
 
 FILES = (
@@ -74,6 +76,44 @@ def read_json(path: Path) -> Any:
 
 def credentials_line(credential: bytes, constituency: str) -> bytes:
     return canonical.dumps({"credential": credential.hex(), "constituency": constituency})
+
+
+def credentials_hash(entries: Iterable[tuple[bytes, str]]) -> bytes:
+    """SHA-256 of the credentials.jsonl these entries make, without writing it."""
+    digest = hashlib.sha256()
+    for credential, constituency in sorted(entries):
+        digest.update(credentials_line(credential, constituency) + b"\n")
+    return digest.digest()
+
+
+def write_record(
+    directory: Path,
+    manifest_json: Any,
+    ceremony_json: Any,
+    credentials: Iterable[tuple[bytes, str]],
+    board_lines: Iterable[bytes],
+    result_json: Any,
+) -> bytes:
+    """Write a whole record from stored state (e.g. the web service's database); return its root.
+
+    ``board_lines`` are the board's canonical event lines in order, without
+    newlines, exactly as they were hashed into the chain.
+    """
+    from tellers.board import GENESIS, event_hash
+
+    directory.mkdir(parents=True, exist_ok=True)
+    write_json(directory / "manifest.json", manifest_json)
+    write_json(directory / "ceremony.json", ceremony_json)
+    write_credentials(directory / "credentials.jsonl", credentials)
+    head, count = GENESIS, 0
+    with open(directory / "board.jsonl", "wb") as handle:
+        for line in board_lines:
+            handle.write(line + b"\n")
+            head, count = event_hash(line), count + 1
+        handle.flush()
+        os.fsync(handle.fileno())
+    write_json(directory / "result.json", result_json)
+    return seal(directory, count, head)
 
 
 def write_credentials(path: Path, entries: Iterable[tuple[bytes, str]]) -> bytes:
