@@ -51,6 +51,15 @@ class Election(models.Model):
     closes_at = models.DateTimeField(_("voting closes"), null=True, blank=True)
     scrutineer_name = models.CharField(_("independent scrutineer"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the key ceremony completes and the election opens (record.md §3.4, §8):
+    ceremony = models.JSONField(_("key ceremony"), null=True, blank=True)
+    """ceremony.json: trustees' commitments and key proofs (``record.v1_tally``)."""
+    election_key = models.CharField(_("election public key"), max_length=66, blank=True)
+    credentials_hash = models.CharField(max_length=64, blank=True)
+    # Set when the scrutineer signs the result off (REQUIREMENTS.md 10):
+    result = models.JSONField(_("declared result"), null=True, blank=True)
+    signed_off_at = models.DateTimeField(_("scrutineer signed off"), null=True, blank=True)
+    signed_off_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ("-created_at",)
@@ -109,6 +118,8 @@ class CredentialRecord(models.Model):
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="credentials")
     public_credential = models.CharField(_("public credential"), max_length=64)
     constituency = models.CharField(_("constituency"), max_length=100, blank=True)
+    factor_hash = models.CharField(max_length=64, blank=True)
+    """H("tellers/v1/second-factor"; credential, member number) — see ``store.context``."""
 
     class Meta:
         constraints = (

@@ -1,0 +1,47 @@
+"""The bridge from stored state to the core's values (no crypto of its own).
+
+``election_context`` gives what checking a ballot needs; ``credentials``
+the published list; ``second_factor_hash`` the binding that lets the vote
+page check a member's second factor (e.g. membership number) against the
+public credential the browser derived, without the server ever seeing the
+credential code.
+"""
+
+from __future__ import annotations
+
+from tellers.board import ElectionContext
+from tellers.crypto.group import Point
+from tellers.crypto.hashing import hash_fields
+from tellers.election.manifest import Manifest
+from tellers.record.v1 import manifest_from_json
+from tellers.web.store.models import CredentialRecord, Election
+
+__all__ = ["credentials", "election_context", "manifest", "second_factor_hash"]
+
+
+def manifest(election: Election) -> Manifest:
+    return manifest_from_json(election.manifest)
+
+
+def election_context(election: Election) -> ElectionContext:
+    """Only for an election whose ceremony is complete (``election_key`` and fingerprint set)."""
+    if not election.election_key or not election.fingerprint:
+        raise ValueError(f"election {election.slug} has no key yet: the ceremony is not complete")
+    return ElectionContext(
+        manifest(election),
+        bytes.fromhex(election.fingerprint),
+        Point.from_hex(election.election_key, "election_key"),
+    )
+
+
+def credentials(election: Election) -> dict[bytes, str]:
+    rows = CredentialRecord.objects.filter(election=election).values_list(
+        "public_credential", "constituency"
+    )
+    return {bytes.fromhex(c): k for c, k in rows.iterator()}
+
+
+def second_factor_hash(public_credential: bytes, member_number: str) -> str:
+    """Binds a credential to the member's second factor (spaces and case ignored)."""
+    normalised = "".join(member_number.split()).upper().encode()
+    return hash_fields("tellers/v1/second-factor", [public_credential, normalised]).hex()
