@@ -8,8 +8,10 @@ worker it runs in this process, which keeps tests and small runs simple.
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
 
 __all__ = ["chunked_map", "worker_context"]
@@ -53,7 +55,14 @@ def chunked_map(
         for part in _chunks(items, chunk):
             yield func(part)
         return
-    # fork: workers inherit the loaded modules; the context is sent once each.
+    # fork: workers inherit the loaded modules; the context is sent once each. At most
+    # ``2 * workers`` chunks are in flight, so a large input is never read far ahead.
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers, initializer=_init, initargs=(context,)) as pool:
-        yield from pool.imap(func, _chunks(items, chunk), chunksize=1)
+        pending: deque[AsyncResult[R]] = deque()
+        for part in _chunks(items, chunk):
+            pending.append(pool.apply_async(func, (part,)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
