@@ -31,7 +31,12 @@ def dumps(value: JSONValue) -> bytes:
 def loads(data: bytes | str, where: str = "JSON") -> JSONValue:
     """Parse JSON, refusing floats and duplicate keys; errors name ``where``."""
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_no_float)
+        return json.loads(
+            data,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+        )
     except (ValueError, UnicodeDecodeError) as exc:
         raise EncodingError(where, f"not valid JSON ({exc})") from None
 
@@ -47,6 +52,10 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_float(text: str) -> Any:
     raise ValueError(f"non-integer number {text}")
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
 
 
 def _refuse_floats(value: JSONValue, path: str) -> None:

@@ -27,6 +27,16 @@ _PHASES = {
     "decryption": 4,
     "result": 5,
 }
+_BALLOT_CHECKS = {
+    "ballot-accepted": ("ballot-format", "ballot-election", "ballot-signature", "ballot-proof"),
+    "ballot-audited": (
+        "ballot-format",
+        "ballot-election",
+        "ballot-signature",
+        "ballot-proof",
+        "audit",
+    ),
+}
 _FORMAT_REASONS = {
     "malformed": "ballot-format",
     "wrong-election": "ballot-election",
@@ -110,8 +120,11 @@ class BoardState:
         if kind == "ballot-refused":
             self._refusal(found, claim, where)
         else:
-            for check, detail in found.problems:
+            problems = {check for check, _ in found.problems}
+            ran = ("ballot-format",) if "ballot-format" in problems else _BALLOT_CHECKS[kind]
+            for check in ran:
                 report.ran(check)
+            for check, detail in found.problems:
                 report.fail(check, where, detail)
             if any(check == "ballot-proof" for check, _ in found.problems) or trk is None:
                 self.unaggregated.add(found.line)
