@@ -1,0 +1,213 @@
+"""The bulletin board: durable acceptance, re-voting, refusals, reopening (record.md §5)."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+
+import pytest
+from recordtools import Kit, make_kit, signed, small_manifest
+
+from tellers import canonical
+from tellers.ballot import encrypt_ballot
+from tellers.board import Board, ElectionContext, read_events
+from tellers.crypto.group import Scalar, bip340_public_key
+from tellers.record.v1 import ballot_from_json, ballot_to_json, reveal_to_json
+
+SOUTH = {"president": ["bea"]}
+
+
+class Election:
+    """A board over a kit, with three members: two south, one north."""
+
+    def __init__(self, path: Path, revote: str = "last") -> None:
+        self.kit: Kit = make_kit(small_manifest(revote))
+        self.keys = [Scalar.random() for _ in range(3)]
+        self.credentials = {
+            bip340_public_key(k): c
+            for k, c in zip(self.keys, ["south", "south", "north"], strict=False)
+        }
+        self.path = path
+        self.board = self.open()
+        self.board.append("election-opened", {})
+
+    @property
+    def context(self) -> ElectionContext:
+        return ElectionContext(self.kit.manifest, self.kit.fingerprint, self.kit.keys.public)
+
+    def open(self) -> Board:
+        return Board(self.path, self.context, self.credentials, fsync=True)
+
+    def ballot(
+        self,
+        member: int,
+        selections: dict[str, list[str]] = SOUTH,
+        constituency: str = "south",
+        fingerprint: bytes | None = None,
+        key: Scalar | None = None,
+    ) -> tuple[bytes, bytes]:
+        ballot, reveal = encrypt_ballot(
+            self.kit.manifest,
+            fingerprint or self.kit.fingerprint,
+            self.kit.keys.public,
+            key or self.keys[member],
+            constituency,
+            selections,
+        )
+        return canonical.dumps(ballot_to_json(ballot)), canonical.dumps(reveal_to_json(reveal))
+
+    def events(self) -> list[tuple[str, dict]]:
+        return [(e.type, e.body) for e in read_events(self.path)]
+
+
+@pytest.fixture
+def election(tmp_path: Path) -> Election:
+    return Election(tmp_path / "board.jsonl")
+
+
+def test_acceptance_is_on_disk_before_cast_returns(
+    election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw, _ = election.ballot(0)
+    on_disk_at_fsync: list[bytes] = []
+    real_fsync = __import__("os").fsync
+
+    def watching_fsync(fd: int) -> None:
+        real_fsync(fd)
+        on_disk_at_fsync.append(election.path.read_bytes())
+
+    monkeypatch.setattr("tellers.board.os.fsync", watching_fsync)
+    (receipt,) = election.board.cast([raw])
+    assert receipt.accepted
+    assert len(on_disk_at_fsync) == 1
+    last = on_disk_at_fsync[0].splitlines()[-1]
+    assert canonical.loads(last)["body"]["tracker"] == receipt.tracker
+
+
+@pytest.mark.parametrize(
+    ("revote", "second_type", "reason", "counted"),
+    [
+        ("last", "ballot-accepted", None, 1),
+        ("first", "ballot-refused", "first-counts", 0),
+        ("forbidden", "ballot-refused", "revote-forbidden", 0),
+    ],
+)
+def test_re_voting_policies(
+    tmp_path: Path, revote: str, second_type: str, reason: str | None, counted: int
+) -> None:
+    election = Election(tmp_path / "board.jsonl", revote)
+    first, _ = election.ballot(0, {"president": ["ada"]})
+    second, _ = election.ballot(0, {"president": ["cyd"]})
+    receipts = election.board.cast([first]) + election.board.cast([second])
+    trackers = [r.tracker for r in receipts]
+    (kind, body) = election.events()[-1]
+    assert kind == second_type
+    assert receipts[1].reason == body.get("reason") == reason
+    if reason is None:
+        assert body["supersedes"] == receipts[1].supersedes == trackers[0]
+    credential = bip340_public_key(election.keys[0])
+    assert election.board.counted == {credential: bytes.fromhex(trackers[counted] or "")}
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("replay", "replay"),
+        ("unknown-credential", "unknown-credential"),
+        ("wrong-election", "wrong-election"),
+        ("not-entitled", "not-entitled"),
+        ("not-json", "malformed"),
+        ("missing-field", "malformed"),
+        ("bad-signature", "bad-signature"),
+        ("bad-proof", "bad-proof"),
+    ],
+)
+def test_refusals_leave_an_event_with_the_reason(
+    election: Election, case: str, reason: str
+) -> None:
+    raw, _ = election.ballot(0)
+    election.board.cast([raw])
+    obj = canonical.loads(raw)
+    if case == "replay":
+        bad = raw
+    elif case == "unknown-credential":
+        bad, _ = election.ballot(0, key=Scalar.random())
+    elif case == "wrong-election":
+        bad, _ = election.ballot(1, fingerprint=b"G" * 32)
+    elif case == "not-entitled":  # member 2 is north but sends a south ballot
+        bad, _ = election.ballot(2)
+    elif case == "not-json":
+        bad = b'{"election": '
+    elif case == "missing-field":
+        del obj["signature"]
+        bad = canonical.dumps(obj)
+    elif case == "bad-signature":
+        obj["signature"] = obj["signature"][:-2] + ("00" if obj["signature"][-2:] != "00" else "01")
+        bad = canonical.dumps(obj)
+    else:  # two selections swapped and signed again by the member: the proofs fail
+        valid = ballot_from_json(canonical.loads(election.ballot(1)[0]))
+        (contest,) = valid.contests
+        swapped = (contest.selections[1], contest.selections[0], *contest.selections[2:])
+        moved = dataclasses.replace(contest, selections=swapped)
+        bad = canonical.dumps(ballot_to_json(signed(valid.fingerprint, election.keys[1], [moved])))
+    (receipt,) = election.board.cast([bad])
+    kind, body = election.events()[-1]
+    assert not receipt.accepted
+    assert kind == "ballot-refused"
+    assert receipt.reason == body["reason"] == reason
+    assert len(election.board.counted) == 1
+
+
+def test_a_closed_board_takes_no_ballots(election: Election) -> None:
+    raw, _ = election.ballot(0)
+    election.board.close("2026-03-23T12:00:00+00:00")
+    with pytest.raises(ValueError, match="closed"):
+        election.board.cast([raw])
+    assert election.events()[-1] == (
+        "election-closed",
+        {"closed_at": "2026-03-23T12:00:00+00:00", "events": 1, "counted": 0},
+    )
+
+
+def test_audits_are_published_and_never_counted(election: Election) -> None:
+    raw, reveal = election.ballot(0)
+    assert election.board.audit(raw, reveal).accepted
+    _other_raw, other_reveal = election.ballot(1)
+    refused = election.board.audit(raw, other_reveal)
+    assert (refused.accepted, refused.reason) == (False, "bad-audit")
+    kinds = [kind for kind, _ in election.events()]
+    assert kinds == ["election-opened", "ballot-audited", "ballot-refused"]
+    assert election.events()[1][1]["reveal"] == canonical.loads(reveal)
+    assert election.board.counted == {}
+
+
+def test_reopening_drops_a_half_written_line_and_keeps_the_rest(election: Election) -> None:
+    first, _ = election.ballot(0)
+    second, _ = election.ballot(1)
+    receipts = election.board.cast([first, second])
+    election.board.close_file()
+    kept = election.path.read_bytes()
+    with open(election.path, "ab") as handle:
+        handle.write(b'{"body":{"ballot":{"contests":[{"bla')  # the crash
+    board = election.open()
+    assert election.path.read_bytes() == kept
+    assert (board.seq, board.head) == (3, list(read_events(election.path))[-1].hash)
+    assert set(board.counted.values()) == {bytes.fromhex(r.tracker or "") for r in receipts}
+    (replayed,) = board.cast([first])
+    assert replayed.reason == "replay"
+    assert [e.seq for e in read_events(election.path)] == [0, 1, 2, 3]
+
+
+def test_reopening_a_closed_board_keeps_it_closed(election: Election) -> None:
+    election.board.close("2026-03-23T12:00:00+00:00")
+    election.board.close_file()
+    assert election.open().closed
+
+
+def test_events_chain_each_to_the_one_before(election: Election) -> None:
+    election.board.cast([election.ballot(0)[0], election.ballot(1)[0]])
+    events = list(read_events(election.path))
+    lines = election.path.read_bytes().splitlines()
+    for before, after in itertools.pairwise(events):
+        assert canonical.loads(lines[after.seq])["prev"] == before.hash.hex()

@@ -1,0 +1,191 @@
+"""Record format v1: round trips, and refusals that name the field path (record.md §2–§7)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from recordtools import SmallElection, make_kit, read_board, read_json_file, small_manifest
+
+from tellers import canonical
+from tellers.ballot import encrypt_ballot
+from tellers.crypto.group import Scalar
+from tellers.errors import EncodingError
+from tellers.record.v1 import (
+    ballot_from_json,
+    ballot_to_json,
+    manifest_from_json,
+    manifest_to_json,
+    reveal_from_json,
+    reveal_to_json,
+)
+from tellers.record.v1_tally import (
+    ceremony_from_json,
+    ceremony_to_json,
+    decryption_from_json,
+    decryption_to_json,
+    tally_from_json,
+    tally_to_json,
+)
+
+
+def _ballot_json() -> tuple[Any, Any]:
+    kit = make_kit()
+    ballot, reveal = encrypt_ballot(
+        kit.manifest,
+        kit.fingerprint,
+        kit.keys.public,
+        Scalar.random(),
+        "north",
+        {"president": ["bea"], "strike-north": ["yes"]},
+    )
+    return ballot_to_json(ballot), reveal_to_json(reveal)
+
+
+def test_ballot_and_reveal_round_trip() -> None:
+    ballot, reveal = _ballot_json()
+    assert ballot_to_json(ballot_from_json(ballot)) == ballot
+    assert reveal_to_json(reveal_from_json(reveal)) == reveal
+    assert canonical.dumps(
+        ballot_to_json(ballot_from_json(canonical.loads(canonical.dumps(ballot))))
+    ) == canonical.dumps(ballot)
+
+
+def test_manifest_round_trip() -> None:
+    manifest = small_manifest()
+    assert manifest_from_json(manifest_to_json(manifest)) == manifest
+
+
+def test_record_files_round_trip(small_election: SmallElection) -> None:
+    record: Path = small_election.record
+    events = read_board(record)
+    ceremony = read_json_file(record, "ceremony.json")
+    assert ceremony_to_json(*ceremony_from_json(ceremony)) == ceremony
+    tally = next(e["body"] for e in events if e["type"] == "tally")
+    assert tally_to_json(tally_from_json(tally)) == tally
+    for body in (e["body"] for e in events if e["type"] == "decryption"):
+        assert (
+            decryption_to_json(*(lambda t, s: (t, tuple(s)))(*decryption_from_json(body))) == body
+        )
+    manifest = read_json_file(record, "manifest.json")
+    assert manifest_to_json(manifest_from_json(manifest)) == manifest
+
+
+def _drop(path: list[Any]) -> Callable[[Any], None]:
+    def edit(obj: Any) -> None:
+        for key in path[:-1]:
+            obj = obj[key]
+        del obj[path[-1]]
+
+    return edit
+
+
+def _set(path: list[Any], value: Any) -> Callable[[Any], None]:
+    def edit(obj: Any) -> None:
+        for key in path[:-1]:
+            obj = obj[key]
+        obj[path[-1]] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (_drop(["signature"]), "ballot.signature"),
+        (_drop(["contests", 0, "total"]), "ballot.contests[0].total"),
+        (_set(["signature"], "ab" * 63), "ballot.signature"),
+        (_set(["election"], "AB" * 32), "ballot.election"),
+        (_set(["credential"], 7), "ballot.credential"),
+        (_set(["contests"], {}), "ballot.contests"),
+        (
+            _set(["contests", 1, "selections", 1, "proof", "c", 1], "zz"),
+            "ballot.contests[1].selections[1].proof.c[1]",
+        ),
+        (
+            _set(["contests", 0, "selections", 2, "alpha"], "02" + "00" * 32),
+            "ballot.contests[0].selections[2].alpha",
+        ),
+        (_set(["contests", 0, "blank", "beta"], None), "ballot.contests[0].blank.beta"),
+        (_set(["contests", 0, "blank"], []), "ballot.contests[0].blank"),
+        (_set(["contests", 0, "extra"], 1), "ballot.contests[0]"),
+        (_set(["extra"], 1), "ballot"),
+        (_set(["contests", 0, "id"], True), "ballot.contests[0].id"),
+    ],
+)
+def test_bad_ballot_shapes_name_the_field(edit: Callable[[Any], None], field: str) -> None:
+    ballot, _ = _ballot_json()
+    edit(ballot)
+    with pytest.raises(EncodingError) as caught:
+        ballot_from_json(ballot)
+    assert caught.value.field == field, caught.value
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (_set(["format"], "tellers-manifest/v0"), "manifest.format"),
+        (_set(["trustees", "count"], True), "manifest.trustees.count"),
+        (_drop(["revote"]), "manifest.revote"),
+        (_set(["contests", 1, "title"], 3), "manifest.contests[1].title"),
+        (_set(["contests", 0, "choices", 1, "id"], None), "manifest.contests[0].choices[1].id"),
+        (_set(["constituencies"], ["north", 2]), "manifest"),
+    ],
+)
+def test_bad_manifest_shapes_name_the_field(edit: Callable[[Any], None], field: str) -> None:
+    manifest = manifest_to_json(small_manifest())
+    edit(manifest)
+    with pytest.raises(EncodingError) as caught:
+        manifest_from_json(manifest)
+    assert caught.value.field == field, caught.value
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (_set([0, "choices"], [1, True, 0]), "reveal[0].choices"),
+        (_set([1, "randomness", 0], 5), "reveal[1].randomness[0]"),
+        (_drop([0, "blank"]), "reveal[0].blank"),
+    ],
+)
+def test_bad_reveal_shapes_name_the_field(edit: Callable[[Any], None], field: str) -> None:
+    _, reveal = _ballot_json()
+    edit(reveal)
+    with pytest.raises(EncodingError) as caught:
+        reveal_from_json(reveal)
+    assert caught.value.field == field, caught.value
+
+
+def test_bad_tally_shape_names_the_field(small_election: SmallElection) -> None:
+    tally = copy.deepcopy(
+        next(e["body"] for e in read_board(small_election.record) if e["type"] == "tally")
+    )
+    tally["contests"][1]["choices"][0]["alpha"] = "04" + "11" * 32
+    with pytest.raises(EncodingError) as caught:
+        tally_from_json(tally)
+    assert caught.value.field == "tally.contests[1].choices[0].alpha"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (b'{"a":1.5}', "non-integer number"),
+        (b'{"a":1,"a":2}', "duplicate key"),
+        (b'{"a":NaN}', "not valid JSON"),
+        (b'{"a":', "not valid JSON"),
+    ],
+)
+def test_canonical_json_refuses(text: bytes, problem: str) -> None:
+    with pytest.raises(EncodingError, match=problem):
+        canonical.loads(text, "here")
+
+
+def test_canonical_bytes() -> None:
+    assert canonical.dumps({"b": [1, "é\n"], "a": None, "A": True}) == (
+        '{"A":true,"a":null,"b":[1,"é\\n"]}'.encode()
+    )
+    with pytest.raises(EncodingError, match=r"\$\.x\[1\]: floats"):
+        canonical.dumps({"x": [1, 2.0]})

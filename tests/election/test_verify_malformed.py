@@ -1,0 +1,137 @@
+"""Unusable records: ``tellers verify`` exits 2 with the file and line, never a traceback.
+
+``verify_record`` raises ``RecordError`` (path, line) for input it cannot
+read at all; the command turns it into one line on stderr (record.md §9.4).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tellers.errors import RecordError
+from tellers.verify import verify_record
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def _replace_line(path: Path, number: int, new: bytes) -> None:
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[number - 1] = new
+    path.write_bytes(b"".join(lines))
+
+
+def invalid_json_on_the_board(record: Path) -> None:
+    _replace_line(record / "board.jsonl", 5, b'{"body": {"ballot": \n')
+
+
+def truncated_board_line(record: Path) -> None:
+    path = record / "board.jsonl"
+    path.write_bytes(path.read_bytes()[:-40])
+
+
+def board_line_not_an_event(record: Path) -> None:
+    _replace_line(record / "board.jsonl", 7, b"[1,2,3]\n")
+
+
+def float_in_credentials(record: Path) -> None:
+    _replace_line(record / "credentials.jsonl", 3, b'{"constituency":"north","credential":1.5}\n')
+
+
+def manifest_missing_a_field(record: Path) -> None:
+    path = record / "manifest.json"
+    path.write_bytes(path.read_bytes().replace(b'"revote":"last",', b""))
+
+
+def manifest_breaking_a_rule(record: Path) -> None:
+    path = record / "manifest.json"
+    path.write_bytes(path.read_bytes().replace(b'"quorum":2', b'"quorum":4'))
+
+
+def missing_file(record: Path) -> None:
+    (record / "ceremony.json").unlink()
+
+
+def missing_index(record: Path) -> None:
+    (record / "index.json").unlink()
+
+
+def two_lines_in_a_json_file(record: Path) -> None:
+    path = record / "result.json"
+    path.write_bytes(path.read_bytes() * 2)
+
+
+# damage: (the file named, the line named or 0 for the whole file)
+CASES: dict[str, tuple[Callable[[Path], None], str, int]] = {
+    "invalid-json-on-the-board": (invalid_json_on_the_board, "board.jsonl", 5),
+    "truncated-board-line": (truncated_board_line, "board.jsonl", 15),
+    "board-line-not-an-event": (board_line_not_an_event, "board.jsonl", 7),
+    "float-in-credentials": (float_in_credentials, "credentials.jsonl", 3),
+    "manifest-missing-a-field": (manifest_missing_a_field, "manifest.json", 1),
+    "manifest-breaking-a-rule": (manifest_breaking_a_rule, "manifest.json", 1),
+    "missing-file": (missing_file, "ceremony.json", 0),
+    "missing-index": (missing_index, "index.json", 0),
+    "two-lines-in-a-json-file": (two_lines_in_a_json_file, "result.json", 1),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_record_error_names_file_and_line(record: Path, kind: str) -> None:
+    damage, name, line = CASES[kind]
+    damage(record)
+    with pytest.raises(RecordError) as caught:
+        verify_record(record)
+    assert Path(caught.value.path).name == name
+    assert caught.value.line == line
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_tellers_verify_exits_2_with_one_line(record: Path, kind: str, tellers_cli: Cli) -> None:
+    damage, name, line = CASES[kind]
+    damage(record)
+    code, _out, err = tellers_cli("verify", str(record), "--workers", "1")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert (f"{name}:{line}" if line else name) in err
+    assert "Traceback" not in err
+
+
+def test_a_file_is_not_a_record(tmp_path: Path, tellers_cli: Cli) -> None:
+    path = tmp_path / "board.jsonl"
+    path.write_text("{}\n")
+    code, _, err = tellers_cli("verify", str(path), "--workers", "1")
+    assert code == 2
+    assert f"{path}: not a directory" in err
+
+
+def test_a_missing_directory_is_not_a_record(tmp_path: Path, tellers_cli: Cli) -> None:
+    code, _, err = tellers_cli("verify", str(tmp_path / "nowhere"), "--workers", "1")
+    assert code == 2
+    assert "nowhere" in err
+    assert "Traceback" not in err
+
+
+def test_the_installed_command_prints_no_traceback(record: Path) -> None:
+    pytest.importorskip("tellers.cli.verify_cmd")
+    invalid_json_on_the_board(record)
+    done = subprocess.run(
+        [sys.executable, "-m", "tellers.cli", "verify", str(record), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "board.jsonl:5" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_nan_on_the_board_is_unusable_not_a_crash(record: Path) -> None:
+    path = record / "board.jsonl"
+    path.write_bytes(path.read_bytes().replace(b'"events":', b'"events":NaN,"x":', 1))
+    with pytest.raises(RecordError) as caught:
+        verify_record(record)
+    assert (Path(caught.value.path).name, caught.value.line) == ("board.jsonl", 11)
