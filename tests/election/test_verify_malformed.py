@@ -135,3 +135,15 @@ def test_nan_on_the_board_is_unusable_not_a_crash(record: Path) -> None:
     with pytest.raises(RecordError) as caught:
         verify_record(record)
     assert (Path(caught.value.path).name, caught.value.line) == ("board.jsonl", 11)
+
+
+def test_a_manifest_without_its_default_fields_is_refused(record: Path) -> None:
+    # One manifest, one byte form: a field left to its default would hash differently.
+    from recordtools import read_json_file, reseal, write_json_file
+
+    manifest = read_json_file(record, "manifest.json")
+    del manifest["contests"][0]["statement"]
+    write_json_file(record, "manifest.json", manifest)
+    reseal(record)
+    with pytest.raises(RecordError, match=r"manifest\.json:1: fields are missing or extra"):
+        verify_record(record)

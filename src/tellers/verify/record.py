@@ -32,7 +32,7 @@ from tellers.errors import (
 )
 from tellers.parallel import chunked_map
 from tellers.record.store import FILES, file_sha256, read_credentials, read_index, read_json
-from tellers.record.v1 import ballot_from_json, manifest_from_json
+from tellers.record.v1 import ballot_from_json, manifest_from_json, manifest_to_json
 from tellers.record.v1_tally import (
     ceremony_from_json,
     decryption_from_json,
@@ -114,10 +114,17 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
 
 
 def _read_manifest(path: Path) -> Manifest:
+    """The manifest, which must be written out in full (defaults included) as it was hashed."""
+    raw = read_json(path)
     try:
-        return manifest_from_json(read_json(path))
+        manifest = manifest_from_json(raw)
     except (EncodingError, ManifestError) as exc:
         raise RecordError(str(path), 1, str(exc)) from None
+    if manifest_to_json(manifest) != raw:
+        raise RecordError(
+            str(path), 1, "fields are missing or extra: a record's manifest is complete"
+        )
+    return manifest
 
 
 def _read_ceremony(path: Path) -> tuple[list[str], list[TrusteeCommitment]]:
