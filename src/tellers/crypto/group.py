@@ -146,12 +146,12 @@ class Point:
 
     __slots__ = ("_encoded", "_key")
     _key: PublicKey | None  # None is the point at infinity
-    _encoded: bytes
+    _encoded: bytes | None  # computed on first use: most intermediate points are never encoded
 
     def __init__(self, key: PublicKey | None, encoded: bytes | None = None) -> None:
         object.__setattr__(self, "_key", key)
-        if encoded is None:
-            encoded = _INFINITY_BYTES if key is None else key.format(compressed=True)
+        if key is None:
+            encoded = _INFINITY_BYTES
         object.__setattr__(self, "_encoded", encoded)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -200,10 +200,15 @@ class Point:
         )
 
     def to_bytes(self) -> bytes:
-        return self._encoded
+        encoded = self._encoded
+        if encoded is None:
+            assert self._key is not None
+            encoded = self._key.format(compressed=True)
+            object.__setattr__(self, "_encoded", encoded)
+        return encoded
 
     def hex(self) -> str:
-        return self._encoded.hex()
+        return self.to_bytes().hex()
 
     def is_infinity(self) -> bool:
         return self._key is None
@@ -221,7 +226,8 @@ class Point:
     def __neg__(self) -> Point:
         if self._key is None:
             return self
-        flipped = bytes([self._encoded[0] ^ 1]) + self._encoded[1:]  # y -> p - y
+        encoded = self.to_bytes()
+        flipped = bytes([encoded[0] ^ 1]) + encoded[1:]  # y -> p - y
         return Point(PublicKey(flipped), flipped)
 
     def __sub__(self, other: Point) -> Point:
@@ -249,17 +255,17 @@ class Point:
             return _INFINITY
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Point) and other._encoded == self._encoded
+        return isinstance(other, Point) and other.to_bytes() == self.to_bytes()
 
     def __hash__(self) -> int:
-        return hash(self._encoded)
+        return hash(self.to_bytes())
 
     def __repr__(self) -> str:
-        return "Point(infinity)" if self._key is None else f"Point({self._encoded.hex()})"
+        return "Point(infinity)" if self._key is None else f"Point({self.hex()})"
 
     def __reduce__(self) -> tuple[object, tuple[bytes]]:
         # Sent between processes by its canonical encoding; the native handle cannot be.
-        return (_restore_point, (self._encoded,))
+        return (_restore_point, (self.to_bytes(),))
 
 
 def _restore_point(encoded: bytes) -> Point:

@@ -255,7 +255,7 @@ def _branch_commitments(
 ) -> list[Point]:
     """A_j = s_j·G - c_j·alpha and B_j = s_j·H - c_j·(beta - j·G)."""
     minus_c = -c_j
-    shifted = ciphertext.beta if j == 0 else ciphertext.beta - plaintext_point(j)
+    shifted = ciphertext.beta if j == 0 else ciphertext.beta + plaintext_point(-j)
     return [
         Point.sum([Point.base_times(s_j), ciphertext.alpha * minus_c]),
         Point.sum([public * s_j, shifted * minus_c]),
