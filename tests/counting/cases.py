@@ -47,7 +47,10 @@ def _blt(case: str) -> Election:
 
 def _policy(election: Election) -> TiePolicy:
     if election.tie_order is not None:
-        return TiePolicy(order=tuple(election.candidates[c] for c in election.tie_order))
+        # A [tie] line (Droop, stv-rs) is a picking order: its first candidate is
+        # picked for whatever the tie decides, including exclusion.
+        order = tuple(election.candidates[c] for c in election.tie_order)
+        return TiePolicy(order=order, pick_first=True)
     return TiePolicy(order=election.candidates)
 
 
@@ -70,6 +73,8 @@ def list_checks() -> list[tuple[str, str]]:
                 out.append((case, f"droop:{key}"))
         if case.startswith("rctab-"):
             out.append((case, "rctab"))
+            if _rctab_config(case)["rules"]["winnerElectionMode"] in _ROUND_CHECKED:
+                out.append((case, "rctab-rounds"))
         if case.startswith(("condorcet-", "schulze-", "rankedpairs-")):
             out += [(case, "schulze"), (case, "pairwise")]
         if case.startswith(("plurality-", "approval-")):
@@ -104,7 +109,11 @@ def _stv(case: str, check: str) -> None:
     else:
         method = check
         want = exp["expected_winners"]
-    rules = Rules(method, ties=_policy(election))  # type: ignore[arg-type]
+    policy = _policy(election)
+    if case.startswith("stvrs-") and election.tie_order is None:
+        # stv-rs without a [tie] line picks by the candidates' order in the file.
+        policy = TiePolicy(order=election.candidates, pick_first=True)
+    rules = Rules(method, ties=policy)  # type: ignore[arg-type]
     result = count(election, rules)
     assert sorted(result.winners) == sorted(want)
     _conserved(result)
@@ -115,10 +124,25 @@ def _conserved(result: Any) -> None:
         assert sum(rnd.votes, Fraction(0)) + rnd.exhausted + rnd.lost == result.valid_votes
 
 
+def _rctab_config(case: str) -> dict[str, Any]:
+    path = next((SHARED / case / "original").glob("*_config.json"))
+    config: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return config
+
+
+# RCTab modes whose round-by-round tallies are checked against RCTab's report.
+_ROUND_CHECKED = (
+    "multiWinnerAllowMultipleWinnersPerRound",
+    "multiWinnerAllowOnlyOneWinnerPerRound",
+    "bottomsUp",
+    "bottomsUpUsingPercentageThreshold",
+)
+
+
 def _rctab(case: str, check: str) -> None:
     exp = _expected(case)
     root = SHARED / case
-    config = json.loads(next((root / "original").glob("*_config.json")).read_text("utf-8"))
+    config = _rctab_config(case)
     r = config["rules"]
     names = [c["name"] for c in config["candidates"]]
     excluded = [c["name"] for c in config["candidates"] if c.get("excluded")]
@@ -167,8 +191,15 @@ def _rctab(case: str, check: str) -> None:
             "multiPassIrv": "sequential",
             "bottomsUp": "bottoms-up",
             "bottomsUpUsingPercentageThreshold": "bottoms-up",
+            "multiWinnerAllowMultipleWinnersPerRound": "multi-winner",
+            "multiWinnerAllowOnlyOneWinnerPerRound": "multi-winner-one-per-round",
         }.get(mode, "single"),
         bottoms_up_threshold=Fraction(threshold) / 100 if threshold else None,
+        threshold_from_first_round=bool(r.get("doesFirstRoundDetermineThreshold")),
+        cutoff_elimination=bool(r.get("cutoffElimination")),
+        hare_quota=bool(r.get("hareQuota")),
+        fractional_threshold=bool(r.get("nonIntegerWinningThreshold")),
+        vote_places=int(r.get("decimalPlacesForVoteArithmetic") or 4),
     )
     if mode == "bottomsUpUsingPercentageThreshold":
         rules = Rules(**{**rules.__dict__, "seats": len(names)})
@@ -178,6 +209,15 @@ def _rctab(case: str, check: str) -> None:
         assert list(result.winners) == want
     else:
         assert sorted(result.winners) == sorted(want)
+    if check == "rctab-rounds":
+        # Every candidate's tally in every round, exactly as RCTab's report.
+        report = next((root / "original").glob("*_expected_detailed_report.json"))
+        theirs = json.loads(report.read_text("utf-8"))["results"]
+        assert len(result.rounds) == len(theirs)
+        for ours, rnd in zip(result.rounds, theirs, strict=True):
+            votes = dict(zip(result.candidates, ours.votes, strict=True))
+            got = {name: votes[name] for name in rnd["tally"]}
+            assert got == {k: Fraction(v) for k, v in rnd["tally"].items()}, rnd["round"]
 
 
 def _schulze(case: str, check: str) -> None:
@@ -225,9 +265,18 @@ def _tally(case: str, check: str) -> None:
         firm = [w for w in want if "|" not in w and "/" not in w]
         assert set(firm) <= set(result.winners)
         return
-    # First choices of the Minneapolis 2017 ballots: IRV's first round.
-    election = read_jsonl((root / exp["ballots_file"]).resolve())
-    opts = BallotOptions(overvote="skip", max_skipped=None)
+    # First choices of the Minneapolis 2017 ballots: RCTab's first round, read
+    # under that count's own configuration (one skipped rank allowed, 3 ranks).
+    source = (root / exp["ballots_file"]).resolve()
+    election = read_jsonl(source)
+    config = json.loads(next((source.parent / "original").glob("*_config.json")).read_text())
+    r = config["rules"]
+    assert r["overvoteRule"] == "alwaysSkipToNextRank"
+    opts = BallotOptions(
+        overvote="skip",
+        max_skipped=int(r["maxSkippedRanksAllowed"]),
+        max_rankings=int(r["maxRankingsAllowed"]),
+    )
     result = count(election, Rules("irv", ballots=opts, stop_after_round=1))
     tally = dict(zip(result.candidates, result.rounds[0].votes, strict=True))
     assert {k: int(v) for k, v in tally.items()} == {k: int(v) for k, v in exp["tallies"].items()}
@@ -281,6 +330,7 @@ _CHECKS: dict[str, Callable[[str, str], None]] = {
     "openstv": _stv,
     "droop": _stv,
     "rctab": _rctab,
+    "rctab-rounds": _rctab,
     "schulze": _schulze,
     "pairwise": _schulze,
     "tally": _tally,

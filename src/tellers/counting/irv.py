@@ -4,9 +4,12 @@ One seat: count each paper for its first usable preference; a candidate
 with more than half the continuing votes wins; otherwise the lowest is
 excluded (or, with batch elimination, every lowest group whose combined
 votes cannot overtake the next candidate) and their papers pass on.
-Several seats: repeated IRV without earlier winners (``"sequential"``), or
-exclusion until only the seats' worth remain (``"bottoms-up"``).
-Arithmetic: whole votes.
+Several seats: repeated IRV without earlier winners (``"sequential"``),
+exclusion until only the seats' worth remain (``"bottoms-up"``), or
+RCTab's multi-winner count with surplus transfers (``irv_multi``).
+Undeclared write-ins never win: while they hold votes no one is elected
+and they are excluded first (RCTab ``identifyWinners``,
+``dropUndeclaredWriteIns``). Arithmetic: whole votes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from tellers.counting.result import Event, Result, Round
 from tellers.counting.rules import Rules
 from tellers.counting.ties import break_tie, tie_event
 
-__all__ = ["ARITHMETIC", "count_irv", "next_choice"]
+__all__ = ["ARITHMETIC", "count_irv", "next_choice", "to_exclude"]
 
 ARITHMETIC = Arithmetic("integer")
 
@@ -71,6 +74,10 @@ def next_choice(
 
 def count_irv(election: Election, rules: Rules, options: BallotOptions) -> Result:
     """Count ``election`` by IRV under ``rules`` (see module docstring)."""
+    if rules.irv_mode in ("multi-winner", "multi-winner-one-per-round"):
+        from tellers.counting.irv_multi import count_irv_multi
+
+        return count_irv_multi(election, rules, options)
     seats = rules.seats or election.seats
     names = election.candidates
     groups: Counter[tuple[tuple[int, ...], ...]] = Counter()
@@ -142,6 +149,7 @@ def _one_pass(
             pile[c].append(i)
     history.clear()
     mode = rules.irv_mode
+    cutoff: Fraction | None = None
     while True:
         votes = [0] * n
         for c in hopeful:
@@ -149,13 +157,17 @@ def _one_pass(
         history.append(votes)
         stage = len(rounds) + 1
         live = sum(votes[c] for c in hopeful)
+        share = rules.bottoms_up_threshold
+        fixed = cutoff is not None and rules.threshold_from_first_round
+        if mode == "bottoms-up" and share is not None and not fixed:
+            cutoff = share * live
         rounds.append(
             Round(
                 number=stage,
                 action="First choices" if len(history) == 1 else "After exclusion",
                 votes=tuple(Fraction(v) for v in votes),
                 exhausted=Fraction(total - live),
-                quota=Fraction(live // 2 + 1) if mode != "bottoms-up" else None,
+                quota=Fraction(live // 2 + 1) if mode != "bottoms-up" else cutoff,
                 status=tuple(
                     "hopeful"
                     if c in hopeful
@@ -166,19 +178,23 @@ def _one_pass(
         )
         if rules.stop_after_round is not None and len(history) >= rules.stop_after_round:
             return []
-        leader = max(hopeful, key=lambda c: (votes[c], -c))
+        if not hopeful - {write_in}:
+            return []
+        leader = max(hopeful - {write_in}, key=lambda c: (votes[c], -c))
+        held = write_in in hopeful and votes[write_in] > 0  # no one wins while write-ins hold votes
         if mode == "bottoms-up":
-            if len(hopeful) <= seats and _above_threshold(rules, hopeful, votes, live):
+            above = all(cutoff is None or votes[c] > cutoff for c in hopeful)
+            if not held and len(hopeful) <= seats and above:
                 order = sorted(hopeful, key=lambda c: (-votes[c], c))
                 for c in order:
                     events.append(Event(stage, "elected", (names[c],), "remaining"))
                 return order
-        else:
+        elif not held:
             majority = 2 * votes[leader] > live
             if len(hopeful) == 1 or (
                 majority and (not rules.continue_until_two or len(hopeful) <= 2)
             ):
-                tied = [c for c in hopeful if votes[c] == votes[leader]]
+                tied = [c for c in hopeful - {write_in} if votes[c] == votes[leader]]
                 if len(tied) > 1:
                     tb = break_tie(
                         tied,
@@ -202,7 +218,7 @@ def _one_pass(
                     )
                 )
                 return [leader]
-        out = _to_exclude(rules, hopeful, votes, write_in, stage, names, history, events)
+        out = to_exclude(rules, hopeful, votes, write_in, stage, names, history, events, cutoff)
         events.append(Event(stage, "excluded", tuple(names[c] for c in out)))
         moved: list[int] = []
         for c in out:
@@ -218,26 +234,30 @@ def _one_pass(
                 pile[c].append(i)
 
 
-def _above_threshold(rules: Rules, hopeful: set[int], votes: list[int], live: int) -> bool:
-    share = rules.bottoms_up_threshold
-    if share is None:
-        return True
-    return all(votes[c] >= share * live for c in hopeful)
-
-
-def _to_exclude(
+def to_exclude(
     rules: Rules,
     hopeful: set[int],
-    votes: list[int],
+    votes: Sequence[int],
     write_in: int,
     stage: int,
     names: Sequence[str],
-    history: list[list[int]],
+    history: Sequence[Sequence[int]],
     events: list[Event],
+    cutoff: Fraction | None = None,
 ) -> list[int]:
-    if write_in in hopeful:
-        # Undeclared write-ins cannot win; RCTab excludes them first.
+    """Who goes this round, in RCTab's order of rules.
+
+    Undeclared write-ins holding votes first; then, with
+    ``rules.cutoff_elimination``, everyone not above ``cutoff`` (unless that
+    is everyone); then a batch (``rules.batch_elimination``); else the lowest,
+    ties by look-back to earlier rounds and then the policy (logged).
+    """
+    if write_in in hopeful and votes[write_in] > 0:
         return [write_in]
+    if rules.cutoff_elimination and cutoff is not None:
+        below = sorted(c for c in hopeful if votes[c] <= cutoff)
+        if 0 < len(below) < len(hopeful):
+            return below
     order = sorted(hopeful, key=lambda c: votes[c])
     if rules.batch_elimination:
         best = 0

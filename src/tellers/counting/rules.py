@@ -25,7 +25,9 @@ METHODS: tuple[Method, ...] = (
     "stv-scottish",
     "schulze",
 )
-IrvMode = Literal["single", "sequential", "bottoms-up"]
+IrvMode = Literal[
+    "single", "sequential", "bottoms-up", "multi-winner", "multi-winner-one-per-round"
+]
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,16 @@ class Rules:
     ``continue_until_two`` keeps excluding after a majority until two remain;
     ``stop_after_round`` ends the count early; ``write_in`` names a
     pseudo-candidate (undeclared write-ins) excluded first and never elected;
-    ``irv_mode`` elects several seats by repeated IRV (``"sequential"``) or by
+    ``irv_mode`` elects several seats by repeated IRV (``"sequential"``), by
     excluding until the seats remain (``"bottoms-up"``), optionally until
-    every remaining candidate has ``bottoms_up_threshold`` of the vote.
+    every remaining candidate has more than ``bottoms_up_threshold`` of the
+    vote (fixed at the first round's figure if ``threshold_from_first_round``;
+    with ``cutoff_elimination`` every candidate not above it goes at once),
+    or by RCTab's multi-winner count with fractional surplus transfers
+    (``"multi-winner"``, or ``"multi-winner-one-per-round"``), whose
+    threshold is the Droop quota, or the Hare quota with ``hare_quota``, in
+    whole votes unless ``fractional_threshold``, and whose surplus
+    arithmetic keeps ``vote_places`` decimals (see ``irv_multi``).
 
     Meek counts at ``meek_places`` decimals and iterates until surpluses are
     below ``10**-meek_omega_places``. Schulze puts unranked candidates below
@@ -60,6 +69,11 @@ class Rules:
     write_in: str | None = "Undeclared Write-ins"
     irv_mode: IrvMode = "single"
     bottoms_up_threshold: Fraction | None = None
+    threshold_from_first_round: bool = False
+    cutoff_elimination: bool = False
+    hare_quota: bool = False
+    fractional_threshold: bool = False
+    vote_places: int = 4
     meek_places: int = 9
     meek_omega_places: int = 6
     unranked_last: bool = True

@@ -36,11 +36,15 @@ class TiePolicy:
     the SHA-256 of ``"{seed}:{stage}:{name}"`` and the lowest digest loses
     (or, for a win, the highest wins), so anyone can repeat the draw.
     ``lookback`` overrides the rule's own look-back when not ``None``.
+    With ``pick_first`` the order is instead a picking order, as in Droop's
+    ``[tie]`` line: the candidate listed first is the one picked, whether
+    to win or to be excluded.
     """
 
     order: tuple[str, ...] | None = None
     seed: int | None = None
     lookback: LookBack | None = None
+    pick_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def break_tie(
         if missing:
             raise CountingError(f"tie order does not name {', '.join(missing)}")
         key = sorted(group, key=lambda c: position[names[c]])
-        chosen = key[-1] if lowest else key[0]
+        chosen = key[-1] if lowest and not policy.pick_first else key[0]
         return TieBreak(chosen, tuple(sorted(set(tied))), "declared order")
     if policy.seed is not None:
         seed = policy.seed
