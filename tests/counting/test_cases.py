@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from tests.counting.cases import SHARED, list_checks, run_check
+
+from counting.cases import SHARED, list_checks, run_check
 
 # Cases the team believes Tellers should not (or cannot) match; each says why.
 _VM12_LOT = (

@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.counting.strategies import ranked_elections
 
+from counting.strategies import ranked_elections
 from tellers.counting import Election, Rules, TiePolicy, count
 from tellers.counting.schulze import pairwise
 from tellers.errors import CountingError
