@@ -25,6 +25,7 @@ from tellers import canonical
 from tellers.ballot import encrypt_ballot
 from tellers.board import ElectionContext, Receipt, Verdict
 from tellers.crypto import threshold
+from tellers.crypto.ceremony_messages import TrusteeCommitment, TrusteeKey
 from tellers.crypto.credentials import derive_signing_key
 from tellers.election.conduct import (
     close_and_tally,
@@ -39,7 +40,15 @@ from tellers.election.roll import Member
 from tellers.record.v1 import ballot_to_json, reveal_to_json
 from tellers.tally import Result
 
-__all__ = ["SCENARIOS", "DemoOutcome", "Scenario", "Vote", "build_scenario", "run_scenario"]
+__all__ = [
+    "SCENARIOS",
+    "DemoOutcome",
+    "Scenario",
+    "Vote",
+    "build_scenario",
+    "local_ceremony",
+    "run_scenario",
+]
 
 SCENARIOS = ("unite-2017", "ul-hustings-2020", "strike-ballot")
 STATUTORY_STATEMENT = (
@@ -227,6 +236,34 @@ def build_scenario(name: str, scale: float | None = None, seed: int = 2017) -> S
     raise ValueError(f"unknown scenario {name!r}; expected one of {', '.join(SCENARIOS)}")
 
 
+def local_ceremony(
+    manifest: Manifest,
+) -> tuple[list[TrusteeCommitment], list[TrusteeKey]]:
+    """The whole k-of-n key ceremony with every trustee in this process (demos and tests only).
+
+    In a real election each trustee runs their steps with ``tellers trustee``
+    on their own machine and no process ever holds more than one key share.
+    """
+    digest = manifest_hash(manifest)
+    n, k = manifest.trustees, manifest.quorum
+    ceremony_keys = [threshold.new_ceremony_key(i) for i in range(1, n + 1)]
+    polynomials = [threshold.new_polynomial(i, k) for i in range(1, n + 1)]
+    commitments = [threshold.commit(digest, p) for p in polynomials]
+    sent = [threshold.make_shares(digest, p, ceremony_keys) for p in polynomials]
+    keys = [
+        threshold.receive_shares(
+            digest,
+            key,
+            commitments,
+            [s for batch in sent for s in batch if s.recipient == key.trustee],
+            quorum=k,
+            trustees=n,
+        )
+        for key in ceremony_keys
+    ]
+    return commitments, keys
+
+
 @dataclass(frozen=True, slots=True)
 class DemoOutcome:
     result: Result
@@ -286,23 +323,7 @@ def run_scenario(
             child.unlink()
 
     # Trustees' key ceremony (each would run `tellers trustee` on their own machine).
-    digest = manifest_hash(manifest)
-    n, k = manifest.trustees, manifest.quorum
-    ceremony_keys = [threshold.new_ceremony_key(i) for i in range(1, n + 1)]
-    polynomials = [threshold.new_polynomial(i, k) for i in range(1, n + 1)]
-    commitments = [threshold.commit(digest, p) for p in polynomials]
-    sent = [threshold.make_shares(digest, p, ceremony_keys) for p in polynomials]
-    trustee_keys = [
-        threshold.receive_shares(
-            digest,
-            key,
-            commitments,
-            [s for batch in sent for s in batch if s.recipient == key.trustee],
-            quorum=k,
-            trustees=n,
-        )
-        for key in ceremony_keys
-    ]
+    commitments, trustee_keys = local_ceremony(manifest)
     timings["ceremony"] = time.perf_counter() - clock
 
     # Credentials: the code sheet goes to the mailing house; the public list to the board.

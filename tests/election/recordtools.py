@@ -20,7 +20,6 @@ from typing import Any
 from tellers import canonical
 from tellers.ballot import Ballot, ContestBallot, Reveal, ballot_message, encrypt_ballot
 from tellers.board import GENESIS, event_hash, event_line
-from tellers.crypto import threshold
 from tellers.crypto.credentials import derive_signing_key, issue_credential
 from tellers.crypto.dlog import discrete_log
 from tellers.crypto.elgamal import Ciphertext, KeyPair, decrypt_to_point, partial_decrypt
@@ -31,10 +30,10 @@ from tellers.election.conduct import (
     publish_result,
     trustee_decrypt,
 )
-from tellers.election.fingerprint import manifest_hash
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
 from tellers.record.store import seal
 from tellers.record.v1 import ballot_to_json, manifest_from_json, reveal_to_json
+from tellers.simulate import local_ceremony
 from tellers.verify import Report
 
 __all__ = [
@@ -123,23 +122,7 @@ _AUDIT = (6, {"president": ["bea"]})
 def build_small_record(out: Path) -> SmallElection:
     """Run the small election into ``out`` (the record directory) and seal it."""
     manifest = small_manifest()
-    digest = manifest_hash(manifest)
-    n, k = manifest.trustees, manifest.quorum
-    ceremony = [threshold.new_ceremony_key(i) for i in range(1, n + 1)]
-    polynomials = [threshold.new_polynomial(i, k) for i in range(1, n + 1)]
-    commitments = [threshold.commit(digest, p) for p in polynomials]
-    sent = [threshold.make_shares(digest, p, ceremony) for p in polynomials]
-    keys = [
-        threshold.receive_shares(
-            digest,
-            key,
-            commitments,
-            [s for batch in sent for s in batch if s.recipient == key.trustee],
-            quorum=k,
-            trustees=n,
-        )
-        for key in ceremony
-    ]
+    commitments, keys = local_ceremony(manifest)
     constituencies = ["north"] * 5 + ["south"] * 3
     issued = [issue_credential(manifest.election_id.encode()) for _ in constituencies]
     election = open_election(
