@@ -69,6 +69,19 @@ const OPS = {
     };
   },
   bip340_public_key: (c) => hex(T.bip340PublicKey(scalar(c.secret))),
+  normalise_code: (c) => T.normaliseCode(c.input),
+  derive_signing_key: (c) => scalarHex(T.deriveSigningKey(bytes(c.election_id), c.code)),
+  public_credential: (c) => hex(T.publicCredential(bytes(c.election_id), c.code)),
+  encrypt_ballot: (c) => {
+    const key = c.signing_key
+      ? scalar(c.signing_key)
+      : T.deriveSigningKey(T.utf8(c.manifest.election_id), c.code);
+    const out = T.encryptBallot(c.manifest, bytes(c.fingerprint), point(c.election_key), key, c.constituency, c.selections, {
+      rand: nonceSource(c.nonces),
+      auxRandomness: c.aux == null ? undefined : bytes(c.aux),
+    });
+    return { ...out, canonical: T.canonicalJson(out.ballot) };
+  },
   bip340_sign: (c) => {
     const aux = c.aux == null ? undefined : bytes(c.aux);
     return hex(T.bip340Sign(scalar(c.secret), bytes(c.message), aux));

@@ -1,6 +1,7 @@
 """The hash-chained board in the database, on SQLite and on PostgreSQL.
 
-Appends chain correctly, a refused append leaves the board unchanged,
+Events are the core's lines (``tellers.board.event_line`` / ``event_hash``),
+appends chain correctly, a refused append leaves the board unchanged,
 tampering is detected, (election, seq) is unique, and 200 concurrent
 appends on PostgreSQL lose nothing, duplicate nothing and keep the chain.
 """
@@ -15,8 +16,10 @@ import pytest
 from django.db import IntegrityError, connections, transaction
 
 from conftest import postgres_param
+from tellers import canonical
+from tellers.board import GENESIS, event_hash, event_line
 from tellers.errors import BallotRejected, RecordError
-from tellers.web.store.board import GENESIS_HASH, append_event, check_chain, event_hash
+from tellers.web.store.board import GENESIS_HASH, append_event, check_chain, line_of
 from tellers.web.store.models import BoardEvent, BoardHead, Election
 
 __all__: list[str] = []
@@ -38,10 +41,28 @@ def test_appends_chain(using: str) -> None:
     assert events[0].prev_hash == GENESIS_HASH
     for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
-    assert events[2].hash == event_hash(events[1].hash, 2, "ballot", '{"n":2}')
+    line = event_line(2, bytes.fromhex(events[1].hash), "ballot", {"n": 2})
+    assert line_of(events[2]) == line
+    assert events[2].hash == event_hash(line).hex()
+    assert events[0].prev_hash == GENESIS.hex()
     assert check_chain(election, using=using) == 5
     head = BoardHead.objects.using(using).get(election=election)
     assert (head.length, head.head_hash) == (5, events[-1].hash)
+
+
+@pytest.mark.django_db(databases=DATABASES)
+@pytest.mark.parametrize("using", ALIASES)
+def test_stored_lines_are_the_core_lines(using: str) -> None:
+    election = _election(using)
+    bodies = [{"name": "Siân Ó Súilleabháin ✓", "quote": 'a "b" \\ c', "n": [1, None, True]}, {}]
+    prev = GENESIS
+    for seq, body in enumerate(bodies):
+        event = append_event(election, "note", body, using=using)
+        line = event_line(seq, prev, "note", body)
+        assert line_of(event) == line
+        assert canonical.loads(line)["body"] == body
+        prev = event_hash(line)
+        assert event.hash == prev.hex()
 
 
 @pytest.mark.django_db(databases=DATABASES)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("e/<slug:slug>/", views.election, name="election"),
     path("e/<slug:slug>/board/", views.board, name="board"),
+    path("e/<slug:slug>/audited/", views.audited, name="audited"),
     path("e/<slug:slug>/result/", views.result, name="result"),
     path("e/<slug:slug>/record/", views.record, name="record"),
 ]

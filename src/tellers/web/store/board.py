@@ -1,4 +1,9 @@
-"""Appending to and reading the hash-chained bulletin board in the database.
+"""The bulletin board in the database, on the core's rules (record.md §5).
+
+An event's line is the core's ``tellers.board.event_line`` (canonical JSON
+``{body, prev, seq, type}``) and its hash the core's ``event_hash``, so the
+stored chain is byte for byte a record's ``board.jsonl``: ``export_record``
+streams the rows out and ``tellers verify`` checks them.
 
 An append locks the election's ``BoardHead`` row (``SELECT ... FOR UPDATE``
 on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises writers), computes
@@ -7,84 +12,303 @@ neither lose nor duplicate events, and an event is durable before the
 caller tells anyone it was accepted. ``(election, seq)`` is unique as a
 second guard.
 
-The event hash and canonical JSON are the core's (``docs/spec/record.md``);
-until ``tellers.board`` exports them, ``event_hash`` and ``canonical_json``
-below are the provisional definitions (TODO(issue 5, phase 2): delegate).
+``cast`` and ``audit`` run the expensive, pure ``check_submission``
+outside the lock; under it they look up what the rules need (is the
+tracker already on the board? which ballot does the credential have
+counted?) and apply the core's ``decide`` / ``decide_audit``. Every
+submission to an open election leaves an event, accepted or refused with
+its reason, exactly as the file board does; an election not open refuses
+with ``BallotRejected`` and the board is not touched.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
-from tellers.crypto.hashing import hash_fields, int_field
-from tellers.errors import RecordError
-from tellers.web.store.models import BoardEvent, BoardHead, Election
+from tellers import canonical
+from tellers.ballot import Ballot
+from tellers.board import (
+    ElectionContext,
+    Receipt,
+    Verdict,
+    check_submission,
+    decide,
+    decide_audit,
+    event_hash,
+    event_line,
+    receipt,
+)
+from tellers.board import Event as CoreEvent
+from tellers.errors import BallotRejected, RecordError
+from tellers.record.store import write_record
+from tellers.record.v1 import ballot_from_json
+from tellers.web.store.context import election_context
+from tellers.web.store.models import BoardEvent, BoardHead, CredentialRecord, Election
 
 __all__ = [
+    "BALLOT_EVENTS",
     "GENESIS_HASH",
-    "TAG_EVENT",
     "append_event",
-    "canonical_json",
+    "audit",
+    "cast",
     "check_chain",
-    "event_hash",
+    "close_board",
+    "context_for",
+    "counted_ballots",
+    "counted_count",
+    "export_record",
+    "line_of",
 ]
 
-TAG_EVENT = "tellers/v1/board/event"
 GENESIS_HASH = "00" * 32
+BALLOT_EVENTS = ("ballot-accepted", "ballot-refused", "ballot-audited")
+
+# What a step under the lock decides: (event type, body, tracker hex or "").
+Decision = tuple[str, Any, str]
 
 
-def canonical_json(body: Mapping[str, Any]) -> str:
-    """Sorted keys, no spaces, UTF-8 text (provisional; record.md will fix it)."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def line_of(event: BoardEvent) -> bytes:
+    """The event's canonical line, as hashed: the stored body spliced in, never re-encoded."""
+    return b"".join(
+        [
+            b'{"body":',
+            event.body.encode(),
+            b',"prev":"',
+            event.prev_hash.encode(),
+            b'","seq":',
+            str(event.seq).encode(),
+            b',"type":',
+            canonical.dumps(event.type),
+            b"}",
+        ]
+    )
 
 
-def event_hash(prev_hash: str, seq: int, type_: str, body: str) -> str:
-    """H(TAG_EVENT; prev_hash, seq, type, body) in hex."""
-    return hash_fields(
-        TAG_EVENT, [bytes.fromhex(prev_hash), int_field(seq), type_.encode(), body.encode()]
-    ).hex()
-
-
-def append_event(
+def _append(
     election: Election,
-    type_: str,
-    body: Mapping[str, Any],
-    *,
-    tracker: str = "",
-    precondition: Callable[[Election], None] | None = None,
-    using: str = "default",
+    step: Callable[[Election, BoardHead], Decision],
+    using: str,
+    after: Callable[[BoardEvent], None] | None = None,
 ) -> BoardEvent:
-    """Append one event; ``precondition`` runs under the lock and may raise to refuse it.
-
-    A refusal (``BallotRejected`` or anything else raised) leaves the board unchanged.
-    """
+    """Run ``step`` under the head lock; append the event it decides (nothing if it raises)."""
     BoardHead.objects.using(using).get_or_create(
         election_id=election.pk, defaults={"head_hash": GENESIS_HASH}
     )
-    text = canonical_json(body)
     with transaction.atomic(using=using):
         head = BoardHead.objects.using(using).select_for_update().get(election_id=election.pk)
-        if precondition is not None:
-            precondition(Election.objects.using(using).get(pk=election.pk))
+        current = Election.objects.using(using).get(pk=election.pk)
+        kind, body, tracker = step(current, head)
         seq = head.length
-        digest = event_hash(head.head_hash, seq, type_, text)
+        line = event_line(seq, bytes.fromhex(head.head_hash), kind, body)
+        digest = event_hash(line).hex()
         event = BoardEvent.objects.using(using).create(
             election_id=election.pk,
             seq=seq,
             prev_hash=head.head_hash,
-            type=type_,
-            body=text,
+            type=kind,
+            body=canonical.dumps(body).decode(),
             hash=digest,
             tracker=tracker,
         )
         head.length = seq + 1
         head.head_hash = digest
         head.save(using=using, update_fields=["length", "head_hash"])
+        if after is not None:
+            after(event)
     return event
+
+
+def append_event(
+    election: Election,
+    type_: str,
+    body: Any,
+    *,
+    tracker: str = "",
+    precondition: Callable[[Election], None] | None = None,
+    using: str = "default",
+) -> BoardEvent:
+    """Append one event (opened, closed, tally, decryption, result); ``precondition`` may refuse.
+
+    ``precondition`` runs under the lock with the election as stored; whatever
+    it raises leaves the board unchanged.
+    """
+
+    def step(current: Election, _: BoardHead) -> Decision:
+        if precondition is not None:
+            precondition(current)
+        return type_, body, tracker
+
+    return _append(election, step, using)
+
+
+# Ballots ------------------------------------------------------------------------
+
+_contexts: dict[tuple[int, str, str], ElectionContext] = {}
+_contexts_lock = threading.Lock()
+
+
+def context_for(election: Election) -> ElectionContext:
+    """The election's checking context, parsed once per process (keyed by key and fingerprint)."""
+    key = (election.pk, election.fingerprint, election.election_key)
+    with _contexts_lock:
+        found = _contexts.get(key)
+    if found is None:
+        found = election_context(election)
+        with _contexts_lock:
+            _contexts[key] = found
+    return found
+
+
+def _require_open(election: Election) -> None:
+    if election.status != Election.Status.OPEN:
+        raise BallotRejected(
+            "not-open", f"the election is not open for voting (it is {election.status})"
+        )
+
+
+def _constituency(election: Election, credential: bytes | None, using: str) -> str | None:
+    if credential is None:
+        return None
+    row = (
+        CredentialRecord.objects.using(using)
+        .filter(election_id=election.pk, public_credential=credential.hex())
+        .values_list("constituency", flat=True)
+        .first()
+    )
+    return None if row is None else str(row)
+
+
+def _seen(election: Election, tracker: bytes | None, using: str) -> bool:
+    if tracker is None:
+        return False
+    events = BoardEvent.objects.using(using).filter(election_id=election.pk, tracker=tracker.hex())
+    return bool(events.exists())
+
+
+def _receipt(event: BoardEvent) -> Receipt:
+    body = canonical.loads(event.body)
+    return receipt(CoreEvent(event.seq, event.type, body, b"", bytes.fromhex(event.hash)))
+
+
+def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
+    """Check and record one submitted ballot; the receipt is sent only once it is durable.
+
+    Raises ``BallotRejected("not-open", ...)``, leaving the board untouched,
+    when the election is not open.
+    """
+    from tellers.web.voter.models import CountedBallot
+
+    _require_open(election)
+    context = context_for(election)
+    verdict = check_submission(context, raw)  # the expensive part, outside the lock
+    credential = verdict.credential
+
+    def step(current: Election, _: BoardHead) -> Decision:
+        _require_open(current)
+        counted = None
+        if credential is not None:
+            row = (
+                CountedBallot.objects.using(using)
+                .filter(election_id=current.pk, credential=credential.hex())
+                .values_list("tracker", flat=True)
+                .first()
+            )
+            counted = None if row is None else bytes.fromhex(row)
+        kind, body = decide(
+            context.manifest,
+            verdict,
+            constituency=_constituency(current, credential, using),
+            seen=_seen(current, verdict.tracker, using),
+            counted=counted,
+        )
+        return kind, body, _tracker_hex(verdict)
+
+    def after(event: BoardEvent) -> None:
+        if event.type != "ballot-accepted":
+            return
+        assert credential is not None
+        rows = CountedBallot.objects.using(using).filter(
+            election_id=election.pk, credential=credential.hex()
+        )
+        # Under the head lock: no other cast can insert this credential's row meanwhile.
+        if not rows.update(tracker=event.tracker, seq=event.seq):
+            CountedBallot.objects.using(using).create(
+                election_id=election.pk,
+                credential=credential.hex(),
+                tracker=event.tracker,
+                seq=event.seq,
+            )
+
+    return _receipt(_append(election, step, using, after))
+
+
+def audit(
+    election: Election, raw_ballot: bytes, raw_reveal: bytes, *, using: str = "default"
+) -> Receipt:
+    """Publish an audited ballot with its reveal (never counted), or the refusal."""
+    _require_open(election)
+    context = context_for(election)
+    verdict = check_submission(context, raw_ballot)
+
+    def step(current: Election, _: BoardHead) -> Decision:
+        _require_open(current)
+        on_list = _constituency(current, verdict.credential, using) is not None
+        kind, body = decide_audit(context, verdict, raw_reveal, on_list=on_list)
+        return kind, body, _tracker_hex(verdict)
+
+    return _receipt(_append(election, step, using))
+
+
+def _tracker_hex(verdict: Verdict) -> str:
+    return verdict.tracker.hex() if verdict.tracker is not None else ""
+
+
+def counted_count(election: Election, *, using: str = "default") -> int:
+    from tellers.web.voter.models import CountedBallot
+
+    return int(CountedBallot.objects.using(using).filter(election_id=election.pk).count())
+
+
+def counted_ballots(election: Election, *, using: str = "default") -> Iterator[Ballot]:
+    """The ballots that count, in board order, streamed from the database."""
+    from tellers.web.voter.models import CountedBallot
+
+    seqs = CountedBallot.objects.using(using).filter(election_id=election.pk).values("seq")
+    rows = (
+        BoardEvent.objects.using(using)
+        .filter(election_id=election.pk, type="ballot-accepted", seq__in=seqs)
+        .order_by("seq")
+        .values_list("body", flat=True)
+    )
+    for body in rows.iterator(chunk_size=500):
+        yield ballot_from_json(canonical.loads(body)["ballot"])
+
+
+def close_board(election: Election, closed_at: str, *, using: str = "default") -> BoardEvent:
+    """Append ``election-closed`` with the figures the file board gives (record.md §5.4)."""
+
+    def step(current: Election, head: BoardHead) -> Decision:
+        body = {
+            "closed_at": closed_at,
+            "events": head.length,
+            "counted": counted_count(current, using=using),
+        }
+        return "election-closed", body, ""
+
+    return _append(election, step, using)
+
+
+# Reading back ---------------------------------------------------------------------
+
+
+def _events(election: Election, using: str) -> Iterator[BoardEvent]:
+    rows = BoardEvent.objects.using(using).filter(election_id=election.pk).order_by("seq")
+    yield from rows.only("seq", "prev_hash", "type", "body", "hash").iterator(chunk_size=2000)
 
 
 def check_chain(election: Election, *, using: str = "default") -> int:
@@ -94,13 +318,12 @@ def check_chain(election: Election, *, using: str = "default") -> int:
     """
     prev = GENESIS_HASH
     count = 0
-    events = BoardEvent.objects.using(using).filter(election_id=election.pk).order_by("seq")
-    for event in events.iterator():
+    for event in _events(election, using):
         if event.seq != count:
             raise RecordError("board", count + 1, f"expected event {count}, found {event.seq}")
         if event.prev_hash != prev:
             raise RecordError("board", count + 1, "previous hash does not match the chain")
-        if event_hash(prev, event.seq, event.type, event.body) != event.hash:
+        if event_hash(line_of(event)).hex() != event.hash:
             raise RecordError("board", count + 1, "hash does not match the event")
         prev = event.hash
         count += 1
@@ -108,3 +331,24 @@ def check_chain(election: Election, *, using: str = "default") -> int:
     if head is not None and (head.length, head.head_hash) != (count, prev):
         raise RecordError("board", 0, f"head says {head.length} events, chain has {count}")
     return count
+
+
+def export_record(election: Election, directory: Path, *, using: str = "default") -> bytes:
+    """Write the election record from the database (``record.store.write_record``); its root.
+
+    Needs the ceremony and the declared result; the board is streamed in
+    sequence order, exactly the lines that were hashed.
+    """
+    if election.ceremony is None or election.result is None:
+        raise ValueError(f"election {election.slug}: no record before the result is declared")
+    credentials = (
+        (bytes.fromhex(c), k)
+        for c, k in CredentialRecord.objects.using(using)
+        .filter(election_id=election.pk)
+        .values_list("public_credential", "constituency")
+        .iterator(chunk_size=5000)
+    )
+    lines = (line_of(event) for event in _events(election, using))
+    return write_record(
+        directory, election.manifest, election.ceremony, credentials, lines, election.result
+    )

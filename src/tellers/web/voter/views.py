@@ -1,36 +1,315 @@
-"""The member's pages: enter the credential, see the ballot, encrypt, audit or cast.
+"""The member's pages: sign in, the ballot (encrypted in the browser), audit, cast, receipt.
 
-Phase 1 has the sign-in form only; the ballot itself comes with the core's
-election API (TODO(issue 5, phase 2): credential check through
-``tellers.crypto.credentials``, rate limits per credential and per client,
-the ballot page, audit, cast and receipt).
+The credential code never reaches the server (``signin``); the ballot is
+encrypted and signed in the browser and checked and recorded by the board
+store (``store.board.cast`` / ``audit``) on the core's rules. Casting and
+auditing take JSON and answer JSON for the page's script; everything else
+is a plain server-rendered page.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tellers.web.store.models import Election
+from tellers import canonical
+from tellers.board import Receipt
+from tellers.errors import BallotRejected, EncodingError
+from tellers.web.store import board
+from tellers.web.store.context import manifest as manifest_of
+from tellers.web.store.models import BoardEvent, CredentialRecord, Election
+from tellers.web.voter import signin
+from tellers.web.voter.models import CountedBallot
 
-__all__ = ["start"]
+__all__ = ["MAX_BODY", "audit", "ballot", "cast", "receipt", "sign_out", "start"]
+
+MAX_BODY = 256 * 1024
+"""The largest ballot (or audit) body taken: a ballot of a few contests is some tens of kB."""
+
+S = Election.Status
+
+
+def _reason_text(reason: str | None) -> str:
+    texts = {
+        "malformed": _("Your ballot could not be read. Reload the page and try again."),
+        "wrong-election": _("This ballot was made for another election."),
+        "unknown-credential": _("Your voting code is not on this election's list."),
+        "not-entitled": _("The ballot does not have the questions you are entitled to answer."),
+        "bad-signature": _("The ballot's signature does not check. Reload the page and try again."),
+        "bad-proof": _("The ballot's encryption does not check. Reload the page and try again."),
+        "replay": _("This exact ballot is already on the board. Encrypt your choices again."),
+        "revote-forbidden": _("Your ballot is already recorded; this election allows one vote."),
+        "first-counts": _("Your ballot is already recorded; in this election the first counts."),
+        "bad-audit": _("The audit did not open the ballot."),
+        "not-open": _("Voting is not open for this election."),
+    }
+    return texts.get(reason or "", _("The ballot was refused."))
+
+
+def _election(slug: str, statuses: tuple[str, ...] = ("open", "closed")) -> Election:
+    return get_object_or_404(Election, slug=slug, status__in=statuses)
 
 
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    election = get_object_or_404(Election, slug=slug, status__in=["open", "closed"])
+    election = _election(slug)
     errors: list[str] = []
+    status = 200
     if request.method == "POST":
-        if election.status != Election.Status.OPEN:
-            errors.append(_("Voting has closed for this election."))
-        elif not request.POST.get("credential", "").strip():
-            errors.append(_("Enter the voting code from your letter or email."))
-        elif not request.POST.get("member_number", "").strip():
-            errors.append(_("Enter your membership number."))
-        else:
-            errors.append(_("Online voting is not available yet for this election."))
-    status = 400 if errors else 200
-    context = {"election": election, "errors": errors}
+        status, errors = _sign_in(request, election)
+        if not errors:
+            return HttpResponseRedirect(reverse("voter:ballot", args=[election.slug]))
+    context = {
+        "election": election,
+        "errors": errors,
+        "election_id": (election.manifest or {}).get("election_id", ""),
+        "challenge": signin.challenge(request, election),
+        "signed_in": signin.session_credential(request, election) is not None,
+    }
     return render(request, "voter/start.html", context, status=status)
+
+
+def _sign_in(request: HttpRequest, election: Election) -> tuple[int, list[str]]:
+    if election.status != S.OPEN:
+        return 400, [_("Voting has closed for this election.")]
+    credential = request.POST.get("credential", "").strip().lower()
+    signature = request.POST.get("signature", "").strip().lower()
+    number = request.POST.get("member_number", "").strip()
+    if not credential:
+        return 400, [_("Enter the voting code from your letter or email.")]
+    if not number:
+        return 400, [_("Enter your membership number.")]
+    keys = (f"client:{signin.client_address(request)}", f"credential:{credential[:64]}")
+    if signin.limited(election, *keys):
+        return 429, [
+            _(
+                "Too many attempts to sign in. For your security, wait 15 minutes and try "
+                "again, or contact the independent scrutineer."
+            )
+        ]
+    try:
+        public = signin.check_sign_in(request, election, credential, signature, number)
+    except signin.SignInFailure as failure:
+        signin.record_failure(election, *keys)
+        if failure.kind == "expired":
+            return 400, [_("This page has expired. Enter your voting code again.")]
+        return 400, [
+            _(
+                "The voting code and membership number do not match. Check both against "
+                "your letter and try again."
+            )
+        ]
+    signin.signed_in(request, election, public)
+    return 200, []
+
+
+def _credential_or_none(request: HttpRequest, election: Election) -> str | None:
+    return signin.session_credential(request, election)
+
+
+@require_GET
+def ballot(request: HttpRequest, slug: str) -> HttpResponse:
+    election = _election(slug)
+    credential = _credential_or_none(request, election)
+    if credential is None or election.status != S.OPEN:
+        return HttpResponseRedirect(reverse("voter:start", args=[election.slug]))
+    record = CredentialRecord.objects.filter(
+        election=election, public_credential=credential
+    ).first()
+    if record is None:
+        return HttpResponseRedirect(reverse("voter:start", args=[election.slug]))
+    manifest = manifest_of(election)
+    counted = (
+        CountedBallot.objects.filter(election=election, credential=credential)
+        .values_list("tracker", flat=True)
+        .first()
+    )
+    may_cast = counted is None or manifest.revote == "last"
+    contests = []
+    for index in manifest.contests_for(record.constituency):
+        contest = manifest.contests[index]
+        k = contest.max_selections
+        contests.append(
+            {
+                "contest": contest,
+                "single": k == 1,
+                "max": k,
+                "hint": _("Choose one.") if k == 1 else _("Choose up to %(k)d.") % {"k": k},
+            }
+        )
+    data = {
+        "slug": election.slug,
+        "election_id": manifest.election_id,
+        "manifest": election.manifest,
+        "fingerprint": election.fingerprint,
+        "election_key": election.election_key,
+        "constituency": record.constituency,
+        "credential": credential,
+        "cast_url": reverse("voter:cast", args=[election.slug]),
+        "audit_url": reverse("voter:audit", args=[election.slug]),
+    }
+    text = {
+        "no_code": _(
+            "Your voting code is no longer in this browser tab. Sign in again with your code."
+        ),
+        "changed": _("You changed your choices: press Encrypt my ballot again."),
+        "too_many": _("%(title)s: choose at most %(k)s."),
+        "blank_not_allowed": _("%(title)s: make a choice."),
+        "failed": _("Something went wrong:"),
+        "auditing": _("Checking the encryption…"),
+        "casting": _("Sending your ballot…"),
+    }
+    context = {
+        "election": election,
+        "contests": contests,
+        "counted": counted,
+        "may_cast": may_cast,
+        "revote": manifest.revote,
+        "data": data,
+        "text": text,
+    }
+    return render(request, "voter/ballot.html", context)
+
+
+def _json_error(message: str, status: int, **extra: Any) -> JsonResponse:
+    return JsonResponse({"message": message, **extra}, status=status)
+
+
+def _body(request: HttpRequest) -> bytes | JsonResponse:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY:
+        return _json_error(_("The ballot is too large to be a ballot for this election."), 413)
+    return bytes(request.body)
+
+
+def _submission(request: HttpRequest, slug: str) -> tuple[Election, str, bytes] | JsonResponse:
+    election = _election(slug, ("open", "closed", "tallying", "published"))
+    credential = _credential_or_none(request, election)
+    if credential is None:
+        return _json_error(_("Your voting session has ended. Sign in again."), 403)
+    if election.status != S.OPEN:
+        return _json_error(_reason_text("not-open"), 409, reason="not-open")
+    body = _body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    return election, credential, body
+
+
+def _signed_by(obj: Any) -> str | None:
+    value = obj.get("credential") if isinstance(obj, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _other_code() -> JsonResponse:
+    return _json_error(
+        _("This ballot is signed with another voting code than the one you signed in with."),
+        403,
+    )
+
+
+def _answer(election: Election, got: Receipt) -> JsonResponse:
+    payload = {
+        "accepted": got.accepted,
+        "tracker": got.tracker,
+        "reason": got.reason,
+        "seq": got.seq,
+        "supersedes": got.supersedes,
+    }
+    if got.accepted:
+        url = reverse("voter:receipt", args=[election.slug, got.tracker])
+        return JsonResponse({**payload, "receipt_url": url})
+    return JsonResponse({**payload, "message": _reason_text(got.reason)}, status=422)
+
+
+@require_POST
+def cast(request: HttpRequest, slug: str) -> HttpResponse:
+    found = _submission(request, slug)
+    if isinstance(found, JsonResponse):
+        return found
+    election, credential, raw = found
+    try:
+        signer = _signed_by(canonical.loads(raw, "ballot"))
+    except EncodingError:
+        signer = None  # the board records it as malformed
+    if signer is not None and signer != credential:
+        return _other_code()
+    try:
+        got = board.cast(election, raw)
+    except BallotRejected as refused:
+        return _json_error(_reason_text(refused.reason), 409, reason=refused.reason)
+    return _answer(election, got)
+
+
+@require_POST
+def audit(request: HttpRequest, slug: str) -> HttpResponse:
+    found = _submission(request, slug)
+    if isinstance(found, JsonResponse):
+        return found
+    election, credential, raw = found
+    try:
+        envelope = canonical.loads(raw, "audit")
+    except EncodingError:
+        envelope = None
+    if not isinstance(envelope, dict) or set(envelope) != {"ballot", "reveal"}:
+        return _json_error(_("Send the ballot and what opens it, as the ballot page does."), 400)
+    if _signed_by(envelope["ballot"]) != credential:
+        return _other_code()
+    try:
+        got = board.audit(
+            election, canonical.dumps(envelope["ballot"]), canonical.dumps(envelope["reveal"])
+        )
+    except BallotRejected as refused:
+        return _json_error(_reason_text(refused.reason), 409, reason=refused.reason)
+    if not got.accepted:
+        return JsonResponse(
+            {"audited": False, "reason": got.reason, "message": _reason_text(got.reason)},
+            status=422,
+        )
+    return JsonResponse(
+        {
+            "audited": True,
+            "tracker": got.tracker,
+            "seq": got.seq,
+            "choices": revealed_choices(election, envelope["reveal"]),
+        }
+    )
+
+
+def revealed_choices(election: Election, reveal: Any) -> list[dict[str, str]]:
+    """What an audited ballot said, contest by contest, in words (reveal already checked)."""
+    manifest = manifest_of(election)
+    out = []
+    for item in reveal:
+        contest = manifest.contest(item["id"])
+        names = [c.name for c, v in zip(contest.choices, item["choices"], strict=True) if v]
+        chosen = ", ".join(names) if names else _("no choice (blank)")
+        out.append({"id": contest.id, "contest": contest.title, "chosen": chosen})
+    return out
+
+
+@require_GET
+def receipt(request: HttpRequest, slug: str, tracker: str) -> HttpResponse:
+    election = _election(slug, ("open", "closed", "tallying", "published"))
+    tracker = tracker.lower()[:64]
+    event = (
+        BoardEvent.objects.filter(election=election, tracker=tracker, type="ballot-accepted")
+        .only("seq")
+        .first()
+    )
+    context = {"election": election, "tracker": tracker, "event": event}
+    return render(request, "voter/receipt.html", context, status=200 if event else 404)
+
+
+@require_POST
+def sign_out(request: HttpRequest, slug: str) -> HttpResponse:
+    election = _election(slug, ("open", "closed", "tallying", "published"))
+    signin.sign_out(request, election)
+    return HttpResponseRedirect(reverse("public:election", args=[election.slug]))

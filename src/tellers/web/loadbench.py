@@ -1,0 +1,439 @@
+"""Load benchmark: members casting ballots over HTTP against a real server on PostgreSQL.
+
+    python -m tellers.web.loadbench [--ballots 1000] [--clients 16] [--workers 2]
+        [--database-url postgresql://postgres@127.0.0.1:5432/tellers_bench] [--time-limit 300]
+
+Recreates the benchmark database, migrates it, opens an election (the
+trustees' ceremony run in-process, one credential per member), starts the
+site as ``--workers`` server processes sharing one loopback port
+(``SO_REUSEPORT``, each a threaded ``wsgiref`` server), pre-encrypts every
+ballot with the core, signs each member in over HTTP (the sign-in page's
+challenge, signed as the browser does), and then — the timed part — posts
+the ballots from ``--clients`` client threads, each to ``/vote/<slug>/cast/``
+with its session and CSRF token. Prints ballots cast per second and the
+latencies, then checks that every ballot was accepted exactly once and that
+the board's hash chain is intact (``store.board.check_chain``).
+
+Bounded in count (``--ballots``) and in time (``--time-limit``); loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.cookies import SimpleCookie
+from multiprocessing import Pool
+from typing import Any
+from urllib.parse import urlencode
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+__all__ = ["main"]
+
+SLUG = "loadbench"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/tellers_bench"
+
+
+# ---- the server ---------------------------------------------------------------------
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _SharedPortServer(WSGIServer):
+    """Requests served by a fixed pool of threads, so each keeps its database connection."""
+
+    request_queue_size = 256
+    threads = 8
+
+    def server_bind(self) -> None:
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().server_bind()
+        self.pool = ThreadPoolExecutor(self.threads)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.pool.submit(self._handle, request, client_address)
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+
+def _setup_django(database_url: str, data_dir: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("TELLERS_SECRET_KEY", "tellers-loadbench-not-secret")
+    os.environ["TELLERS_DATA_DIR"] = data_dir
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tellers.web.settings"
+    import django
+
+    django.setup()
+
+
+def _serve(port: int, database_url: str, data_dir: str, persistent: bool) -> None:
+    _setup_django(database_url, data_dir)
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connections
+
+    if persistent:  # as a production deployment would configure it (settings: CONN_MAX_AGE)
+        connections.settings["default"]["CONN_MAX_AGE"] = 600
+
+    server = make_server(
+        "127.0.0.1", port, get_wsgi_application(), _SharedPortServer, handler_class=_Quiet
+    )
+    print("ready", flush=True)
+    server.serve_forever()
+
+
+# ---- setting up ---------------------------------------------------------------------
+
+
+def _recreate_database(database_url: str) -> None:
+    import psycopg
+
+    from tellers.web.dburl import database_from_url
+
+    entry = database_from_url(database_url)
+    name = entry["NAME"]
+    if not re.fullmatch(r"[a-z0-9_]+", name) or "bench" not in name:
+        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
+    with psycopg.connect(
+        dbname="postgres",
+        user=entry["USER"] or None,
+        password=entry["PASSWORD"] or None,
+        host=entry["HOST"] or None,
+        port=entry["PORT"] or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+
+
+def _open_election(members: int) -> tuple[Any, list[tuple[str, str, bytes]]]:
+    """An open election in the database; (election, [(member number, code, credential)])."""
+    from tellers.crypto import threshold
+    from tellers.crypto.credentials import issue_credential
+    from tellers.election.fingerprint import election_fingerprint, manifest_hash
+    from tellers.election.manifest import Choice, Contest, Manifest
+    from tellers.record.store import credentials_hash
+    from tellers.record.v1 import manifest_to_json
+    from tellers.record.v1_tally import ceremony_to_json
+    from tellers.simulate import local_ceremony
+    from tellers.web.store.board import append_event
+    from tellers.web.store.context import second_factor_hash
+    from tellers.web.store.models import CredentialRecord, Election
+
+    manifest = Manifest(
+        election_id=SLUG,
+        title="Load benchmark",
+        organisation="Tellers",
+        scrutineer="Independent Scrutineer Ltd",
+        opens="2026-03-02T09:00:00+00:00",
+        closes="2026-03-23T12:00:00+00:00",
+        revote="last",
+        trustees=3,
+        quorum=2,
+        constituencies=("all",),
+        contests=(
+            Contest(
+                "general-secretary",
+                "General Secretary",
+                "plurality",
+                (
+                    Choice("a", "Candidate A"),
+                    Choice("b", "Candidate B"),
+                    Choice("c", "Candidate C"),
+                ),
+            ),
+        ),
+    )
+    commitments, _keys = local_ceremony(manifest)
+    key = threshold.joint_public_key(commitments)
+    voters = []
+    for i in range(members):
+        issued = issue_credential(SLUG.encode())
+        voters.append((f"B{i:07d}", issued.code, issued.public))
+    cred_hash = credentials_hash((c, "all") for _, _, c in voters)
+    digest = manifest_hash(manifest)
+    fingerprint = election_fingerprint(digest, key, cred_hash)
+    election = Election.objects.create(
+        slug=SLUG,
+        title=manifest.title,
+        manifest=manifest_to_json(manifest),
+        ceremony=ceremony_to_json(["T1", "T2", "T3"], list(commitments)),
+        election_key=key.hex(),
+        fingerprint=fingerprint.hex(),
+        credentials_hash=cred_hash.hex(),
+        status=Election.Status.OPEN,
+    )
+    CredentialRecord.objects.bulk_create(
+        [
+            CredentialRecord(
+                election=election,
+                public_credential=c.hex(),
+                constituency="all",
+                factor_hash=second_factor_hash(c, number),
+            )
+            for number, _, c in voters
+        ]
+    )
+    append_event(
+        election,
+        "election-opened",
+        {
+            "manifest_hash": digest.hex(),
+            "joint_key": key.hex(),
+            "credentials_hash": cred_hash.hex(),
+            "credentials": members,
+            "fingerprint": fingerprint.hex(),
+            "opened_at": manifest.opens,
+        },
+    )
+    return election, voters
+
+
+def _encrypt(job: tuple[dict[str, Any], str, str, str, int]) -> bytes:
+    from tellers import canonical
+    from tellers.ballot import encrypt_ballot
+    from tellers.crypto.credentials import derive_signing_key
+    from tellers.crypto.group import Point
+    from tellers.record.v1 import ballot_to_json, manifest_from_json
+
+    manifest_json, fingerprint, key, code, pick = job
+    manifest = manifest_from_json(manifest_json)
+    ballot, _ = encrypt_ballot(
+        manifest,
+        bytes.fromhex(fingerprint),
+        Point.from_hex(key, "key"),
+        derive_signing_key(manifest.election_id.encode(), code),
+        "all",
+        {"general-secretary": [("a", "b", "c")[pick % 3]]},
+    )
+    return canonical.dumps(ballot_to_json(ballot))
+
+
+# ---- the clients --------------------------------------------------------------------
+
+
+class _Member:
+    """One member's HTTP session: cookies, CSRF token."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            sent = dict(headers or {})
+            if self.cookies:
+                sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            conn.request(method, path, body=body, headers=sent)
+            response = conn.getresponse()
+            data = response.read()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                cookie: SimpleCookie = SimpleCookie()
+                cookie.load(header)
+                for name, morsel in cookie.items():
+                    self.cookies[name] = morsel.value
+            return response.status, data
+        finally:
+            conn.close()
+
+    def sign_in(self, number: str, code: str, credential: bytes) -> None:
+        from tellers.crypto.credentials import derive_signing_key, sign
+        from tellers.web.voter.signin import sign_in_message
+
+        status, page = self.request("GET", f"/vote/{SLUG}/")
+        found = re.search(rb'data-challenge="([0-9a-f]{64})"', page)
+        if status != 200 or found is None:
+            raise RuntimeError(f"sign-in page: HTTP {status}")
+        signature = sign(
+            derive_signing_key(SLUG.encode(), code), sign_in_message(found.group(1).decode())
+        )
+        form = urlencode(
+            {
+                "csrfmiddlewaretoken": self.cookies["csrftoken"],
+                "credential": credential.hex(),
+                "signature": signature.hex(),
+                "member_number": number,
+            }
+        ).encode()
+        status, _ = self.request(
+            "POST",
+            f"/vote/{SLUG}/",
+            form,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if status != 302:
+            raise RuntimeError(f"sign-in refused: HTTP {status}")
+
+    def cast(self, raw: bytes) -> tuple[int, bytes]:
+        return self.request(
+            "POST",
+            f"/vote/{SLUG}/cast/",
+            raw,
+            {"Content-Type": "application/json", "X-CSRFToken": self.cookies["csrftoken"]},
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = tempfile.mkdtemp(prefix="tellers-loadbench-")
+    _recreate_database(args.database_url)
+    _setup_django(args.database_url, data_dir)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from tellers.web.store.board import check_chain
+    from tellers.web.store.models import BoardEvent
+
+    deadline = time.monotonic() + args.time_limit
+    clock = time.perf_counter()
+    election, voters = _open_election(args.ballots)
+    print(f"election opened with {len(voters)} credentials in {time.perf_counter() - clock:.1f} s")
+
+    clock = time.perf_counter()
+    jobs = [
+        (election.manifest, election.fingerprint, election.election_key, code, i)
+        for i, (_, code, _) in enumerate(voters)
+    ]
+    with Pool(os.cpu_count() or 1) as processes:
+        ballots = processes.map(_encrypt, jobs, chunksize=32)
+    print(f"pre-encrypted {len(ballots)} ballots in {time.perf_counter() - clock:.1f} s")
+
+    port = _free_port()
+    servers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tellers.web.loadbench",
+                "--serve",
+                str(port),
+                "--database-url",
+                args.database_url,
+                "--data-dir",
+                data_dir,
+            ]
+            + (["--persistent-connections"] if args.persistent_connections else []),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(args.workers)
+    ]
+    try:
+        for server in servers:
+            assert server.stdout is not None
+            if server.stdout.readline().strip() != "ready":
+                raise RuntimeError("a server process did not start")
+        members = [_Member(port) for _ in voters]
+        clock = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(lambda mv: mv[0].sign_in(*mv[1]), zip(members, voters, strict=True)))
+        signed = time.perf_counter() - clock
+        print(
+            f"signed {len(members)} members in over HTTP in {signed:.1f} s "
+            f"({len(members) / signed:.0f}/s)"
+        )
+
+        latencies: list[float] = []
+        failures: list[str] = []
+        lock = threading.Lock()
+
+        def cast(i: int) -> None:
+            if time.monotonic() > deadline:
+                with lock:
+                    failures.append(f"ballot {i}: time limit reached")
+                return
+            start = time.perf_counter()
+            status, body = members[i].cast(ballots[i])
+            took = time.perf_counter() - start
+            with lock:
+                latencies.append(took)
+                if status != 200 or b'"accepted": true' not in body:
+                    failures.append(f"ballot {i}: HTTP {status} {body[:200]!r}")
+
+        clock = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            list(pool.map(cast, range(len(ballots))))
+        elapsed = time.perf_counter() - clock
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
+
+    rate = len(latencies) / elapsed if elapsed else 0.0
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000 if latencies else 0.0
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else 0.0
+    print(
+        f"cast {len(latencies)} ballots in {elapsed:.2f} s: {rate:.0f} ballots/s "
+        f"({args.clients} clients, {args.workers} server processes; "
+        f"latency p50 {p50:.0f} ms, p95 {p95:.0f} ms)"
+    )
+    accepted = BoardEvent.objects.filter(election=election, type="ballot-accepted").count()
+    length = check_chain(election)
+    print(f"board: {accepted} accepted, {length} events, hash chain intact")
+    ok = not failures and accepted == len(ballots) and length == len(ballots) + 1
+    for line in failures[:10]:
+        print("FAILED", line)
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tellers.web.loadbench", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--ballots", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("TELLERS_BENCH_DATABASE_URL", DEFAULT_URL)
+    )
+    parser.add_argument(
+        "--persistent-connections",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep each server thread's database connection open (CONN_MAX_AGE); default on",
+    )
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve is not None:
+        _serve(args.serve, args.database_url, args.data_dir, args.persistent_connections)
+        return 0
+    if not 1 <= args.ballots <= 1_000_000:
+        parser.error("--ballots: expected 1 to 1000000")
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""The voter app's own state: who counts on the board, and sign-in attempts.
+
+``CountedBallot`` is an index the board store keeps under its lock: for
+each credential, the tracker of its currently counted ballot (record.md
+§5.2). It holds nothing the board does not already say, so it can always
+be rebuilt from the board; it makes the re-voting rule one indexed look-up
+per cast instead of a scan. ``SignInAttempt`` records failed sign-ins so
+that guessing is limited per credential and per client.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from tellers.web.store.models import Election
+
+__all__ = ["CountedBallot", "SignInAttempt"]
+
+
+class CountedBallot(models.Model):
+    """credential -> tracker of its counted ballot (one row per credential that voted)."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="counted")
+    credential = models.CharField(max_length=64)
+    tracker = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField()
+    """The board event that accepted it."""
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["election", "credential"], name="counted_unique_credential"
+            ),
+        )
+
+
+class SignInAttempt(models.Model):
+    """A failed sign-in, keyed by credential or by client; old rows are pruned."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    """``credential:<hex>`` or ``client:<address>``."""
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = (models.Index(fields=["election", "key", "at"], name="signin_attempt_lookup"),)

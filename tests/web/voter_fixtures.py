@@ -1,0 +1,306 @@
+"""A small open election in the database, built with the core, for the member-side tests.
+
+``build_open_election`` runs the trustees' ceremony in-process
+(``simulate.local_ceremony``), issues each member a credential, stores the
+manifest, ceremony, key, fingerprint and credential list exactly as the
+officer's flow does, and appends ``election-opened``. ``make_ballot``
+encrypts a member's choices with the core; ``close_and_publish`` closes,
+tallies, decrypts with a quorum and publishes through the core's functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tellers import canonical
+from tellers.ballot import Ballot, Reveal, encrypt_ballot
+from tellers.crypto import threshold
+from tellers.crypto.ceremony_messages import TrusteeCommitment, TrusteeKey
+from tellers.crypto.credentials import derive_signing_key, issue_credential
+from tellers.crypto.group import Point, Scalar
+from tellers.election.fingerprint import election_fingerprint, manifest_hash
+from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
+from tellers.record.store import credentials_hash
+from tellers.record.v1 import ballot_to_json, manifest_to_json, reveal_to_json
+from tellers.record.v1_tally import (
+    ceremony_to_json,
+    decryption_to_json,
+    result_to_json,
+    tally_to_json,
+)
+from tellers.simulate import local_ceremony
+from tellers.tally import count_ballots, declare, flatten
+from tellers.web.store.board import append_event, close_board, counted_ballots, counted_count
+from tellers.web.store.context import second_factor_hash
+from tellers.web.store.models import CredentialRecord, Election, Member, Trustee
+
+__all__ = [
+    "BuiltElection",
+    "Voter",
+    "build_open_election",
+    "close_and_publish",
+    "make_ballot",
+    "sample_manifest",
+]
+
+TRUSTEES = ("Amira Khan", "Brian O'Neill", "Chen Wei")
+
+
+@dataclass(frozen=True, slots=True)
+class Voter:
+    member_number: str
+    constituency: str
+    code: str
+    credential: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltElection:
+    election: Election
+    manifest: Manifest
+    fingerprint: bytes
+    key: Point
+    commitments: tuple[TrusteeCommitment, ...]
+    trustee_keys: tuple[TrusteeKey, ...]
+    voters: tuple[Voter, ...]
+    using: str
+
+
+def sample_manifest(election_id: str, revote: str = "last") -> Manifest:
+    general = Contest(
+        "general-secretary",
+        "General Secretary",
+        "plurality",
+        (
+            Choice("okafor", "Grace Okafor", "I will fight for every member's pay.\nVote Grace."),
+            Choice("patel", "Raj Patel", "Fair pensions, safe workplaces."),
+            Choice("jones", "Siân Jones", "A union run by its members."),
+        ),
+    )
+    executive = Contest(
+        "executive-north",
+        "Executive Council (North)",
+        "plurality",
+        (Choice("ali", "Ali Hassan"), Choice("brown", "Beth Brown"), Choice("cole", "Cal Cole")),
+        seats=2,
+        constituencies=("north",),
+    )
+    strike = Contest(
+        "strike",
+        "Are you prepared to take part in strike action?",
+        "yes-no",
+        (Choice("yes", "Yes"), Choice("no", "No")),
+        allow_blank=False,
+        thresholds=Thresholds(turnout_percent=50),
+    )
+    return Manifest(
+        election_id=election_id,
+        title="General Secretary and Executive 2026",
+        organisation="Tellers Test Union",
+        scrutineer="Independent Ballot Services Ltd",
+        opens="2026-03-02T09:00:00+00:00",
+        closes="2026-03-23T12:00:00+00:00",
+        revote=revote,  # type: ignore[arg-type]
+        trustees=3,
+        quorum=2,
+        constituencies=("north", "south"),
+        contests=(general, executive, strike),
+    )
+
+
+def build_open_election(
+    slug: str = "web-2026",
+    *,
+    revote: str = "last",
+    members: int = 4,
+    using: str = "default",
+) -> BuiltElection:
+    manifest = sample_manifest(slug, revote)
+    commitments, keys = local_ceremony(manifest)
+    key = threshold.joint_public_key(commitments)
+    voters = []
+    for i in range(members):
+        issued = issue_credential(manifest.election_id.encode())
+        constituency = "north" if i % 2 == 0 else "south"
+        voters.append(Voter(f"M{i + 1:05d}", constituency, issued.code, issued.public))
+    entries = [(v.credential, v.constituency) for v in voters]
+    cred_hash = credentials_hash(entries)
+    digest = manifest_hash(manifest)
+    fingerprint = election_fingerprint(digest, key, cred_hash)
+    election = Election.objects.using(using).create(
+        slug=slug,
+        title=manifest.title,
+        manifest=manifest_to_json(manifest),
+        ceremony=ceremony_to_json(list(TRUSTEES), list(commitments)),
+        election_key=key.hex(),
+        fingerprint=fingerprint.hex(),
+        credentials_hash=cred_hash.hex(),
+        scrutineer_name=manifest.scrutineer,
+        status=Election.Status.OPEN,
+    )
+    for i, name in enumerate(TRUSTEES, start=1):
+        Trustee.objects.using(using).create(election=election, index=i, name=name)
+    for i, v in enumerate(voters):
+        Member.objects.using(using).create(
+            election=election,
+            member_number=v.member_number,
+            name=f"Member {i}",
+            constituency=v.constituency,
+        )
+        CredentialRecord.objects.using(using).create(
+            election=election,
+            public_credential=v.credential.hex(),
+            constituency=v.constituency,
+            factor_hash=second_factor_hash(v.credential, v.member_number),
+        )
+    append_event(
+        election,
+        "election-opened",
+        {
+            "manifest_hash": digest.hex(),
+            "joint_key": key.hex(),
+            "credentials_hash": cred_hash.hex(),
+            "credentials": len(entries),
+            "fingerprint": fingerprint.hex(),
+            "opened_at": manifest.opens,
+        },
+        using=using,
+    )
+    return BuiltElection(
+        election, manifest, fingerprint, key, tuple(commitments), tuple(keys), tuple(voters), using
+    )
+
+
+def default_choices(built: BuiltElection, voter: Voter, pick: int = 0) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for index in built.manifest.contests_for(voter.constituency):
+        contest = built.manifest.contests[index]
+        out[contest.id] = [contest.choices[pick % len(contest.choices)].id]
+    return out
+
+
+def make_ballot(
+    built: BuiltElection,
+    voter: Voter,
+    selections: Mapping[str, Sequence[str]] | None = None,
+    *,
+    fingerprint: bytes | None = None,
+    rand: object = None,
+) -> tuple[bytes, bytes, Ballot, Reveal]:
+    """(raw ballot, raw reveal, ballot, reveal) for a member's choices, made by the core."""
+    key = derive_signing_key(built.manifest.election_id.encode(), voter.code)
+    extra = {} if rand is None else {"rand": rand}
+    ballot, reveal = encrypt_ballot(
+        built.manifest,
+        built.fingerprint if fingerprint is None else fingerprint,
+        built.key,
+        key,
+        voter.constituency,
+        default_choices(built, voter) if selections is None else selections,
+        **extra,  # type: ignore[arg-type]
+    )
+    return (
+        canonical.dumps(ballot_to_json(ballot)),
+        canonical.dumps(reveal_to_json(reveal)),
+        ballot,
+        reveal,
+    )
+
+
+def close_and_publish(built: BuiltElection) -> None:
+    """Close, tally, decrypt with a quorum and publish, through the core (as conduct.py does)."""
+    using = built.using
+    election = Election.objects.using(using).get(pk=built.election.pk)
+    close_board(election, built.manifest.closes, using=using)
+    election.status = Election.Status.CLOSED
+    election.save(using=using, update_fields=["status"])
+    tallies = count_ballots(built.manifest, counted_ballots(election, using=using))
+    append_event(election, "tally", tally_to_json(tallies), using=using)
+    ciphertexts = flatten(tallies)
+    shares = []
+    for key in built.trustee_keys[: built.manifest.quorum]:
+        batch = threshold.decryption_shares(built.fingerprint, key, ciphertexts)
+        threshold.check_decryption_shares(built.fingerprint, built.commitments, ciphertexts, batch)
+        append_event(
+            election, "decryption", decryption_to_json(key.trustee, tuple(batch)), using=using
+        )
+        shares.append(batch)
+    bound = max([t.ballots for t in tallies] + [0])
+    values = threshold.threshold_decrypt(ciphertexts, shares, bound)
+    by_constituency: dict[str, int] = {}
+    for v in built.voters:
+        by_constituency[v.constituency] = by_constituency.get(v.constituency, 0) + 1
+    per_contest = {
+        c.id: sum(n for k, n in by_constituency.items() if c.entitles(k))
+        for c in built.manifest.contests
+    }
+    result = declare(
+        built.manifest,
+        tallies,
+        values,
+        per_contest,
+        len(built.voters),
+        counted_count(election, using=using),
+    )
+    body = result_to_json(result)
+    append_event(election, "result", body, using=using)
+    election.result = body
+    election.status = Election.Status.PUBLISHED
+    election.save(using=using, update_fields=["result", "status"])
+
+
+def fixed_rand(label: str) -> tuple[list[Scalar], object]:
+    """A deterministic nonce source and the list it draws from (grows as drawn)."""
+    import hashlib
+
+    from tellers.crypto.group import GROUP_ORDER
+
+    drawn: list[Scalar] = []
+
+    def rand() -> Scalar:
+        n = len(drawn)
+        digest = hashlib.sha256(f"{label}/{n}".encode()).digest()
+        value = Scalar(int.from_bytes(digest, "big") % (GROUP_ORDER - 1) + 1)
+        drawn.append(value)
+        return value
+
+    return drawn, rand
+
+
+def page_challenge(html: str) -> str:
+    import re
+
+    found = re.search(r'data-challenge="([0-9a-f]{64})"', html)
+    assert found is not None, "no sign-in challenge on the page"
+    return found.group(1)
+
+
+def sign_in(
+    client: Any, built: BuiltElection, voter: Voter, *, member_number: str | None = None
+) -> Any:
+    """What the sign-in page's script does, in Python: sign the challenge, post the credential."""
+    from tellers.crypto.group import bip340_sign
+    from tellers.web.voter.signin import sign_in_message
+
+    url = f"/vote/{built.election.slug}/"
+    page = client.get(url)
+    challenge = page_challenge(page.content.decode())
+    key = derive_signing_key(built.manifest.election_id.encode(), voter.code)
+    signature = bip340_sign(key, sign_in_message(challenge), bytes(32))
+    token = client.cookies["csrftoken"].value
+    return client.post(
+        url,
+        {
+            "csrfmiddlewaretoken": token,
+            "credential": voter.credential.hex(),
+            "signature": signature.hex(),
+            "member_number": voter.member_number if member_number is None else member_number,
+        },
+    )
+
+
+def post_json(client: Any, url: str, body: bytes, *, csrf: bool = True) -> Any:
+    headers = {"X-CSRFToken": client.cookies["csrftoken"].value} if csrf else {}
+    return client.post(url, body, content_type="application/json", headers=headers)
