@@ -23,30 +23,12 @@ if os.environ.get("DJANGO_SETTINGS_MODULE") == "web_test_settings":
 
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.test import Client  # noqa: E402
+from webtesting import PASSWORD, csrf_client  # noqa: E402
 
 from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP  # noqa: E402
 from tellers.web.store.models import Election, Member  # noqa: E402
 
 __all__: list[str] = []
-
-PASSWORD = "correct horse battery staple"
-
-
-def postgres_param() -> Any:
-    """``pytest.param("pg")``, skipped with the reason when no PostgreSQL answers."""
-    from django.conf import settings
-
-    present = "pg" in settings.DATABASES
-    reason = (
-        "no PostgreSQL answers at "
-        f"{settings.POSTGRES_URL} ({settings.POSTGRES_PROBLEM}); "
-        "set TELLERS_REQUIRE_POSTGRES=1 to make this a failure"
-    )
-    return pytest.param("pg", marks=pytest.mark.skipif(not present, reason=reason), id="postgres")
-
-
-def csrf_client() -> Client:
-    return Client(enforce_csrf_checks=True)
 
 
 def _user(name: str, group: str | None) -> User:

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import IntegrityError, connections, transaction
+from webtesting import postgres_param
 
-from conftest import postgres_param
 from tellers import canonical
 from tellers.board import GENESIS, event_hash, event_line
 from tellers.errors import BallotRejected, RecordError

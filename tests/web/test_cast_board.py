@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 from voter_fixtures import build_open_election, make_ballot
+from webtesting import postgres_param
 
-from conftest import postgres_param
 from tellers import canonical
 from tellers.ballot import ballot_message
 from tellers.crypto.credentials import derive_signing_key, issue_credential

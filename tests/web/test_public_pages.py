@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 from voter_fixtures import BuiltElection, build_open_election, close_and_publish, make_ballot
+from webtesting import csrf_client
 
-from conftest import csrf_client
 from tellers.web.store import board
 
 __all__: list[str] = []

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from voter_fixtures import build_open_election, close_and_publish, make_ballot
+from webtesting import csrf_client
 
-from conftest import csrf_client
 from tellers.verify import verify_record
 from tellers.web.store import board
 from tellers.web.store.models import Election

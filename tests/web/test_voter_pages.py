@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 from voter_fixtures import BuiltElection, build_open_election, make_ballot, post_json, sign_in
+from webtesting import csrf_client
 
-from conftest import csrf_client
 from tellers import canonical
 from tellers.web.store.models import BoardEvent, Election
 

@@ -100,7 +100,7 @@ def test_post_with_csrf_token_reaches_the_view(client_for: ClientFor) -> None:
 
 
 def test_officer_signs_in_through_the_form(cast: dict[str, Any]) -> None:
-    from conftest import PASSWORD, csrf_client
+    from webtesting import PASSWORD, csrf_client
 
     client = csrf_client()
     response = _csrf_post(client, "/accounts/login/", {"username": "officer", "password": PASSWORD})

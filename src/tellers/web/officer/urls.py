@@ -9,6 +9,14 @@ __all__ = ["app_name", "urlpatterns"]
 app_name = "officer"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("new/", views.new, name="new"),
     path("e/<slug:slug>/", views.election, name="election"),
     path("e/<slug:slug>/roll/", views.roll, name="roll"),
+    path("e/<slug:slug>/roll/import/", views.roll_import, name="roll_import"),
+    path("e/<slug:slug>/trustees/", views.trustees, name="trustees"),
+    path("e/<slug:slug>/credentials/", views.credentials, name="credentials"),
+    path("e/<slug:slug>/open/", views.open_voting, name="open"),
+    path("e/<slug:slug>/close/", views.close, name="close"),
+    path("e/<slug:slug>/tally/", views.tally, name="tally"),
+    path("e/<slug:slug>/publish/", views.publish, name="publish"),
 ]

@@ -1,21 +1,38 @@
 """The election officer's pages (roles: STYLE.md 14, REQUIREMENTS.md 8).
 
-Phase 1: the dashboard, an election's overview and its roll. Creating an
-election, importing the roll, credentials, trustees, opening, closing and
-the tally come with the core's election API (TODO(issue 5, phase 2)).
+Each view checks the role first, then calls one ``store.lifecycle`` step;
+a step that cannot be taken comes back as plain messages on the page.
+Every change is a POST with its CSRF token.
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tellers.web.store import access
+from tellers.web.store import access, lifecycle
 from tellers.web.store.models import Election
 
-__all__ = ["dashboard", "election", "roll"]
+__all__ = [
+    "close",
+    "credentials",
+    "dashboard",
+    "election",
+    "new",
+    "open_voting",
+    "publish",
+    "roll",
+    "roll_import",
+    "tally",
+    "trustees",
+]
+
+MAX_FILE = 64 * 1024 * 1024
 
 
 @require_GET
@@ -25,16 +42,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "officer/dashboard.html", {"elections": Election.objects.all()})
 
 
+def _upload(request: HttpRequest, name: str) -> tuple[bytes, str] | None:
+    upload = request.FILES.get(name)
+    if upload is None or upload.size > MAX_FILE:
+        return None
+    return upload.read(), upload.name
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    access.require_officer(request.user)
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = _upload(request, "manifest")
+        if upload is None:
+            errors = [_("Choose the manifest file (JSON) to upload.")]
+        else:
+            try:
+                e = lifecycle.create_election(upload[0], upload[1], request.user)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(request, _("Election created from the manifest."))
+                return redirect("officer:election", e.slug)
+    return render(request, "officer/new.html", {"errors": errors}, status=400 if errors else 200)
+
+
 @require_GET
 @login_required
 def election(request: HttpRequest, slug: str) -> HttpResponse:
     access.require_officer(request.user)
     e = get_object_or_404(Election, slug=slug)
+    trustees = list(e.trustees.all())
     context = {
         "election": e,
+        "due": lifecycle.due_step(e),
         "members": e.members.count(),
         "credentials": e.credentials.count(),
-        "trustees": e.trustees.all(),
+        "trustees": [(t, lifecycle.trustee_step(t)) for t in trustees],
+        "complaints": lifecycle.complaints(e),
     }
     return render(request, "officer/election.html", context)
 
@@ -46,3 +93,112 @@ def roll(request: HttpRequest, slug: str) -> HttpResponse:
     e = get_object_or_404(Election, slug=slug)
     members = e.members.order_by("member_number")
     return render(request, "officer/roll.html", {"election": e, "members": members})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def roll_import(request: HttpRequest, slug: str) -> HttpResponse:
+    access.require_officer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = _upload(request, "roll")
+        if upload is None:
+            errors = [_("Choose the roll file (CSV) to upload.")]
+        else:
+            try:
+                count = lifecycle.import_roll(e, upload[0], upload[1], request.user)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(request, _("%(n)d members imported.") % {"n": count})
+                return redirect("officer:election", e.slug)
+    context = {"election": e, "errors": errors}
+    return render(request, "officer/roll_import.html", context, status=400 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def trustees(request: HttpRequest, slug: str) -> HttpResponse:
+    access.require_officer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    n = lifecycle.manifest_of(e).trustees
+    existing = {t.index: t for t in e.trustees.all()}
+    errors: list[str] = []
+    people = [
+        (existing[i].name, existing[i].email) if i in existing else ("", "")
+        for i in range(1, n + 1)
+    ]
+    if request.method == "POST":
+        people = [
+            (request.POST.get(f"name-{i}", ""), request.POST.get(f"email-{i}", "").strip())
+            for i in range(1, n + 1)
+        ]
+        try:
+            lifecycle.set_trustees(e, people, request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("Trustees saved. Send each their personal link."))
+            return redirect("officer:trustees", e.slug)
+    rows = [(i, name, email, existing.get(i)) for i, (name, email) in enumerate(people, start=1)]
+    context = {"election": e, "rows": rows, "errors": errors}
+    return render(request, "officer/trustees.html", context, status=400 if errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def credentials(request: HttpRequest, slug: str) -> HttpResponse:
+    access.require_officer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            mailing = lifecycle.generate_credentials(e, request.user)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            response = HttpResponse(mailing, content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="mailing-{e.slug}.csv"'
+            response["Cache-Control"] = "no-store"
+            return response
+    context = {"election": e, "issued": e.credentials.count(), "errors": errors}
+    return render(request, "officer/credentials.html", context, status=400 if errors else 200)
+
+
+def _step(request: HttpRequest, slug: str, step: lifecycle.Step, done: str) -> HttpResponse:
+    access.require_officer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    try:
+        step(e, request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("officer:election", e.slug)
+
+
+@require_POST
+@login_required
+def open_voting(request: HttpRequest, slug: str) -> HttpResponse:
+    return _step(request, slug, lifecycle.open_election, _("The election is open."))
+
+
+@require_POST
+@login_required
+def close(request: HttpRequest, slug: str) -> HttpResponse:
+    return _step(request, slug, lifecycle.close_election, _("The election is closed."))
+
+
+@require_POST
+@login_required
+def tally(request: HttpRequest, slug: str) -> HttpResponse:
+    done = _("The tally is ready for the trustees to decrypt.")
+    return _step(request, slug, lifecycle.start_tally, done)
+
+
+@require_POST
+@login_required
+def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    return _step(request, slug, lifecycle.publish, _("The result is published."))

@@ -10,4 +10,6 @@ app_name = "scrutiny"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("e/<slug:slug>/", views.election, name="election"),
+    path("e/<slug:slug>/credentials.csv", views.credential_list, name="credentials"),
+    path("e/<slug:slug>/sign-off/", views.sign_off, name="sign_off"),
 ]

@@ -1,20 +1,28 @@
 """The independent scrutineer's pages (REQUIREMENTS.md 8, 10).
 
-The scrutineer supervises: sees every election, its roll and the audit log.
-Sign-off of the result comes in phase 2 (TODO(issue 5, phase 2)).
+The scrutineer supervises every election: its roll and published credential
+list, the audit log, the complaints of the key ceremony, and the figures
+of the statutory report (s.52); and signs the result off, which the
+officer needs before publishing.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+import csv
+import io
 
-from tellers.web.store import access
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tellers.web.store import access, lifecycle
 from tellers.web.store.models import AuditLog, Election
 
-__all__ = ["dashboard", "election"]
+__all__ = ["credential_list", "dashboard", "election", "sign_off"]
 
 
 @require_GET
@@ -30,4 +38,70 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
     access.require_scrutineer(request.user)
     e = get_object_or_404(Election, slug=slug)
     log = AuditLog.objects.filter(election=e).select_related("actor")
-    return render(request, "scrutiny/election.html", {"election": e, "log": log})
+    context = {
+        "election": e,
+        "log": log,
+        "report": lifecycle.statutory_report(e),
+        "complaints": lifecycle.complaints(e),
+        "due": lifecycle.due_step(e),
+        "statements": [
+            (
+                "no_breach",
+                _(
+                    "There are no reasonable grounds for believing that any "
+                    "statutory requirement was contravened."
+                ),
+            ),
+            (
+                "security_adequate",
+                _("The arrangements for the security of the ballot were adequate."),
+            ),
+            (
+                "no_interference",
+                _(
+                    "I was able to carry out my functions without "
+                    "interference from the union or its officials."
+                ),
+            ),
+        ],
+    }
+    return render(request, "scrutiny/election.html", context)
+
+
+@require_GET
+@login_required
+def credential_list(request: HttpRequest, slug: str) -> HttpResponse:
+    access.require_roll_access(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["public_credential", "constituency"])
+    rows = e.credentials.order_by("public_credential").values_list(
+        "public_credential", "constituency"
+    )
+    writer.writerows(rows.iterator())
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="credentials-{e.slug}.csv"'
+    return response
+
+
+@require_POST
+@login_required
+def sign_off(request: HttpRequest, slug: str) -> HttpResponse:
+    access.require_scrutineer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    statements: dict[str, object] = {}
+    for name in lifecycle.STATEMENTS:
+        statements[name] = request.POST.get(name) == "yes"
+        reason = request.POST.get(f"{name}_reason", "").strip()
+        if reason:
+            statements[f"{name}_reason"] = reason
+    statements["register_inspected"] = request.POST.get("register_inspected") == "yes"
+    try:
+        lifecycle.sign_off(e, request.user, statements)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("You have signed the result off."))
+    return redirect("scrutiny:election", e.slug)

@@ -9,4 +9,6 @@ __all__ = ["app_name", "urlpatterns"]
 app_name = "trustee"
 urlpatterns = [
     path("<str:token>/", views.home, name="home"),
+    path("<str:token>/upload/", views.upload, name="upload"),
+    path("<str:token>/<slug:name>.json", views.download, name="download"),
 ]

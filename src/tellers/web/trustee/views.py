@@ -1,27 +1,106 @@
 """A trustee's page, reached by a personal link; no trustee secret ever reaches it.
 
-Phase 1 shows who the link belongs to; uploading the public files that
-``tellers trustee ...`` writes comes in phase 2 (TODO(issue 5, phase 2)).
+The page says which step of the key ceremony (or the count) is due, offers
+the files the trustee's ``tellers trustee`` command needs, and takes the
+public file it wrote (``store.lifecycle.accept_trustee_file`` checks it).
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+import json
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tellers.web.store import lifecycle
 from tellers.web.store.models import Trustee
 
-__all__ = ["home"]
+__all__ = ["download", "home", "upload"]
+
+MAX_FILE = 4 * 1024 * 1024
+# Which download each step needs.
+DOWNLOADS = {
+    "keygen": "manifest",
+    "commit": "ceremony-keys",
+    "receive": "bundle",
+    "decrypt": "tally",
+}
+
+
+def _trustee(token: str) -> Trustee:
+    return get_object_or_404(Trustee.objects.select_related("election"), token=token)
+
+
+def _private(response: HttpResponse, referrer: str = "no-referrer") -> HttpResponse:
+    # The link is the trustee's key to this page: never leak it in a Referer. The upload
+    # form's page says "same-origin" instead, because under "no-referrer" browsers send
+    # "Origin: null" with the form and the CSRF check (rightly) refuses it.
+    response.headers["Referrer-Policy"] = referrer
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
 def home(request: HttpRequest, token: str) -> HttpResponse:
-    trustee = get_object_or_404(Trustee.objects.select_related("election"), token=token)
-    response = render(
-        request, "trustee/home.html", {"trustee": trustee, "files": trustee.files.all()}
+    trustee = _trustee(token)
+    step = lifecycle.trustee_step(trustee)
+    context = {
+        "trustee": trustee,
+        "election": trustee.election,
+        "step": step,
+        "download": DOWNLOADS.get(step),
+        "files": trustee.files.all(),
+        "complaints": lifecycle.complaints(trustee.election),
+        "accepts_upload": step in ("keygen", "commit", "receive", "decrypt"),
+    }
+    return _private(render(request, "trustee/home.html", context))
+
+
+@require_GET
+def download(request: HttpRequest, token: str, name: str) -> HttpResponse:
+    trustee = _trustee(token)
+    election = trustee.election
+    step = lifecycle.trustee_step(trustee)
+    content: Any
+    if name == "manifest":
+        content = election.manifest
+    elif name == "ceremony-keys" and step not in ("keygen", "wait-keys"):
+        content = lifecycle.ceremony_keys(election)
+    elif name == "bundle" and step in ("receive", "wait-confirmations", "ceremony-done"):
+        content = lifecycle.bundle_for(trustee)
+    elif name == "tally" and step in ("decrypt", "decrypted"):
+        content = lifecycle.tally_for_trustees(election)
+    else:
+        raise Http404("not available at this step")
+    response = HttpResponse(
+        json.dumps(content, indent=2, ensure_ascii=False) + "\n",
+        content_type="application/json; charset=utf-8",
     )
-    # The link is the trustee's key to this page: never leak it in a Referer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    filename = f"{name}-{election.slug}-trustee-{trustee.index}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _private(response)
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, token: str) -> HttpResponse:
+    trustee = _trustee(token)
+    if request.method == "GET":
+        context = {"trustee": trustee, "step": lifecycle.trustee_step(trustee)}
+        return _private(render(request, "trustee/upload.html", context), "same-origin")
+    uploaded = request.FILES.get("file")
+    if uploaded is None or uploaded.size > MAX_FILE:
+        messages.error(request, _("Choose the file that tellers trustee wrote."))
+    else:
+        try:
+            kind = lifecycle.accept_trustee_file(trustee, uploaded.read(), uploaded.name)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Received and checked: %(kind)s.") % {"kind": kind})
+    return _private(redirect("trustee:home", token))

@@ -1,0 +1,135 @@
+"""The officer's pages: who may use them, CSRF on every change, plain errors, the mailing file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from test_lifecycle_flow import ROLL, manifest_json, new_election
+
+from tellers.web.store.models import CredentialRecord, Election
+
+__all__: list[str] = []
+
+ClientFor = Callable[[str | None], Client]
+SLUG = "exec-2026"
+PAGES = [
+    "/officer/new/",
+    f"/officer/e/{SLUG}/",
+    f"/officer/e/{SLUG}/roll/import/",
+    f"/officer/e/{SLUG}/trustees/",
+    f"/officer/e/{SLUG}/credentials/",
+]
+ACTIONS = [f"/officer/e/{SLUG}/{step}/" for step in ("open", "close", "tally", "publish")]
+
+
+@pytest.fixture
+def election(cast: dict[str, Any]) -> Election:
+    return new_election()
+
+
+def csrf_post(client: Client, page: str, url: str, data: dict[str, Any]) -> Any:
+    """POST as a browser would: the form's page first (for the CSRF cookie), then the form."""
+    client.get(page)
+    return client.post(url, {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+
+
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("role", ["officer", "scrutineer", "outsider", "voter"])
+def test_officer_pages_admit_officers_only(
+    election: Election, client_for: ClientFor, url: str, role: str
+) -> None:
+    response = client_for(role).get(url)
+    expected = {"officer": 200, "voter": 302}.get(role, 403)
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("url", ACTIONS)
+def test_actions_need_post_csrf_and_the_officer_role(
+    election: Election, client_for: ClientFor, url: str
+) -> None:
+    assert client_for("officer").get(url).status_code == 405
+    assert client_for("officer").post(url).status_code == 403  # no CSRF token
+    outsider = csrf_post(client_for("outsider"), "/", url, {})
+    assert outsider.status_code == 403
+    refused = csrf_post(client_for("officer"), f"/officer/e/{SLUG}/", url, {})
+    assert refused.status_code == 302  # back to the overview, with the reason shown there
+    page = client_for("officer")
+    csrf_post(page, f"/officer/e/{SLUG}/", url, {})
+    assert b'class="messages"' in page.get(f"/officer/e/{SLUG}/").content
+
+
+def upload(name: str, content: str | bytes, filename: str) -> Any:
+    data = content.encode() if isinstance(content, str) else content
+    handle = io.BytesIO(data)
+    handle.name = filename
+    return handle
+
+
+def test_create_election_from_manifest_file(cast: dict[str, Any], client_for: ClientFor) -> None:
+    client = client_for("officer")
+    bad = dict(manifest_json(), revote="sometimes")
+    response = csrf_post(
+        client,
+        "/officer/new/",
+        "/officer/new/",
+        {"manifest": upload("m", json.dumps(bad), "m.json")},
+    )
+    assert response.status_code == 400
+    assert b"revote" in response.content and b"sometimes" in response.content
+    response = csrf_post(
+        client,
+        "/officer/new/",
+        "/officer/new/",
+        {"manifest": upload("m", json.dumps(manifest_json()), "m.json")},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/officer/e/{SLUG}/"
+    page = client.get(f"/officer/e/{SLUG}/").content.decode()
+    assert 'data-step="roll"' in page
+
+
+def test_roll_import_reports_rows(election: Election, client_for: ClientFor) -> None:
+    client = client_for("officer")
+    url = f"/officer/e/{SLUG}/roll/import/"
+    bad = "member_id,constituency\nM1,north\nM2,mars\n"
+    response = csrf_post(client, url, url, {"roll": upload("r", bad, "roll.csv")})
+    assert response.status_code == 400
+    assert "roll.csv:3" in response.content.decode()
+    response = csrf_post(client, url, url, {"roll": upload("r", ROLL, "roll.csv")})
+    assert response.status_code == 302
+    assert election.members.count() == 3
+
+
+def test_trustee_links_and_one_time_mailing_file(election: Election, client_for: ClientFor) -> None:
+    client = client_for("officer")
+    url = f"/officer/e/{SLUG}/trustees/"
+    people = {"name-1": "Amy", "name-2": "Ben", "name-3": "", "email-1": "amy@example.org"}
+    response = csrf_post(client, url, url, people)
+    assert response.status_code == 400 and b"Trustee 3: enter a name" in response.content
+    response = csrf_post(client, url, url, {**people, "name-3": "Cal"})
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    for trustee in election.trustees.all():
+        assert f"/trustee/{trustee.token}/" in page
+
+    csrf_post(
+        client,
+        f"/officer/e/{SLUG}/roll/import/",
+        f"/officer/e/{SLUG}/roll/import/",
+        {"roll": upload("r", ROLL, "roll.csv")},
+    )
+    url = f"/officer/e/{SLUG}/credentials/"
+    response = csrf_post(client, url, url, {})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="mailing-{SLUG}.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["member_number"] for r in rows] == ["M1", "M2", "M3"]
+    assert rows[0]["name"] == "Ann Member" and rows[0]["postal_address"] == "1 High St"
+    stored = json.dumps(list(CredentialRecord.objects.values()))
+    assert all(r["code"] not in stored for r in rows)
+    assert b"3 credentials issued" in client.get(url).content

@@ -1,0 +1,278 @@
+"""A whole election in real Chromium, against a live server, through every audience's pages.
+
+An officer creates the election from a manifest file and imports a roll;
+three trustees run ``tellers trustee`` and exchange its files through their
+pages; the officer generates credentials and downloads the mailing file
+(the codes are read from it); five members vote in the browser, one
+auditing first and one voting again (policy "last"); the officer closes and
+starts the tally; two of the three trustees decrypt; the scrutineer signs
+off; the officer publishes. The result page shows the right counts, every
+member finds their tracker on the board, and the downloaded record passes
+``tellers verify``. Screenshots go to test-artifacts/.
+
+The browser thread runs Playwright's event loop, so the test never touches
+the database while it is open: everything goes through the pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from test_browser_smoke import ARTIFACTS, chromium
+from test_browser_smoke import pytestmark as browser_marks
+
+from tellers.cli import main
+from tellers.verify import verify_record
+from tellers.web.store import lifecycle
+from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP
+
+__all__: list[str] = []
+
+pytestmark = browser_marks
+SLUG = "branch-2026"
+PASSWORD = "correct horse battery staple"
+ROLL = (
+    "member_id,constituency,name,email,postal_address\n"
+    "M1,north,Ann One,ann@example.org,1 Mill Lane\n"
+    "M2,north,Bo Two,bo@example.org,2 Mill Lane\n"
+    "M3,south,Cy Three,cy@example.org,3 Mill Lane\n"
+    "M4,south,Di Four,di@example.org,4 Mill Lane\n"
+    "M5,north,Ed Five,ed@example.org,5 Mill Lane\n"
+    "M6,south,Flo Six,flo@example.org,6 Mill Lane\n"
+)
+# member -> the ballots they cast, in order (the last counts); M1 audits one first.
+VOTES = {
+    "M1": [{"president": "ann", "motion": "yes"}],
+    "M2": [{"president": "bo", "motion": "no"}, {"president": "cy", "motion": "yes"}],
+    "M3": [{"president": "ann", "motion": "yes"}],
+    "M4": [{"president": "bo", "motion": "no"}],
+    "M5": [{"president": "ann", "motion": "yes"}],
+}
+EXPECTED = {"president": {"ann": 3, "bo": 1, "cy": 1}, "motion": {"yes": 4, "no": 1}}
+
+
+def manifest() -> dict[str, Any]:
+    now = timezone.now().replace(microsecond=0)
+    return {
+        "format": "tellers-manifest/v1",
+        "election_id": SLUG,
+        "title": "Branch officers 2026",
+        "organisation": "Test Union",
+        "scrutineer": "Independent Ballots Ltd",
+        "opens": (now - timedelta(hours=1)).isoformat(),
+        "closes": (now + timedelta(days=1)).isoformat(),
+        "revote": "last",
+        "trustees": {"count": 3, "quorum": 2},
+        "constituencies": ["north", "south"],
+        "contests": [
+            {
+                "id": "president",
+                "title": "Branch president",
+                "method": "plurality",
+                "choices": [
+                    {"id": "ann", "name": "Ann Candidate"},
+                    {"id": "bo", "name": "Bo Candidate"},
+                    {"id": "cy", "name": "Cy Candidate"},
+                ],
+            },
+            {
+                "id": "motion",
+                "title": "Motion: affiliate to the trades council",
+                "method": "yes-no",
+                "choices": [{"id": "yes", "name": "Yes"}, {"id": "no", "name": "No"}],
+            },
+        ],
+    }
+
+
+def sign_in(browser: Any, base: str, username: str) -> Any:
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def download(page: Any, selector: str, to: Path) -> Path:
+    with page.expect_download() as info:
+        page.click(selector)
+    info.value.save_as(str(to))
+    return to
+
+
+def trustee_run(argv: list[str]) -> None:
+    assert main(["trustee", *argv]) == 0, argv
+
+
+def upload(page: Any, path: Path) -> None:
+    page.click("#to-upload")
+    page.set_input_files("#id_file", str(path))
+    page.click("#upload")
+    page.wait_for_load_state()
+    assert "Received and checked" in page.inner_text(".messages"), page.inner_text("main")
+
+
+def vote(browser: Any, base: str, number: str, code: str, *, audit_first: bool) -> str:
+    """Sign in, vote (each ballot in VOTES[number]), return the tracker of the last cast."""
+    page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+    page.goto(f"{base}/vote/{SLUG}/")
+    page.fill("#code", code)
+    page.fill("#id_member_number", number)
+    page.click("#sign-in")
+    page.wait_for_url(f"**/vote/{SLUG}/ballot/")
+    tracker = ""
+    for round_, choices in enumerate(VOTES[number]):
+        if round_:
+            page.goto(f"{base}/vote/{SLUG}/ballot/")
+        for contest, choice in choices.items():
+            page.check(f'fieldset[data-contest="{contest}"] input[value="{choice}"]')
+        if audit_first and not round_:
+            page.click("#encrypt")
+            page.locator("#tracker-box").wait_for(state="visible")
+            page.click("#audit")
+            page.locator("#audit-result").wait_for(state="visible")
+            assert "Ann Candidate" in page.inner_text("#audit-result")
+        if number == "M3":
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "ballot-360.png"), full_page=True)
+        page.click("#encrypt")
+        page.locator("#tracker-box").wait_for(state="visible")
+        shown = page.inner_text("#tracker").strip()
+        page.click("#cast")
+        page.wait_for_url(f"**/vote/{SLUG}/receipt/**")
+        tracker = page.inner_text("#tracker").strip()
+        assert tracker and shown.replace(" ", "").startswith(tracker.replace(" ", "")[:16])
+    page.context.close()
+    return tracker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_whole_election_in_chromium(
+    live_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, group in (("officer", OFFICER_GROUP), ("scrutineer", SCRUTINEER_GROUP)):
+        User.objects.create_user(name, password=PASSWORD).groups.add(Group.objects.get(name=group))
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest()))
+    (tmp_path / "roll.csv").write_text(ROLL)
+    base = live_server.url
+    closes = timezone.now() + timedelta(days=1, minutes=1)
+
+    with chromium() as browser:
+        officer = sign_in(browser, base, "officer")
+        officer.goto(f"{base}/officer/new/")
+        officer.set_input_files("#id_manifest", str(tmp_path / "manifest.json"))
+        officer.click("#create")
+        officer.wait_for_url(f"**/officer/e/{SLUG}/")
+        officer.goto(f"{base}/officer/e/{SLUG}/roll/import/")
+        officer.set_input_files("#id_roll", str(tmp_path / "roll.csv"))
+        officer.click("#import")
+        officer.wait_for_url(f"**/officer/e/{SLUG}/")
+        officer.goto(f"{base}/officer/e/{SLUG}/trustees/")
+        for i, name in enumerate(["Amira Khan", "Brian O'Neill", "Chen Wei"], start=1):
+            officer.fill(f"#id_name-{i}", name)
+        officer.click("#save-trustees")
+        officer.wait_for_load_state()
+        links = [
+            officer.get_attribute(f'a.trustee-link[data-trustee="{i}"]', "href") for i in (1, 2, 3)
+        ]
+
+        # The key ceremony: each trustee on their own page, with their own folder.
+        trustees = [browser.new_context().new_page() for _ in links]
+        dirs = [tmp_path / f"trustee-{i}" for i in (1, 2, 3)]
+        for i, (page, link) in enumerate(zip(trustees, links, strict=True), start=1):
+            page.goto(f"{base}{link}")
+            got = download(page, "#download", tmp_path / f"manifest-{i}.json")
+            where = ["--manifest", str(got), "--dir", str(dirs[i - 1])]
+            trustee_run(["keygen", "--index", str(i), *where])
+            upload(page, dirs[i - 1] / "ceremony-key-public.json")
+        for i, page in enumerate(trustees, start=1):
+            page.reload()
+            keys = download(page, "#download", tmp_path / f"keys-{i}.json")
+            trustee_run(["commit", "--dir", str(dirs[i - 1]), "--keys", str(keys)])
+            upload(page, dirs[i - 1] / "commitment.json")
+        for i, page in enumerate(trustees, start=1):
+            page.reload()
+            bundle = download(page, "#download", tmp_path / f"bundle-{i}.json")
+            trustee_run(["receive", "--dir", str(dirs[i - 1]), "--bundle", str(bundle)])
+            upload(page, dirs[i - 1] / "confirmation.json")
+
+        officer.goto(f"{base}/officer/e/{SLUG}/credentials/")
+        mailing = download(officer, "#generate", tmp_path / "mailing.csv")
+        codes = {r["member_number"]: r["code"] for r in csv.DictReader(mailing.open())}
+        assert sorted(codes) == ["M1", "M2", "M3", "M4", "M5", "M6"]
+        officer.goto(f"{base}/officer/e/{SLUG}/")
+        officer.click("#open-election")
+        officer.wait_for_load_state()
+        assert officer.get_attribute("#status", "data-status") == "open"
+
+        trackers = {
+            number: vote(browser, base, number, codes[number], audit_first=number == "M1")
+            for number in VOTES
+        }
+
+        monkeypatch.setattr(lifecycle, "now", lambda: closes)  # the closing time has come
+        officer.goto(f"{base}/officer/e/{SLUG}/")
+        officer.click("#close-election")
+        officer.wait_for_load_state()
+        officer.click("#start-tally")
+        officer.wait_for_load_state()
+        assert officer.get_attribute("#status", "data-status") == "tallying"
+
+        for i in (1, 3):  # trustee 2 is away: two of three are a quorum
+            page = trustees[i - 1]
+            page.reload()
+            tally = download(page, "#download", tmp_path / f"tally-{i}.json")
+            trustee_run(["decrypt", "--dir", str(dirs[i - 1]), "--tally", str(tally)])
+            upload(page, dirs[i - 1] / "decryption.json")
+
+        scrutineer = sign_in(browser, base, "scrutineer")
+        scrutineer.goto(f"{base}/scrutiny/e/{SLUG}/")
+        assert scrutineer.inner_text('[data-figure="papers_sent"]') == "6"
+        assert scrutineer.inner_text('[data-figure="returned"]') == "6"
+        assert scrutineer.inner_text('[data-figure="counted"]') == "5"
+        assert scrutineer.inner_text('[data-figure="superseded"]') == "1"
+        for name in lifecycle.STATEMENTS:
+            scrutineer.check(f"#id_{name}")
+        scrutineer.click("#sign-off")
+        scrutineer.wait_for_load_state()
+        assert scrutineer.is_visible("#signed-off")
+
+        officer.goto(f"{base}/officer/e/{SLUG}/")
+        officer.click("#publish")
+        officer.wait_for_load_state()
+        assert officer.get_attribute("#status", "data-status") == "published"
+
+        public = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+        public.goto(f"{base}/e/{SLUG}/result/")
+        for contest, counts in EXPECTED.items():
+            for choice, votes in counts.items():
+                cell = public.locator(
+                    f'table#result tbody[data-contest="{contest}"] '
+                    f'tr[data-choice="{choice}"] td.votes'
+                )
+                assert cell.inner_text().strip() == str(votes), (contest, choice)
+        public.screenshot(path=str(ARTIFACTS / "result-360.png"), full_page=True)
+        for number, tracker in trackers.items():
+            public.goto(f"{base}/e/{SLUG}/board/?tracker={tracker}")
+            assert public.is_visible("#tracker-found"), number
+        record = public.context.request.get(f"{base}/e/{SLUG}/record/")
+        assert record.status == 200
+        archive = record.body()
+
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        zf.extractall(tmp_path / "record")
+    (folder,) = (tmp_path / "record").iterdir()
+    report = verify_record(folder, workers=1)
+    assert report.valid, report.to_json()
