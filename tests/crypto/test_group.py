@@ -245,3 +245,24 @@ def test_hash_to_point_first_attempt_is_the_plain_hash() -> None:
             continue
         break
     assert hash_to_point(tag, data) == expected
+
+
+@given(scalars(), points(allow_infinity=True), scalars())
+def test_base_plus_is_the_double_scalar_multiple(a: Scalar, p: Point, b: Scalar) -> None:
+    assert Point.base_plus(a, p, b) == Point.base_times(a) + p * b
+
+
+@given(nonzero_scalars(), scalars())
+def test_base_plus_reaches_infinity_when_the_terms_cancel(k: Scalar, b: Scalar) -> None:
+    # a·G + b·(k·G) is infinity for a = -b·k: recovery cannot return it, the fallback must.
+    p = Point.base_times(k)
+    assert Point.base_plus(-(b * k), p, b).is_infinity()
+
+
+@given(nonzero_scalars())
+def test_base_plus_takes_either_y_parity(k: Scalar) -> None:
+    p = Point.base_times(k)
+    for q in (p, -p):
+        assert Point.base_plus(Scalar(5), q, Scalar(7)) == Point.base_times(Scalar(5)) + q * Scalar(
+            7
+        )

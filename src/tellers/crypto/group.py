@@ -174,6 +174,37 @@ class Point:
         return cls(PublicKey.from_valid_secret(k.to_bytes()))
 
     @classmethod
+    def base_plus(cls, a: Scalar, point: Point, b: Scalar) -> Point:
+        """a·G + b·P in one double-scalar multiplication (every proof check's shape).
+
+        libsecp256k1 has no public double-scalar multiplication, but ECDSA
+        public-key recovery computes one: Q = r⁻¹·(s·R − z·G), R being the
+        point with x-coordinate r and the y parity given by the recovery id.
+        With R = P, r = x(P), s = b·r and z = −a·r, Q = a·G + b·P. It costs
+        about one variable-base multiplication instead of one fixed-base,
+        one variable-base and an addition. Edge cases (P at infinity, b = 0,
+        x(P) >= n, a sum at infinity) take the plain path.
+        """
+        key = point._key
+        if key is None or b.is_zero():
+            return cls.base_times(a)
+        encoded = point.to_bytes()
+        r = int.from_bytes(encoded[1:], "big")
+        if r < GROUP_ORDER:
+            s = b.value * r % GROUP_ORDER
+            z = -a.value * r % GROUP_ORDER
+            signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([encoded[0] - 2])
+            try:
+                return cls(
+                    PublicKey.from_signature_and_message(
+                        signature, z.to_bytes(32, "big"), hasher=None
+                    )
+                )
+            except ValueError:
+                pass  # the sum is the point at infinity
+        return cls.base_times(a) + point * b
+
+    @classmethod
     def from_bytes(
         cls, data: bytes, field: str = "point", *, allow_infinity: bool = False
     ) -> Point:

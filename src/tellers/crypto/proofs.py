@@ -100,7 +100,7 @@ def check_key(
 ) -> None:
     if public.is_infinity():
         raise InvalidProof("key proof: the public key is the point at infinity")
-    a = Point.sum([Point.base_times(proof.response), public * -proof.challenge])
+    a = Point.base_plus(proof.response, public, -proof.challenge)
     if challenge(TAG_KEY, fingerprint, [context, public, a]) != proof.challenge:
         raise InvalidProof("key proof: challenge does not match (s·G - c·X)")
 
@@ -137,7 +137,7 @@ def check_decryption_share(
     if public.is_infinity():
         raise InvalidProof("decryption proof: the trustee's key is the point at infinity")
     minus_c = -proof.challenge
-    a = Point.sum([Point.base_times(proof.response), public * minus_c])
+    a = Point.base_plus(proof.response, public, minus_c)
     b = Point.sum([alpha * proof.response, share * minus_c])
     if challenge(TAG_DECRYPTION, fingerprint, [context, public, alpha, share, a, b]) != (
         proof.challenge
@@ -257,7 +257,7 @@ def _branch_commitments(
     minus_c = -c_j
     shifted = ciphertext.beta if j == 0 else ciphertext.beta + plaintext_point(-j)
     return [
-        Point.sum([Point.base_times(s_j), ciphertext.alpha * minus_c]),
+        Point.base_plus(s_j, ciphertext.alpha, minus_c),
         Point.sum([public * s_j, shifted * minus_c]),
     ]
 
