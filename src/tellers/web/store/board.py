@@ -24,11 +24,12 @@ with ``BallotRejected`` and the board is not touched.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import BooleanField, CharField, Exists, OuterRef, Subquery, Value
 
 from tellers import canonical
 from tellers.ballot import Ballot
@@ -89,19 +90,36 @@ def line_of(event: BoardEvent) -> bytes:
     )
 
 
+def _locked_head(election: Election, using: str) -> BoardHead:
+    """The election's head row, locked until the transaction ends (made at the first event)."""
+    heads = BoardHead.objects.using(using)
+    head = heads.select_for_update().filter(election_id=election.pk).first()
+    if head is None:  # only before the first event; get_or_create survives a racing creator
+        heads.get_or_create(election_id=election.pk, defaults={"head_hash": GENESIS_HASH})
+        head = heads.select_for_update().get(election_id=election.pk)
+    return head
+
+
 def _append(
     election: Election,
     step: Callable[[Election, BoardHead], Decision],
     using: str,
     after: Callable[[BoardEvent], None] | None = None,
+    looks: Mapping[str, Any] | None = None,
+    fields: tuple[str, ...] = (),
 ) -> BoardEvent:
-    """Run ``step`` under the head lock; append the event it decides (nothing if it raises)."""
-    BoardHead.objects.using(using).get_or_create(
-        election_id=election.pk, defaults={"head_hash": GENESIS_HASH}
-    )
+    """Run ``step`` under the head lock; append the event it decides (nothing if it raises).
+
+    Every statement under the lock costs every waiting submission a round trip, so the
+    election is read once, in a statement of its own after the lock is granted (it then
+    sees whatever the previous holder committed), with ``looks`` (query expressions,
+    e.g. the credential's counted ballot) annotated onto it; ``fields``, when given, are
+    the only columns ``step`` reads (a ballot needs the status, not the manifest).
+    """
     with transaction.atomic(using=using):
-        head = BoardHead.objects.using(using).select_for_update().get(election_id=election.pk)
-        current = Election.objects.using(using).get(pk=election.pk)
+        head = _locked_head(election, using)
+        elections = Election.objects.using(using).annotate(**(looks or {}))
+        current = (elections.only(*fields) if fields else elections).get(pk=election.pk)
         kind, body, tracker = step(current, head)
         seq = head.length
         line = event_line(seq, bytes.fromhex(head.head_hash), kind, body)
@@ -171,23 +189,36 @@ def _require_open(election: Election) -> None:
         )
 
 
-def _constituency(election: Election, credential: bytes | None, using: str) -> str | None:
-    if credential is None:
-        return None
-    row = (
-        CredentialRecord.objects.using(using)
-        .filter(election_id=election.pk, public_credential=credential.hex())
-        .values_list("constituency", flat=True)
-        .first()
-    )
-    return None if row is None else str(row)
+def _looks(election: Election, credential: bytes | None, tracker: bytes | None) -> dict[str, Any]:
+    """What the rules need to know under the lock, as annotations on the one election read.
+
+    ``look_constituency``: the credential's, or None when it is not on the list; ``look_counted``:
+    the tracker it has counted, or None; ``look_seen``: is the tracker already on the board.
+    """
+    from tellers.web.voter.models import CountedBallot
+
+    looks: dict[str, Any] = {
+        "look_constituency": Value(None, CharField()),
+        "look_counted": Value(None, CharField()),
+        "look_seen": Value(False, BooleanField()),
+    }
+    if credential is not None:
+        mine = {"election_id": OuterRef("pk"), "credential": credential.hex()}
+        on_list = CredentialRecord.objects.filter(
+            election_id=OuterRef("pk"), public_credential=credential.hex()
+        )
+        looks["look_constituency"] = Subquery(on_list.values("constituency")[:1])
+        looks["look_counted"] = Subquery(CountedBallot.objects.filter(**mine).values("tracker")[:1])
+    if tracker is not None:
+        events = BoardEvent.objects.filter(election_id=OuterRef("pk"), tracker=tracker.hex())
+        looks["look_seen"] = Exists(events)
+    return looks
 
 
-def _seen(election: Election, tracker: bytes | None, using: str) -> bool:
-    if tracker is None:
-        return False
-    events = BoardEvent.objects.using(using).filter(election_id=election.pk, tracker=tracker.hex())
-    return bool(events.exists())
+def _looked(current: Election) -> tuple[str | None, str | None, bool]:
+    """(constituency, counted, seen) as ``_looks`` annotated them on the election read."""
+    found = vars(current)
+    return found["look_constituency"], found["look_counted"], bool(found["look_seen"])
 
 
 def _receipt(event: BoardEvent) -> Receipt:
@@ -207,24 +238,18 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
     context = context_for(election)
     verdict = check_submission(context, raw)  # the expensive part, outside the lock
     credential = verdict.credential
+    had: list[bool] = []
 
     def step(current: Election, _: BoardHead) -> Decision:
         _require_open(current)
-        counted = None
-        if credential is not None:
-            row = (
-                CountedBallot.objects.using(using)
-                .filter(election_id=current.pk, credential=credential.hex())
-                .values_list("tracker", flat=True)
-                .first()
-            )
-            counted = None if row is None else bytes.fromhex(row)
+        constituency, counted, seen = _looked(current)
+        had.append(counted is not None)
         kind, body = decide(
             context.manifest,
             verdict,
-            constituency=_constituency(current, credential, using),
-            seen=_seen(current, verdict.tracker, using),
-            counted=counted,
+            constituency=constituency,
+            seen=seen,
+            counted=None if counted is None else bytes.fromhex(counted),
         )
         return kind, body, _tracker_hex(verdict)
 
@@ -232,19 +257,22 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
         if event.type != "ballot-accepted":
             return
         assert credential is not None
-        rows = CountedBallot.objects.using(using).filter(
-            election_id=election.pk, credential=credential.hex()
-        )
-        # Under the head lock: no other cast can insert this credential's row meanwhile.
-        if not rows.update(tracker=event.tracker, seq=event.seq):
-            CountedBallot.objects.using(using).create(
+        # Under the head lock: no other cast can add or change this credential's row meanwhile.
+        rows = CountedBallot.objects.using(using)
+        if had[-1]:
+            rows.filter(election_id=election.pk, credential=credential.hex()).update(
+                tracker=event.tracker, seq=event.seq
+            )
+        else:
+            rows.create(
                 election_id=election.pk,
                 credential=credential.hex(),
                 tracker=event.tracker,
                 seq=event.seq,
             )
 
-    return _receipt(_append(election, step, using, after))
+    looks = _looks(election, credential, verdict.tracker)
+    return _receipt(_append(election, step, using, after, looks, ("status",)))
 
 
 def audit(
@@ -257,11 +285,12 @@ def audit(
 
     def step(current: Election, _: BoardHead) -> Decision:
         _require_open(current)
-        on_list = _constituency(current, verdict.credential, using) is not None
+        on_list = _looked(current)[0] is not None
         kind, body = decide_audit(context, verdict, raw_reveal, on_list=on_list)
         return kind, body, _tracker_hex(verdict)
 
-    return _receipt(_append(election, step, using))
+    looks = _looks(election, verdict.credential, None)
+    return _receipt(_append(election, step, using, looks=looks, fields=("status",)))
 
 
 def _tracker_hex(verdict: Verdict) -> str:
