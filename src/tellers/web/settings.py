@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tellers.web.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tellers.web.sessions.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,7 +119,9 @@ STATIC_ROOT = DATA_DIR / "static"
 
 # ---- security ---------------------------------------------------------------------
 SESSION_COOKIE_AGE = 30 * 60  # a voting or officer session lapses after 30 idle minutes
-SESSION_SAVE_EVERY_REQUEST = True  # ... counted from the last request
+# ... counted from the last request: tellers.web.sessions refreshes the expiry at most once a
+# minute rather than writing the session on every request (SESSION_SAVE_EVERY_REQUEST).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
