@@ -1,12 +1,14 @@
 """Load benchmark: members casting ballots over HTTP against a real server on PostgreSQL.
 
-    python -m tellers.web.loadbench [--ballots 1000] [--clients 16] [--workers 2]
+    python -m tellers.web.loadbench [--ballots 1000] [--clients 16] [--workers 4*cores]
+        [--threads 1]
         [--database-url postgresql://postgres@127.0.0.1:5432/tellers_bench] [--time-limit 300]
 
 Recreates the benchmark database, migrates it, opens an election (the
 trustees' ceremony run in-process, one credential per member), starts the
 site as ``--workers`` server processes sharing one loopback port
-(``SO_REUSEPORT``, each a threaded ``wsgiref`` server), pre-encrypts every
+(``SO_REUSEPORT``, each a ``wsgiref`` server with ``--threads`` request
+threads, one by default: see ``THREADS``), pre-encrypts every
 ballot with the core, signs each member in over HTTP (the sign-in page's
 challenge, signed as the browser does), and then — the timed part — posts
 the ballots from ``--clients`` client threads, each to ``/vote/<slug>/cast/``
@@ -41,6 +43,11 @@ __all__ = ["main"]
 
 SLUG = "loadbench"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/tellers_bench"
+THREADS = 1
+"""Request threads per server process. The board's head lock is held across a few round
+trips; in a process whose other threads are busy checking ballots, each return from
+PostgreSQL waits for the GIL, stretching the hold that every cast queues behind. One thread
+per process, and several processes per core, measured fastest (issue 5)."""
 
 
 # ---- the server ---------------------------------------------------------------------
@@ -52,7 +59,7 @@ class _Quiet(WSGIRequestHandler):
 
 
 class _SharedPortServer(WSGIServer):
-    """Requests served by a fixed pool of threads, so each keeps its database connection."""
+    """Requests served by a fixed pool of ``threads``, so each keeps its database connection."""
 
     request_queue_size = 256
     threads = 8
@@ -84,7 +91,7 @@ def _setup_django(database_url: str, data_dir: str) -> None:
     django.setup()
 
 
-def _serve(port: int, database_url: str, data_dir: str, persistent: bool) -> None:
+def _serve(port: int, database_url: str, data_dir: str, persistent: bool, threads: int) -> None:
     _setup_django(database_url, data_dir)
     from django.core.wsgi import get_wsgi_application
     from django.db import connections
@@ -92,6 +99,7 @@ def _serve(port: int, database_url: str, data_dir: str, persistent: bool) -> Non
     if persistent:  # as a production deployment would configure it (settings: CONN_MAX_AGE)
         connections.settings["default"]["CONN_MAX_AGE"] = 600
 
+    _SharedPortServer.threads = threads
     server = make_server(
         "127.0.0.1", port, get_wsgi_application(), _SharedPortServer, handler_class=_Quiet
     )
@@ -341,6 +349,7 @@ def run(args: argparse.Namespace) -> int:
                 "--data-dir",
                 data_dir,
             ]
+            + ["--threads", str(args.threads)]
             + (["--persistent-connections"] if args.persistent_connections else []),
             stdout=subprocess.PIPE,
             text=True,
@@ -413,7 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ballots", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=4 * (os.cpu_count() or 1))
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help="request threads per server process"
+    )
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument(
         "--database-url", default=os.environ.get("TELLERS_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -428,7 +440,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve is not None:
-        _serve(args.serve, args.database_url, args.data_dir, args.persistent_connections)
+        _serve(
+            args.serve, args.database_url, args.data_dir, args.persistent_connections, args.threads
+        )
         return 0
     if not 1 <= args.ballots <= 1_000_000:
         parser.error("--ballots: expected 1 to 1000000")
