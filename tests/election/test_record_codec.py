@@ -132,7 +132,12 @@ def test_bad_ballot_shapes_name_the_field(edit: Callable[[Any], None], field: st
         (_drop(["revote"]), "manifest.revote"),
         (_set(["contests", 1, "title"], 3), "manifest.contests[1].title"),
         (_set(["contests", 0, "choices", 1, "id"], None), "manifest.contests[0].choices[1].id"),
-        (_set(["constituencies"], ["north", 2]), "manifest"),
+        (_set(["constituencies"], ["north", 2]), "manifest.constituencies[1]"),
+        (_set(["constituencies"], "north"), "manifest.constituencies"),
+        (_set(["trustees"], [3, 2]), "manifest.trustees"),
+        (_set(["contests", 0], 5), "manifest.contests[0]"),
+        (_set(["contests", 1], ["id"]), "manifest.contests[1]"),
+        (_set(["contests", 0, "choices", 0], "ada"), "manifest.contests[0].choices[0]"),
     ],
 )
 def test_bad_manifest_shapes_name_the_field(edit: Callable[[Any], None], field: str) -> None:
@@ -141,6 +146,27 @@ def test_bad_manifest_shapes_name_the_field(edit: Callable[[Any], None], field: 
     with pytest.raises(EncodingError) as caught:
         manifest_from_json(manifest)
     assert caught.value.field == field, caught.value
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (["choices", 1, "address"], 3, "choices[1].address"),
+        (["constituencies"], "north", "constituencies"),
+        (["constituencies"], [1], "constituencies[0]"),
+        (["thresholds"], [], "thresholds"),
+        (["thresholds", "turnout_percent"], "50", "thresholds.turnout_percent"),
+        (["thresholds", "turnout_percent"], True, "thresholds.turnout_percent"),
+        (["thresholds", "yes_majority"], "no", "thresholds.yes_majority"),
+        (["thresholds", "yes_percent_of_entitled"], 40.0, "thresholds.yes_percent_of_entitled"),
+    ],
+)
+def test_bad_contest_shapes_name_the_field(path: list[Any], value: Any, field: str) -> None:
+    manifest = manifest_to_json(small_manifest())
+    _set(["contests", 1, *path], value)(manifest)
+    with pytest.raises(EncodingError) as caught:
+        manifest_from_json(manifest)
+    assert caught.value.field == f"manifest.contests[1].{field}", caught.value
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ Json = Any
 def get(obj: Json, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     """``obj[key]`` checked to be of ``kind``; errors name ``where.key``."""
     if not isinstance(obj, dict):
-        raise EncodingError(where, f"expected an object, found {type(obj).__name__}")
+        raise EncodingError(where, f"expected an object, found {_name(obj)}")
     if key not in obj:
         raise EncodingError(f"{where}.{key}", "missing")
     value = obj[key]
@@ -310,7 +310,7 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
             revote=get(obj, "revote", str, where),
             trustees=get(trustees, "count", int, f"{where}.trustees"),
             quorum=get(trustees, "quorum", int, f"{where}.trustees"),
-            constituencies=tuple(_strings(get(obj, "constituencies", list, where), where)),
+            constituencies=_strings(obj, "constituencies", where),
             contests=tuple(
                 _contest_from_json(c, f"{where}.contests[{i}]")
                 for i, c in enumerate(get(obj, "contests", list, where))
@@ -320,22 +320,31 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
         raise ManifestError(f"{where}: {exc}") from None
 
 
-def _strings(items: list[Any], where: str) -> list[str]:
-    if not all(isinstance(x, str) for x in items):
-        raise EncodingError(where, "expected a list of strings")
-    return items
+def _strings(obj: Json, key: str, where: str) -> tuple[str, ...]:
+    items = get(obj, key, list, where)
+    for i, x in enumerate(items):
+        if not isinstance(x, str):
+            raise EncodingError(f"{where}.{key}[{i}]", f"expected a string, found {_name(x)}")
+    return tuple(items)
+
+
+def _optional(obj: Json, key: str, kind: type, default: Any, where: str) -> Any:
+    """``obj[key]`` checked like ``get``, or ``default`` when absent or null."""
+    return default if obj.get(key) is None else get(obj, key, kind, where)
 
 
 def _contest_from_json(obj: Json, where: str) -> Contest:
+    if not isinstance(obj, dict):
+        raise EncodingError(where, f"expected an object, found {_name(obj)}")
     t = get(obj, "thresholds", (dict, type(None)), where) if "thresholds" in obj else None
-    constituencies = obj.get("constituencies")
-    if constituencies is not None:
-        constituencies = tuple(_strings(get(obj, "constituencies", list, where), where))
+    constituencies = None
+    if obj.get("constituencies") is not None:
+        constituencies = _strings(obj, "constituencies", where)
     choices = tuple(
         Choice(
             get(x, "id", str, f"{where}.choices[{i}]"),
             get(x, "name", str, f"{where}.choices[{i}]"),
-            x.get("address", "") if isinstance(x.get("address", ""), str) else "",
+            _optional(x, "address", str, "", f"{where}.choices[{i}]"),
         )
         for i, x in enumerate(get(obj, "choices", list, where))
     )
@@ -347,12 +356,14 @@ def _contest_from_json(obj: Json, where: str) -> Contest:
         seats=get(obj, "seats", int, where) if "seats" in obj else 1,
         allow_blank=get(obj, "allow_blank", bool, where) if "allow_blank" in obj else True,
         constituencies=constituencies,
-        thresholds=None
-        if t is None
-        else Thresholds(
-            turnout_percent=t.get("turnout_percent"),
-            yes_majority=bool(t.get("yes_majority", True)),
-            yes_percent_of_entitled=t.get("yes_percent_of_entitled"),
-        ),
+        thresholds=None if t is None else _thresholds_from_json(t, f"{where}.thresholds"),
         statement=get(obj, "statement", str, where) if "statement" in obj else "",
+    )
+
+
+def _thresholds_from_json(obj: Json, where: str) -> Thresholds:
+    return Thresholds(
+        turnout_percent=_optional(obj, "turnout_percent", int, None, where),
+        yes_majority=_optional(obj, "yes_majority", bool, True, where),
+        yes_percent_of_entitled=_optional(obj, "yes_percent_of_entitled", int, None, where),
     )
