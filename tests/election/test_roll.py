@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from recordtools import small_manifest
 
-from tellers.election.roll import read_roll_csv
+from tellers.election.roll import check_roll_csv, read_roll_csv
 from tellers.errors import RollError
 
 HEADER = "member_id,constituency,name,email\n"
@@ -17,6 +17,7 @@ def test_reads_members_in_order_with_contact_fields() -> None:
     roll = read_roll_csv([HEADER, "M1,north,Ann,a@x\n", "\n", "M2 , south ,Bob,b@x\n"])
     assert [(m.member_id, m.constituency) for m in roll] == [("M1", "north"), ("M2", "south")]
     assert roll.members[0].contact == (("name", "Ann"), ("email", "a@x"))
+    assert [m.line for m in roll] == [2, 4]
     assert roll.electorate(small_manifest()) == {"president": 2, "strike-north": 1}
 
 
@@ -93,3 +94,29 @@ def test_constituencies_are_checked_against_the_manifest() -> None:
     roll = read_roll_csv([HEADER, "M1,north,A,a\n", "M2,east,B,b\n"])
     with pytest.raises(RollError, match=r"roll\.csv:3: constituency 'east' is not in the manifest"):
         roll.check_against(small_manifest(), "roll.csv")
+
+
+def test_constituency_errors_count_blank_lines() -> None:
+    roll = read_roll_csv([HEADER, "\n", "M1,north,A,a\n", "\n", "\n", "M2,east,B,b\n"])
+    with pytest.raises(RollError, match=r"roll\.csv:6: constituency 'east'"):
+        roll.check_against(small_manifest(), "roll.csv")
+
+
+def test_check_roll_csv_lists_every_problem_with_its_line() -> None:
+    rows = ["M1,north,A,a\n", "\n", "M1,south,B,b\n", ",north,C,c\n", "\n", "M4,west,D,d\n"]
+    roll, problems = check_roll_csv([HEADER, *rows], "roll.csv", small_manifest())
+    assert roll is None
+    assert [(p.line, p.problem.split(" (")[0]) for p in problems] == [
+        (4, "member_id 'M1' already appears on line 2"),
+        (5, "member_id is empty"),
+        (7, "constituency 'west' is not in the manifest"),
+    ]
+
+
+def test_check_roll_csv_stops_at_the_limit_or_a_bad_header() -> None:
+    rows = [",north,A,a\n"] * 5
+    assert len(check_roll_csv([HEADER, *rows], "r.csv", small_manifest(), limit=3)[1]) == 3
+    roll, problems = check_roll_csv(["id,region\n", "M1,north\n"], "r.csv", small_manifest())
+    assert roll is None and [p.line for p in problems] == [1]
+    roll, problems = check_roll_csv([HEADER, "M1,north,A,a\n"], "r.csv", small_manifest())
+    assert roll is not None and len(roll) == 1 and problems == []

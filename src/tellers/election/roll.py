@@ -4,6 +4,7 @@ Imported from CSV with a header row. Required columns: ``member_id`` and
 ``constituency``; any other column (name, email, address, ...) is kept as a
 contact field for the mailing house and never published. A bad row raises
 ``RollError`` with the file and line; nothing is half-imported.
+``check_roll_csv`` instead gathers every problem, for a person to fix in one go.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tellers.election.manifest import Manifest
 from tellers.errors import RollError
 
-__all__ = ["Member", "Roll", "read_roll_csv"]
+__all__ = ["Member", "Roll", "check_roll_csv", "read_roll_csv"]
 
 REQUIRED = ("member_id", "constituency")
 
@@ -29,6 +30,8 @@ class Member:
     constituency: str
     contact: tuple[tuple[str, str], ...] = ()
     """Other columns, as (name, value) pairs, for the mailing file only."""
+    line: int = 0
+    """The member's line in the roll file (1-based; 0 when not read from a file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +56,17 @@ class Roll:
 
     def check_against(self, manifest: Manifest, path: str = "roll") -> None:
         """Every member's constituency must be one the manifest names."""
+        for problem in self.problems(manifest, path):
+            raise problem
+
+    def problems(self, manifest: Manifest, path: str = "roll") -> Iterator[RollError]:
+        """Each member whose constituency the manifest does not name, with its line."""
         known = set(manifest.constituencies)
-        for line, member in enumerate(self.members, start=2):
+        for member in self.members:
             if member.constituency not in known:
-                raise RollError(
+                yield RollError(
                     path,
-                    line,
+                    member.line,
                     f"constituency {member.constituency!r} is not in the manifest "
                     f"(expected one of {sorted(known)})",
                 )
@@ -78,7 +86,38 @@ def read_roll_csv(source: Path | str | Iterable[str], name: str | None = None) -
     return _parse(source, name or "roll")
 
 
-def _parse(lines: Iterable[str], path: str) -> Roll:
+def check_roll_csv(
+    lines: Iterable[str], name: str, manifest: Manifest, *, limit: int = 100
+) -> tuple[Roll | None, list[RollError]]:
+    """The roll and every problem found (up to ``limit``); the roll is None if there are any.
+
+    Bad rows are skipped and reading goes on, so one report lists them all,
+    the constituencies checked against ``manifest`` included.
+    """
+    problems: list[RollError] = []
+    roll: Roll | None = None
+
+    def report(problem: RollError) -> None:
+        problems.append(problem)
+        if len(problems) >= limit:
+            raise problem
+
+    try:
+        roll = _parse(lines, name, report)
+        for problem in roll.problems(manifest, name):
+            report(problem)
+    except RollError as exc:
+        if exc not in problems:
+            problems.append(exc)  # the header, or unreadable CSV: nothing more can be read
+    return (None if problems else roll), problems[:limit]
+
+
+def _raise(problem: RollError) -> None:
+    raise problem
+
+
+def _parse(lines: Iterable[str], path: str, report: Callable[[RollError], None] = _raise) -> Roll:
+    """The members; a bad row goes to ``report``, which raises it unless gathering them all."""
     reader = csv.reader(lines)
     try:
         header = next(reader)
@@ -100,28 +139,42 @@ def _parse(lines: Iterable[str], path: str) -> Roll:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are harmless
-            if len(row) != len(header):
-                raise RollError(
-                    path, line, f"expected {len(header)} fields as in the header, found {len(row)}"
-                )
-            member_id, constituency = row[id_at].strip(), row[constituency_at].strip()
-            if not member_id:
-                raise RollError(path, line, "member_id is empty")
-            if not constituency:
-                raise RollError(path, line, "constituency is empty")
-            if member_id in seen:
-                raise RollError(
-                    path, line, f"member_id {member_id!r} already appears on line {seen[member_id]}"
-                )
-            seen[member_id] = line
-            contact = tuple(
-                (h, row[i].strip())
-                for i, h in enumerate(header)
-                if i not in (id_at, constituency_at)
-            )
-            members.append(Member(member_id, constituency, contact))
+            member = _member(row, header, id_at, constituency_at, seen, path, line)
+            if isinstance(member, RollError):
+                report(member)
+                continue
+            seen[member.member_id] = line
+            members.append(member)
     except csv.Error as exc:
         raise RollError(path, reader.line_num, f"unreadable CSV ({exc})") from None
     if not members:
         raise RollError(path, 2, "the roll has no members")
     return Roll(tuple(members))
+
+
+def _member(
+    row: list[str],
+    header: list[str],
+    id_at: int,
+    constituency_at: int,
+    seen: dict[str, int],
+    path: str,
+    line: int,
+) -> Member | RollError:
+    if len(row) != len(header):
+        return RollError(
+            path, line, f"expected {len(header)} fields as in the header, found {len(row)}"
+        )
+    member_id, constituency = row[id_at].strip(), row[constituency_at].strip()
+    if not member_id:
+        return RollError(path, line, "member_id is empty")
+    if not constituency:
+        return RollError(path, line, "constituency is empty")
+    if member_id in seen:
+        return RollError(
+            path, line, f"member_id {member_id!r} already appears on line {seen[member_id]}"
+        )
+    contact = tuple(
+        (h, row[i].strip()) for i, h in enumerate(header) if i not in (id_at, constituency_at)
+    )
+    return Member(member_id, constituency, contact, line)
