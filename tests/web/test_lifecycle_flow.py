@@ -1,9 +1,9 @@
 """The election lifecycle service, end to end and step by step, on SQLite and PostgreSQL.
 
-A whole election through ``store.lifecycle`` (trustees played by ``tellers
-trustee`` in temporary directories, ballots cast through the board store)
-ends in a record ``tellers verify`` accepts; each step refuses plainly
-when it is not due or its input is wrong.
+A whole election through ``store.setup``, ``ceremony`` and ``count``
+(trustees played by ``tellers trustee`` in temporary directories, ballots
+cast through the board store) ends in a record ``tellers verify`` accepts;
+each step refuses plainly when it is not due or its input is wrong.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tellers.cli.serve_cmd import decrypt_as_trustee, run_ceremony
 from tellers.crypto.credentials import derive_signing_key
 from tellers.record.v1 import ballot_to_json
 from tellers.verify import verify_record
-from tellers.web.store import lifecycle
+from tellers.web.store import ceremony, count, due, setup, steps
 from tellers.web.store.board import cast, export_record
 from tellers.web.store.context import election_context
 from tellers.web.store.models import AuditLog, Election, Trustee
@@ -94,16 +94,16 @@ def use_db(request: pytest.FixtureRequest) -> Iterator[str]:
 
 def new_election(**changes: Any) -> Election:
     data = json.dumps(manifest_json(**changes)).encode()
-    return lifecycle.create_election(data, "manifest.json", None)
+    return setup.create_election(data, "manifest.json", None)
 
 
 def ready(election: Election, work: Path) -> tuple[dict[int, Path], dict[str, str]]:
     """Roll, trustees, ceremony, credentials: (trustee dirs, member number -> code)."""
-    lifecycle.import_roll(election, ROLL.encode(), "roll.csv", None)
-    lifecycle.set_trustees(election, [("T One", ""), ("T Two", ""), ("T Three", "")], None)
+    setup.import_roll(election, ROLL.encode(), "roll.csv", None)
+    setup.set_trustees(election, [("T One", ""), ("T Two", ""), ("T Three", "")], None)
     dirs = run_ceremony(election, work)
     election.refresh_from_db()
-    mailing = lifecycle.generate_credentials(election, None)
+    mailing = setup.generate_credentials(election, None)
     election.refresh_from_db()
     rows = csv.DictReader(io.StringIO(mailing))
     return dirs, {r["member_number"]: r["code"] for r in rows}
@@ -138,7 +138,7 @@ def test_whole_lifecycle_makes_a_verifiable_record(
     dirs, codes = ready(election, tmp_path)
     assert election.ceremony is not None and election.election_key and election.fingerprint
     assert "code" not in json.dumps(list(election.credentials.values()))
-    lifecycle.open_election(election, None)
+    count.open_election(election, None)
     election.refresh_from_db()
     vote(election, codes["M1"], "north", "ann")
     vote(election, codes["M2"], "south", "bo")
@@ -146,11 +146,11 @@ def test_whole_lifecycle_makes_a_verifiable_record(
     vote(election, codes["M3"], "north", "ann")
     election.refresh_from_db()
     with pytest.raises(ValidationError, match="closing time never moves"):
-        lifecycle.close_election(election, None)
+        count.close_election(election, None)
     later = election.closes_at + timedelta(seconds=1)
-    monkeypatch.setattr(lifecycle, "now", lambda: later)
-    lifecycle.close_election(election, None)
-    lifecycle.start_tally(election, None)
+    monkeypatch.setattr(steps, "now", lambda: later)
+    count.close_election(election, None)
+    count.start_tally(election, None)
     election.refresh_from_db()
     trustees = {t.index: t for t in Trustee.objects.filter(election=election)}
     decrypt_as_trustee(trustees[1], dirs[1])
@@ -160,14 +160,14 @@ def test_whole_lifecycle_makes_a_verifiable_record(
     election.refresh_from_db()
     assert election.result is not None
     assert election.result["contests"][0]["counts"] == {"ann": 1, "bo": 2}
-    report = lifecycle.statutory_report(election)
+    report = count.statutory_report(election)
     assert (report.papers_sent, report.returned, report.counted) == (3, 4, 3)
     assert (report.superseded, report.duplicates_rejected) == (1, 1)
     with pytest.raises(ValidationError, match="not signed the result off"):
-        lifecycle.publish(election, None)
-    statements = dict.fromkeys(lifecycle.STATEMENTS, True)
-    lifecycle.sign_off(election, None, statements)
-    lifecycle.publish(election, None)
+        count.publish(election, None)
+    statements = dict.fromkeys(count.STATEMENTS, True)
+    count.sign_off(election, None, statements)
+    count.publish(election, None)
     election.refresh_from_db()
     assert election.status == Election.Status.PUBLISHED
     export_record(election, tmp_path / "record")
@@ -184,7 +184,7 @@ def test_manifest_errors_name_the_field() -> None:
     with pytest.raises(ValidationError, match="quorum"):
         new_election(trustees={"count": 2, "quorum": 3})
     with pytest.raises(ValidationError, match=r"line 1, column 2"):
-        lifecycle.create_election(b"{oops", "manifest.json", None)
+        setup.create_election(b"{oops", "manifest.json", None)
     new_election()
     with pytest.raises(ValidationError, match="already exists"):
         new_election()
@@ -201,7 +201,7 @@ def test_roll_report_lists_every_bad_row_and_imports_nothing() -> None:
         "M4,west,Far Away\n"
     )
     with pytest.raises(ValidationError) as caught:
-        lifecycle.import_roll(election, bad.encode(), "roll.csv", None)
+        setup.import_roll(election, bad.encode(), "roll.csv", None)
     messages = caught.value.messages
     assert any("roll.csv:3" in m and "already appears" in m for m in messages)
     assert any("roll.csv:4" in m and "member_id is empty" in m for m in messages)
@@ -212,17 +212,17 @@ def test_roll_report_lists_every_bad_row_and_imports_nothing() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_roll_is_frozen_once_credentials_exist(tmp_path: Path) -> None:
     election = new_election()
-    lifecycle.import_roll(election, ROLL.encode(), "roll.csv", None)
-    lifecycle.generate_credentials(election, None)
+    setup.import_roll(election, ROLL.encode(), "roll.csv", None)
+    setup.generate_credentials(election, None)
     with pytest.raises(ValidationError, match="frozen"):
-        lifecycle.import_roll(election, ROLL.encode(), "roll.csv", None)
+        setup.import_roll(election, ROLL.encode(), "roll.csv", None)
     assert election.members.count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
 def test_bad_commitment_is_refused_naming_the_trustee(tmp_path: Path) -> None:
     election = new_election()
-    lifecycle.set_trustees(election, [("A", ""), ("B", ""), ("C", "")], None)
+    setup.set_trustees(election, [("A", ""), ("B", ""), ("C", "")], None)
     trustees = list(election.trustees.order_by("index"))
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps(election.manifest))
@@ -232,17 +232,17 @@ def test_bad_commitment_is_refused_naming_the_trustee(tmp_path: Path) -> None:
         d = tmp_path / str(t.index)
         where = ["--manifest", str(manifest), "--dir", str(d)]
         assert main(["trustee", "keygen", "--index", str(t.index), *where]) == 0
-        lifecycle.accept_trustee_file(t, (d / "ceremony-key-public.json").read_bytes(), "k.json")
+        ceremony.accept_trustee_file(t, (d / "ceremony-key-public.json").read_bytes(), "k.json")
     keys = tmp_path / "keys.json"
-    keys.write_text(json.dumps(lifecycle.ceremony_keys(election)))
+    keys.write_text(json.dumps(ceremony.ceremony_keys(election)))
     d = tmp_path / "2"
     assert main(["trustee", "commit", "--dir", str(d), "--keys", str(keys)]) == 0
     obj = json.loads((d / "commitment.json").read_text())
     obj["commitment"]["proofs"][0]["s"] = obj["commitment"]["proofs"][1]["s"]
     with pytest.raises(ValidationError, match="trustee 2: commitment C_2,0"):
-        lifecycle.accept_trustee_file(trustees[1], json.dumps(obj).encode(), "commitment.json")
+        ceremony.accept_trustee_file(trustees[1], json.dumps(obj).encode(), "commitment.json")
     with pytest.raises(ValidationError, match="not the file due now"):
-        lifecycle.accept_trustee_file(
+        ceremony.accept_trustee_file(
             trustees[1], (tmp_path / "1" / "ceremony-key-public.json").read_bytes(), "k.json"
         )
 
@@ -251,13 +251,13 @@ def test_bad_commitment_is_refused_naming_the_trustee(tmp_path: Path) -> None:
 def test_steps_out_of_order_are_refused() -> None:
     election = new_election()
     with pytest.raises(ValidationError, match="key ceremony and the credentials"):
-        lifecycle.open_election(election, None)
+        count.open_election(election, None)
     with pytest.raises(ValidationError, match="Only an open election"):
-        lifecycle.close_election(election, None)
+        count.close_election(election, None)
     with pytest.raises(ValidationError, match="once the election is closed"):
-        lifecycle.start_tally(election, None)
+        count.start_tally(election, None)
     with pytest.raises(ValidationError, match="no declared result"):
-        lifecycle.sign_off(election, None, {})
+        count.sign_off(election, None, {})
     with pytest.raises(ValidationError, match="3 trustees; 2 given"):
-        lifecycle.set_trustees(election, [("A", ""), ("B", "")], None)
-    assert lifecycle.due_step(election).step == "roll"
+        setup.set_trustees(election, [("A", ""), ("B", "")], None)
+    assert due.due_step(election).step == "roll"

@@ -10,7 +10,7 @@ from django.test import Client
 from test_lifecycle_flow import ROLL, new_election
 from test_officer_pages import csrf_post
 
-from tellers.web.store import lifecycle
+from tellers.web.store import setup
 from tellers.web.store.models import Election
 
 __all__: list[str] = []
@@ -22,8 +22,8 @@ SLUG = "exec-2026"
 @pytest.fixture
 def election(cast: dict[str, Any]) -> Election:
     e = new_election()
-    lifecycle.import_roll(e, ROLL.encode(), "roll.csv", None)
-    lifecycle.generate_credentials(e, None)
+    setup.import_roll(e, ROLL.encode(), "roll.csv", None)
+    setup.generate_credentials(e, None)
     return e
 
 

@@ -19,7 +19,7 @@ from django.test import Client
 from test_lifecycle_flow import new_election
 
 from tellers.cli import main
-from tellers.web.store import lifecycle
+from tellers.web.store import setup
 from tellers.web.store.models import Election, Trustee
 
 __all__: list[str] = []
@@ -30,7 +30,7 @@ ClientFor = Callable[[str | None], Client]
 @pytest.fixture
 def election(cast: dict[str, Any]) -> Election:
     e = new_election()
-    lifecycle.set_trustees(e, [("Amy", ""), ("Ben", ""), ("Cal", "")], None)
+    setup.set_trustees(e, [("Amy", ""), ("Ben", ""), ("Cal", "")], None)
     return e
 
 

@@ -32,7 +32,7 @@ from test_browser_smoke import pytestmark as browser_marks
 
 from tellers.cli import main
 from tellers.verify import verify_record
-from tellers.web.store import lifecycle
+from tellers.web.store import count, steps
 from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP
 
 __all__: list[str] = []
@@ -222,7 +222,7 @@ def test_whole_election_in_chromium(
             for number in VOTES
         }
 
-        monkeypatch.setattr(lifecycle, "now", lambda: closes)  # the closing time has come
+        monkeypatch.setattr(steps, "now", lambda: closes)  # the closing time has come
         officer.goto(f"{base}/officer/e/{SLUG}/")
         officer.click("#close-election")
         officer.wait_for_load_state()
@@ -243,7 +243,7 @@ def test_whole_election_in_chromium(
         assert scrutineer.inner_text('[data-figure="returned"]') == "6"
         assert scrutineer.inner_text('[data-figure="counted"]') == "5"
         assert scrutineer.inner_text('[data-figure="superseded"]') == "1"
-        for name in lifecycle.STATEMENTS:
+        for name in count.STATEMENTS:
             scrutineer.check(f"#id_{name}")
         scrutineer.click("#sign-off")
         scrutineer.wait_for_load_state()

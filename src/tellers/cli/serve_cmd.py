@@ -67,7 +67,7 @@ def _cli(argv: list[str]) -> None:
 def run_ceremony(election: Any, workdir: Path) -> dict[int, Path]:
     """Play every trustee of ``election``: run ``tellers trustee`` in a directory each and
     upload its files as their pages would. Returns each trustee's private directory."""
-    from tellers.web.store import lifecycle
+    from tellers.web.store import ceremony
 
     trustees = list(election.trustees.order_by("index"))
     manifest = workdir / "manifest.json"
@@ -77,31 +77,31 @@ def run_ceremony(election: Any, workdir: Path) -> dict[int, Path]:
         where = ["--manifest", str(manifest), "--dir", str(dirs[t.index])]
         _cli(["trustee", "keygen", "--index", str(t.index), *where])
         path = dirs[t.index] / "ceremony-key-public.json"
-        lifecycle.accept_trustee_file(t, path.read_bytes(), path.name)
+        ceremony.accept_trustee_file(t, path.read_bytes(), path.name)
     keys = workdir / "ceremony-keys.json"
-    keys.write_text(json.dumps(lifecycle.ceremony_keys(election)))
+    keys.write_text(json.dumps(ceremony.ceremony_keys(election)))
     for t in trustees:
         _cli(["trustee", "commit", "--dir", str(dirs[t.index]), "--keys", str(keys)])
         path = dirs[t.index] / "commitment.json"
-        lifecycle.accept_trustee_file(t, path.read_bytes(), path.name)
+        ceremony.accept_trustee_file(t, path.read_bytes(), path.name)
     for t in trustees:
         bundle = workdir / f"bundle-{t.index}.json"
-        bundle.write_text(json.dumps(lifecycle.bundle_for(t)))
+        bundle.write_text(json.dumps(ceremony.bundle_for(t)))
         _cli(["trustee", "receive", "--dir", str(dirs[t.index]), "--bundle", str(bundle)])
         path = dirs[t.index] / "confirmation.json"
-        lifecycle.accept_trustee_file(t, path.read_bytes(), path.name)
+        ceremony.accept_trustee_file(t, path.read_bytes(), path.name)
     return dirs
 
 
 def decrypt_as_trustee(trustee: Any, directory: Path) -> None:
     """Play one trustee at the tally: ``tellers trustee decrypt`` and the upload."""
-    from tellers.web.store import lifecycle
+    from tellers.web.store import ceremony, count
 
     tally = directory / "tally.json"
-    tally.write_text(json.dumps(lifecycle.tally_for_trustees(trustee.election)))
+    tally.write_text(json.dumps(count.tally_for_trustees(trustee.election)))
     _cli(["trustee", "decrypt", "--dir", str(directory), "--tally", str(tally)])
     path = directory / "decryption.json"
-    lifecycle.accept_trustee_file(trustee, path.read_bytes(), path.name)
+    ceremony.accept_trustee_file(trustee, path.read_bytes(), path.name)
 
 
 def _demo_manifest(opens: str, closes: str) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def prepare_demo(base_url: str = "http://127.0.0.1:8000") -> str | None:
     from django.contrib.auth.models import Group, User
     from django.utils import timezone
 
-    from tellers.web.store import lifecycle
+    from tellers.web.store import count, setup
     from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP
     from tellers.web.store.models import Election
 
@@ -155,26 +155,26 @@ def prepare_demo(base_url: str = "http://127.0.0.1:8000") -> str | None:
         manifest = _demo_manifest(
             (now - timedelta(minutes=1)).isoformat(), (now + timedelta(days=7)).isoformat()
         )
-        election = lifecycle.create_election(json.dumps(manifest).encode(), "demo.json", None)
+        election = setup.create_election(json.dumps(manifest).encode(), "demo.json", None)
         roll = io.StringIO()
         writer = csv.writer(roll)
         writer.writerow(["member_id", "constituency", "name", "email", "postal_address"])
         for number, name, constituency in DEMO_MEMBERS:
             email = name.split()[0].lower() + "@example.org"
             writer.writerow([number, constituency, name, email, "1 Demo Street, Demotown"])
-        lifecycle.import_roll(election, roll.getvalue().encode(), "demo-roll.csv", None)
-        lifecycle.set_trustees(
+        setup.import_roll(election, roll.getvalue().encode(), "demo-roll.csv", None)
+        setup.set_trustees(
             election, [("Trustee One", ""), ("Trustee Two", ""), ("Trustee Three", "")], None
         )
         with tempfile.TemporaryDirectory() as work:
             run_ceremony(election, Path(work))  # the trustees' secrets vanish with it
         election.refresh_from_db()
-        mailing = lifecycle.generate_credentials(election, None)
+        mailing = setup.generate_credentials(election, None)
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(codes_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(mailing)
-        lifecycle.open_election(election, None)
+        count.open_election(election, None)
         for username, group in (("officer", OFFICER_GROUP), ("scrutineer", SCRUTINEER_GROUP)):
             if not User.objects.filter(username=username).exists():
                 password = secrets.token_urlsafe(9)

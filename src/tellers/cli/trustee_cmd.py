@@ -13,9 +13,8 @@ public files this command writes are uploaded on the trustee's page::
 Exit 0 on success, 1 when a check fails (a trustee sent a bad share), 2 when
 a file is unusable (named, with the line where JSON syntax is at fault).
 
-The exchange files' JSON mapping is kept here, in one place, because both
-this command and the web service (``tellers.web.store.lifecycle``) read and
-write them (ceremony.md §3, §4 carry the values).
+The exchange files' JSON mapping is ``tellers.record.v1_trustee``, shared
+with the web service (ceremony.md "Exchange files").
 """
 
 from __future__ import annotations
@@ -32,122 +31,20 @@ from tellers.crypto import threshold
 from tellers.crypto.ceremony_messages import (
     CeremonyKey,
     DecryptionShare,
-    EncryptedShare,
-    TrusteeCommitment,
     TrusteeKey,
     TrusteePolynomial,
 )
-from tellers.crypto.group import Point, Scalar
 from tellers.election.fingerprint import manifest_hash
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InputFileError, InvalidShare, TellersError
-from tellers.record.v1 import (
-    MANIFEST_FORMAT,
-    bytes_from_hex,
-    get,
-    manifest_from_json,
-    manifest_to_json,
-)
-from tellers.record.v1_tally import (
-    ceremony_from_json,
-    decryption_from_json,
-    decryption_to_json,
-    tally_from_json,
-)
-from tellers.tally import ContestTally, flatten
+from tellers.record import v1_trustee as files
+from tellers.record.v1 import MANIFEST_FORMAT, manifest_from_json, manifest_to_json
+from tellers.tally import flatten
 
-__all__ = [
-    "BUNDLE",
-    "COMMITMENT",
-    "COMPLAINT",
-    "CONFIRMATION",
-    "DECRYPTION",
-    "KEYS",
-    "PUBLIC_KEY",
-    "TALLY",
-    "commitment_from_json",
-    "commitment_to_json",
-    "decryption_shares_from_json",
-    "parse_file",
-    "register",
-    "run",
-    "shares_from_json",
-    "shares_to_json",
-]
-
-PUBLIC_KEY = "tellers/trustee-ceremony-key/v1"
-KEYS = "tellers/ceremony-keys/v1"
-COMMITMENT = "tellers/trustee-commitment/v1"
-BUNDLE = "tellers/ceremony-bundle/v1"
-CONFIRMATION = "tellers/trustee-confirmation/v1"
-COMPLAINT = "tellers/trustee-complaint/v1"
-TALLY = "tellers/tally-for-trustees/v1"
-DECRYPTION = "tellers/trustee-decryption/v1"
+__all__ = ["register", "run"]
 
 Json = Any
 T = TypeVar("T")
-
-# ---- exchange files: JSON mapping ---------------------------------------------------
-
-
-def parse_file(data: bytes, name: str, formats: Sequence[str]) -> dict[str, Any]:
-    """One exchange file as a JSON object of one of ``formats``; ``InputFileError`` if not."""
-    try:
-        obj = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputFileError(name, 0, "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputFileError(name, exc.lineno, f"not JSON ({exc.msg})") from None
-    if not isinstance(obj, dict):
-        raise InputFileError(name, 1, "expected a JSON object")
-    fmt = obj.get("format")
-    if fmt not in formats:
-        expected = " or ".join(repr(f) for f in formats)
-        raise InputFileError(name, 0, f"format: expected {expected}, found {fmt!r}")
-    return obj
-
-
-def commitment_to_json(c: TrusteeCommitment) -> Json:
-    return {
-        "index": c.trustee,
-        "commitments": [p.hex() for p in c.coefficients],
-        "proofs": [{"c": p.challenge.hex(), "s": p.response.hex()} for p in c.proofs],
-    }
-
-
-def commitment_from_json(obj: Json, where: str) -> TrusteeCommitment:
-    entry = dict(get(obj, "commitment", dict, where), name="")
-    _, commitments = ceremony_from_json({"trustees": [entry]}, f"{where}.commitment")
-    return commitments[0]
-
-
-def shares_to_json(shares: Sequence[EncryptedShare]) -> Json:
-    return [
-        {"sender": s.sender, "recipient": s.recipient, "sealed": s.sealed.hex()} for s in shares
-    ]
-
-
-def shares_from_json(items: Json, where: str) -> list[EncryptedShare]:
-    if not isinstance(items, list):
-        raise EncodingError(where, "expected a list of shares")
-    out = []
-    for i, s in enumerate(items):
-        w = f"{where}[{i}]"
-        sealed = get(s, "sealed", str, w)
-        try:
-            raw = bytes.fromhex(sealed)
-        except ValueError:
-            raise EncodingError(f"{w}.sealed", "expected hex") from None
-        out.append(EncryptedShare(get(s, "sender", int, w), get(s, "recipient", int, w), raw))
-    return out
-
-
-def _header(manifest: Manifest, kind: str) -> dict[str, Any]:
-    return {
-        "format": kind,
-        "election_id": manifest.election_id,
-        "manifest_hash": manifest_hash(manifest).hex(),
-    }
 
 
 # ---- the trustee's directory --------------------------------------------------------
@@ -178,39 +75,18 @@ class _State:
 
     def ceremony_key(self) -> CeremonyKey:
         path = self.dir / "ceremony-key.json"
-        obj = self.read(path.name, ["tellers/trustee-secret-ceremony-key/v1"])
-        return _decode(
-            path,
-            lambda: CeremonyKey(
-                get(obj, "trustee", int, "key"),
-                bytes_from_hex(get(obj, "private", str, "key"), 32, "private"),
-                bytes_from_hex(get(obj, "public", str, "key"), 32, "public"),
-            ),
-        )
+        obj = self.read(path.name, [files.SECRET_CEREMONY_KEY])
+        return _decode(path, lambda: files.ceremony_key_from_json(obj))
 
     def polynomial(self) -> TrusteePolynomial:
         path = self.dir / "polynomial.json"
-        obj = self.read(path.name, ["tellers/trustee-polynomial/v1"])
-        return _decode(
-            path,
-            lambda: TrusteePolynomial(
-                get(obj, "trustee", int, "polynomial"),
-                tuple(
-                    Scalar.from_hex(a, f"coefficients[{j}]", nonzero=True)
-                    for j, a in enumerate(get(obj, "coefficients", list, "polynomial"))
-                ),
-            ),
-        )
+        obj = self.read(path.name, [files.POLYNOMIAL])
+        return _decode(path, lambda: files.polynomial_from_json(obj))
 
     def trustee_key(self) -> TrusteeKey:
         path = self.dir / "trustee-key.json"
-        obj = self.read(path.name, ["tellers/trustee-key/v1"])
-
-        def decode() -> TrusteeKey:
-            secret = Scalar.from_hex(get(obj, "secret", str, "key"), "secret")
-            return TrusteeKey(get(obj, "trustee", int, "key"), secret, Point.base_times(secret))
-
-        return _decode(path, decode)
+        obj = self.read(path.name, [files.TRUSTEE_KEY])
+        return _decode(path, lambda: files.trustee_key_from_json(obj))
 
 
 def _manifest_formats() -> list[str]:
@@ -222,7 +98,7 @@ def _read(path: Path, formats: Sequence[str]) -> dict[str, Any]:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError(str(path), 0, f"cannot read ({exc.strerror})") from None
-    return parse_file(data, str(path), formats)
+    return files.parse_file(data, str(path), formats)
 
 
 def _decode(path: Path, make: Callable[[], T]) -> T:
@@ -269,26 +145,15 @@ def keygen(args: argparse.Namespace) -> int:
     key = threshold.new_ceremony_key(index)
     polynomial = threshold.new_polynomial(index, manifest.quorum)
     state.write("manifest.json", manifest_to_json(manifest))
-    state.write(
-        "ceremony-key.json",
-        {
-            "format": "tellers/trustee-secret-ceremony-key/v1",
-            "trustee": index,
-            "private": key.private.hex(),
-            "public": key.public.hex(),
-        },
-    )
-    state.write(
-        "polynomial.json",
-        {
-            "format": "tellers/trustee-polynomial/v1",
-            "trustee": index,
-            "coefficients": [a.hex() for a in polynomial.coefficients],
-        },
-    )
+    state.write("ceremony-key.json", files.ceremony_key_to_json(key))
+    state.write("polynomial.json", files.polynomial_to_json(polynomial))
     out = state.write(
         "ceremony-key-public.json",
-        {**_header(manifest, PUBLIC_KEY), "trustee": index, "public": key.public.hex()},
+        {
+            **files.header(manifest, files.PUBLIC_KEY),
+            "trustee": index,
+            "public": key.public.hex(),
+        },
     )
     print(f"Trustee {index}: your secrets are in {state.dir} (keep them private).")
     print(f"Upload {out} on your trustee page.")
@@ -300,20 +165,9 @@ def commit(args: argparse.Namespace) -> int:
     manifest = state.manifest()
     polynomial = state.polynomial()
     keys_path: Path = args.keys
-    obj = _read(keys_path, [KEYS])
+    obj = _read(keys_path, [files.KEYS])
     _same_election(keys_path, obj, manifest)
-
-    def decode() -> list[CeremonyKey]:
-        return [
-            CeremonyKey(
-                get(k, "trustee", int, f"keys[{i}]"),
-                b"",
-                bytes_from_hex(get(k, "public", str, f"keys[{i}]"), 32, f"keys[{i}].public"),
-            )
-            for i, k in enumerate(get(obj, "keys", list, "ceremony-keys"))
-        ]
-
-    recipients = _decode(keys_path, decode)
+    recipients = _decode(keys_path, lambda: files.ceremony_keys_from_json(obj))
     indices = [k.trustee for k in recipients]
     if indices != list(range(1, manifest.trustees + 1)):
         raise InputFileError(
@@ -325,10 +179,10 @@ def commit(args: argparse.Namespace) -> int:
     out = state.write(
         "commitment.json",
         {
-            **_header(manifest, COMMITMENT),
+            **files.header(manifest, files.COMMITMENT),
             "trustee": polynomial.trustee,
-            "commitment": commitment_to_json(commitment),
-            "shares": shares_to_json(shares),
+            "commitment": files.commitment_to_json(commitment),
+            "shares": files.shares_to_json(shares),
         },
     )
     print(f"Trustee {polynomial.trustee}: commitments and sealed shares written.")
@@ -341,14 +195,9 @@ def receive(args: argparse.Namespace) -> int:
     manifest = state.manifest()
     key = state.ceremony_key()
     bundle_path: Path = args.bundle
-    obj = _read(bundle_path, [BUNDLE])
+    obj = _read(bundle_path, [files.BUNDLE])
     _same_election(bundle_path, obj, manifest)
-
-    def decode() -> tuple[list[TrusteeCommitment], list[EncryptedShare]]:
-        _, commitments = ceremony_from_json(get(obj, "ceremony", dict, "bundle"), "ceremony")
-        return commitments, shares_from_json(get(obj, "shares", list, "bundle"), "shares")
-
-    commitments, shares = _decode(bundle_path, decode)
+    commitments, shares = _decode(bundle_path, lambda: files.bundle_from_json(obj))
     digest = manifest_hash(manifest)
     try:
         trustee_key = threshold.receive_shares(
@@ -358,7 +207,7 @@ def receive(args: argparse.Namespace) -> int:
         out = state.write(
             "complaint.json",
             {
-                **_header(manifest, COMPLAINT),
+                **files.header(manifest, files.COMPLAINT),
                 "trustee": key.trustee,
                 "against": exc.sender,
                 "problem": exc.problem,
@@ -370,18 +219,11 @@ def receive(args: argparse.Namespace) -> int:
         )
         print(f"Upload the complaint {out} on your trustee page.", file=sys.stderr)
         return 1
-    state.write(
-        "trustee-key.json",
-        {
-            "format": "tellers/trustee-key/v1",
-            "trustee": trustee_key.trustee,
-            "secret": trustee_key.secret.hex(),
-        },
-    )
+    state.write("trustee-key.json", files.trustee_key_to_json(trustee_key))
     out = state.write(
         "confirmation.json",
         {
-            **_header(manifest, CONFIRMATION),
+            **files.header(manifest, files.CONFIRMATION),
             "trustee": key.trustee,
             "verification_key": trustee_key.public.hex(),
         },
@@ -396,7 +238,7 @@ def decrypt(args: argparse.Namespace) -> int:
     manifest = state.manifest()
     key = state.trustee_key()
     tally_path: Path = args.tally
-    obj = _read(tally_path, [TALLY])
+    obj = _read(tally_path, [files.TALLY])
     if obj.get("election_id") != manifest.election_id:
         raise InputFileError(
             str(tally_path),
@@ -404,32 +246,17 @@ def decrypt(args: argparse.Namespace) -> int:
             f"election_id: expected {manifest.election_id!r}, found {obj.get('election_id')!r}",
         )
 
-    def decode() -> tuple[bytes, tuple[ContestTally, ...]]:
-        fingerprint = bytes_from_hex(get(obj, "fingerprint", str, "tally"), 32, "fingerprint")
-        return fingerprint, tally_from_json(get(obj, "tally", dict, "tally"))
-
-    fingerprint, tallies = _decode(tally_path, decode)
+    fingerprint, tallies = _decode(tally_path, lambda: files.tally_for_trustees_from_json(obj))
     shares: tuple[DecryptionShare, ...] = threshold.decryption_shares(
         fingerprint, key, flatten(tallies)
     )
     out = state.write(
         "decryption.json",
-        {
-            "format": DECRYPTION,
-            "election_id": manifest.election_id,
-            "trustee": key.trustee,
-            "fingerprint": fingerprint.hex(),
-            "decryption": decryption_to_json(key.trustee, shares),
-        },
+        files.decryption_to_file(manifest.election_id, fingerprint, key.trustee, shares),
     )
     print(f"Trustee {key.trustee}: {len(shares)} decryption shares with proofs written.")
     print(f"Upload {out} on your trustee page.")
     return 0
-
-
-def decryption_shares_from_json(obj: Json, where: str) -> tuple[int, list[DecryptionShare]]:
-    """The trustee index and shares of a ``decryption.json`` file's ``decryption`` field."""
-    return decryption_from_json(get(obj, "decryption", dict, where), f"{where}.decryption")
 
 
 def register(subparsers: Any) -> None:

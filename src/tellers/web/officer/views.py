@@ -1,6 +1,6 @@
 """The election officer's pages (roles: STYLE.md 14, REQUIREMENTS.md 8).
 
-Each view checks the role first, then calls one ``store.lifecycle`` step;
+Each view checks the role first, then calls one ``store`` step (``setup``, ``count``);
 a step that cannot be taken comes back as plain messages on the page.
 Every change is a POST with its CSRF token.
 """
@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tellers.web.store import access, lifecycle
+from tellers.web.store import access, ceremony, count, due, setup, steps
 from tellers.web.store.models import Election
 
 __all__ = [
@@ -60,7 +60,7 @@ def new(request: HttpRequest) -> HttpResponse:
             errors = [_("Choose the manifest file (JSON) to upload.")]
         else:
             try:
-                e = lifecycle.create_election(upload[0], upload[1], request.user)
+                e = setup.create_election(upload[0], upload[1], request.user)
             except ValidationError as exc:
                 errors = exc.messages
             else:
@@ -77,11 +77,11 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
     trustees = list(e.trustees.all())
     context = {
         "election": e,
-        "due": lifecycle.due_step(e),
+        "due": due.due_step(e),
         "members": e.members.count(),
         "credentials": e.credentials.count(),
-        "trustees": [(t, lifecycle.trustee_step(t)) for t in trustees],
-        "complaints": lifecycle.complaints(e),
+        "trustees": [(t, ceremony.trustee_step(t)) for t in trustees],
+        "complaints": ceremony.complaints(e),
     }
     return render(request, "officer/election.html", context)
 
@@ -107,11 +107,11 @@ def roll_import(request: HttpRequest, slug: str) -> HttpResponse:
             errors = [_("Choose the roll file (CSV) to upload.")]
         else:
             try:
-                count = lifecycle.import_roll(e, upload[0], upload[1], request.user)
+                imported = setup.import_roll(e, upload[0], upload[1], request.user)
             except ValidationError as exc:
                 errors = exc.messages
             else:
-                messages.success(request, _("%(n)d members imported.") % {"n": count})
+                messages.success(request, _("%(n)d members imported.") % {"n": imported})
                 return redirect("officer:election", e.slug)
     context = {"election": e, "errors": errors}
     return render(request, "officer/roll_import.html", context, status=400 if errors else 200)
@@ -122,7 +122,7 @@ def roll_import(request: HttpRequest, slug: str) -> HttpResponse:
 def trustees(request: HttpRequest, slug: str) -> HttpResponse:
     access.require_officer(request.user)
     e = get_object_or_404(Election, slug=slug)
-    n = lifecycle.manifest_of(e).trustees
+    n = steps.manifest_of(e).trustees
     existing = {t.index: t for t in e.trustees.all()}
     errors: list[str] = []
     people = [
@@ -135,7 +135,7 @@ def trustees(request: HttpRequest, slug: str) -> HttpResponse:
             for i in range(1, n + 1)
         ]
         try:
-            lifecycle.set_trustees(e, people, request.user)
+            setup.set_trustees(e, people, request.user)
         except ValidationError as exc:
             errors = exc.messages
         else:
@@ -154,7 +154,7 @@ def credentials(request: HttpRequest, slug: str) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         try:
-            mailing = lifecycle.generate_credentials(e, request.user)
+            mailing = setup.generate_credentials(e, request.user)
         except ValidationError as exc:
             errors = exc.messages
         else:
@@ -166,7 +166,7 @@ def credentials(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "officer/credentials.html", context, status=400 if errors else 200)
 
 
-def _step(request: HttpRequest, slug: str, step: lifecycle.Step, done: str) -> HttpResponse:
+def _step(request: HttpRequest, slug: str, step: steps.Step, done: str) -> HttpResponse:
     access.require_officer(request.user)
     e = get_object_or_404(Election, slug=slug)
     try:
@@ -182,23 +182,23 @@ def _step(request: HttpRequest, slug: str, step: lifecycle.Step, done: str) -> H
 @require_POST
 @login_required
 def open_voting(request: HttpRequest, slug: str) -> HttpResponse:
-    return _step(request, slug, lifecycle.open_election, _("The election is open."))
+    return _step(request, slug, count.open_election, _("The election is open."))
 
 
 @require_POST
 @login_required
 def close(request: HttpRequest, slug: str) -> HttpResponse:
-    return _step(request, slug, lifecycle.close_election, _("The election is closed."))
+    return _step(request, slug, count.close_election, _("The election is closed."))
 
 
 @require_POST
 @login_required
 def tally(request: HttpRequest, slug: str) -> HttpResponse:
     done = _("The tally is ready for the trustees to decrypt.")
-    return _step(request, slug, lifecycle.start_tally, done)
+    return _step(request, slug, count.start_tally, done)
 
 
 @require_POST
 @login_required
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    return _step(request, slug, lifecycle.publish, _("The result is published."))
+    return _step(request, slug, count.publish, _("The result is published."))

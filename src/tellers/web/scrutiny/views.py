@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tellers.web.store import access, lifecycle
+from tellers.web.store import access, ceremony, count, due
 from tellers.web.store.models import AuditLog, Election
 
 __all__ = ["credential_list", "dashboard", "election", "sign_off"]
@@ -41,9 +41,9 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "election": e,
         "log": log,
-        "report": lifecycle.statutory_report(e),
-        "complaints": lifecycle.complaints(e),
-        "due": lifecycle.due_step(e),
+        "report": count.statutory_report(e),
+        "complaints": ceremony.complaints(e),
+        "due": due.due_step(e),
         "statements": [
             (
                 "no_breach",
@@ -91,14 +91,14 @@ def sign_off(request: HttpRequest, slug: str) -> HttpResponse:
     access.require_scrutineer(request.user)
     e = get_object_or_404(Election, slug=slug)
     statements: dict[str, object] = {}
-    for name in lifecycle.STATEMENTS:
+    for name in count.STATEMENTS:
         statements[name] = request.POST.get(name) == "yes"
         reason = request.POST.get(f"{name}_reason", "").strip()
         if reason:
             statements[f"{name}_reason"] = reason
     statements["register_inspected"] = request.POST.get("register_inspected") == "yes"
     try:
-        lifecycle.sign_off(e, request.user, statements)
+        count.sign_off(e, request.user, statements)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -61,7 +61,7 @@ class Election(models.Model):
     signed_off_at = models.DateTimeField(_("scrutineer signed off"), null=True, blank=True)
     signed_off_by = models.CharField(max_length=150, blank=True)
     scrutineer_report = models.JSONField(_("scrutineer's statements"), null=True, blank=True)
-    """The s.52 statements the scrutineer made when signing off (``store.lifecycle``)."""
+    """The s.52 statements the scrutineer made when signing off (``store.count.sign_off``)."""
 
     class Meta:
         ordering = ("-created_at",)

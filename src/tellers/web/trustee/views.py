@@ -2,7 +2,7 @@
 
 The page says which step of the key ceremony (or the count) is due, offers
 the files the trustee's ``tellers trustee`` command needs, and takes the
-public file it wrote (``store.lifecycle.accept_trustee_file`` checks it).
+public file it wrote (``store.ceremony.accept_trustee_file`` checks it).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tellers.web.store import lifecycle
+from tellers.web.store import ceremony, count
 from tellers.web.store.models import Trustee
 
 __all__ = ["download", "home", "upload"]
@@ -48,14 +48,14 @@ def _private(response: HttpResponse, referrer: str = "no-referrer") -> HttpRespo
 @require_GET
 def home(request: HttpRequest, token: str) -> HttpResponse:
     trustee = _trustee(token)
-    step = lifecycle.trustee_step(trustee)
+    step = ceremony.trustee_step(trustee)
     context = {
         "trustee": trustee,
         "election": trustee.election,
         "step": step,
         "download": DOWNLOADS.get(step),
         "files": trustee.files.all(),
-        "complaints": lifecycle.complaints(trustee.election),
+        "complaints": ceremony.complaints(trustee.election),
         "accepts_upload": step in ("keygen", "commit", "receive", "decrypt"),
     }
     return _private(render(request, "trustee/home.html", context))
@@ -65,16 +65,16 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
 def download(request: HttpRequest, token: str, name: str) -> HttpResponse:
     trustee = _trustee(token)
     election = trustee.election
-    step = lifecycle.trustee_step(trustee)
+    step = ceremony.trustee_step(trustee)
     content: Any
     if name == "manifest":
         content = election.manifest
     elif name == "ceremony-keys" and step not in ("keygen", "wait-keys"):
-        content = lifecycle.ceremony_keys(election)
+        content = ceremony.ceremony_keys(election)
     elif name == "bundle" and step in ("receive", "wait-confirmations", "ceremony-done"):
-        content = lifecycle.bundle_for(trustee)
+        content = ceremony.bundle_for(trustee)
     elif name == "tally" and step in ("decrypt", "decrypted"):
-        content = lifecycle.tally_for_trustees(election)
+        content = count.tally_for_trustees(election)
     else:
         raise Http404("not available at this step")
     response = HttpResponse(
@@ -90,14 +90,14 @@ def download(request: HttpRequest, token: str, name: str) -> HttpResponse:
 def upload(request: HttpRequest, token: str) -> HttpResponse:
     trustee = _trustee(token)
     if request.method == "GET":
-        context = {"trustee": trustee, "step": lifecycle.trustee_step(trustee)}
+        context = {"trustee": trustee, "step": ceremony.trustee_step(trustee)}
         return _private(render(request, "trustee/upload.html", context), "same-origin")
     uploaded = request.FILES.get("file")
     if uploaded is None or uploaded.size > MAX_FILE:
         messages.error(request, _("Choose the file that tellers trustee wrote."))
     else:
         try:
-            kind = lifecycle.accept_trustee_file(trustee, uploaded.read(), uploaded.name)
+            kind = ceremony.accept_trustee_file(trustee, uploaded.read(), uploaded.name)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)

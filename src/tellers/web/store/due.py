@@ -1,0 +1,51 @@
+"""What the officer must do next, in plain words (the officer's and scrutineer's pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from tellers.web.store import steps
+from tellers.web.store.ceremony import complaints
+from tellers.web.store.models import Election
+from tellers.web.store.steps import S
+
+__all__ = ["Due", "due_step"]
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    step: str
+    """A stable code: roll, trustees, ceremony, complaint, credentials, open, voting,
+    close, tally, decryption, sign-off, publish, published."""
+    text: str
+
+
+def due_step(election: Election) -> Due:
+    """The officer's next step, in plain words."""
+    if election.status == S.DRAFT:
+        if not election.members.exists():
+            return Due("roll", _("Import the roll."))
+        if not election.trustees.exists():
+            return Due("trustees", _("Name the trustees and send them their links."))
+        if complaints(election):
+            return Due("complaint", _("A trustee complained about a share: see below."))
+        if not election.election_key:
+            return Due("ceremony", _("Waiting for the trustees to complete the key ceremony."))
+        if not election.credentials.exists():
+            return Due("credentials", _("Generate the credentials and download the mailing file."))
+        return Due("open", _("Open the election."))
+    if election.status == S.OPEN:
+        if election.closes_at and steps.now() >= election.closes_at:
+            return Due("close", _("Voting time is over: close the election."))
+        return Due("voting", _("Voting is open."))
+    if election.status == S.CLOSED:
+        return Due("tally", _("Start the tally."))
+    if election.status == S.TALLYING:
+        if election.result is None:
+            return Due("decryption", _("Waiting for a quorum of trustees to decrypt the tally."))
+        if election.signed_off_at is None:
+            return Due("sign-off", _("Waiting for the scrutineer to sign the result off."))
+        return Due("publish", _("Publish the result."))
+    return Due("published", _("The result is published."))
