@@ -23,10 +23,10 @@ from webtesting import postgres_param
 
 from tellers import canonical
 from tellers.ballot import encrypt_ballot
-from tellers.cli.serve_cmd import decrypt_as_trustee, run_ceremony
 from tellers.crypto.credentials import derive_signing_key
 from tellers.record.v1 import ballot_to_json
 from tellers.verify import verify_record
+from tellers.web.demo import decrypt_as_trustee, run_ceremony
 from tellers.web.store import ceremony, count, due, setup, steps
 from tellers.web.store.board import cast, export_record
 from tellers.web.store.context import election_context

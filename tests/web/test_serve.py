@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tellers.cli.serve_cmd import prepare_demo
 from tellers.crypto.credentials import public_credential
+from tellers.web.demo import prepare_demo
 from tellers.web.store.context import second_factor_hash
 from tellers.web.store.models import Election
 
