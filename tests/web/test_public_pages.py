@@ -66,6 +66,10 @@ def test_result_only_once_published(built: BuiltElection) -> None:
     )
     assert '<tr data-choice="jones"><th scope="row">Siân Jones</th><td class="votes">1</td>' in page
     assert 'data-threshold="turnout" data-met="yes"' in page
+    # A question is carried, never "elected".
+    strike = page[page.index('data-contest="strike"') :]
+    assert '<tr class="outcome" data-carried="yes"' in strike
+    assert "Yes — <strong>elected" not in page
     assert "Ballots counted: 4 of 4" in page
 
 

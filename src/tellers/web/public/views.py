@@ -130,7 +130,8 @@ def _result_rows(e: Election) -> list[dict[str, Any]]:
                 "id": c.id,
                 "name": c.name,
                 "votes": item["counts"].get(c.id, 0),
-                "elected": c.id in winners,
+                # A candidate is elected; a yes/no question is carried or not, below.
+                "elected": c.id in winners and contest.method != "yes-no",
             }
             for c in contest.choices
         ]
@@ -146,6 +147,8 @@ def _result_rows(e: Election) -> list[dict[str, Any]]:
                 "thresholds": item.get("thresholds", []),
                 "thresholds_met": item.get("thresholds_met"),
                 "tied": item.get("tied", []),
+                "question": contest.method == "yes-no",
+                "carried": winners == {"yes"} and bool(item.get("thresholds_met", True)),
             }
         )
     return out
