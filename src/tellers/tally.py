@@ -16,7 +16,9 @@ from fractions import Fraction
 
 from tellers.ballot import Ballot
 from tellers.counting.thresholds import ThresholdResult, check_thresholds
+from tellers.crypto.ceremony_messages import DecryptionShare
 from tellers.crypto.elgamal import Ciphertext
+from tellers.crypto.threshold import threshold_decrypt
 from tellers.election.manifest import Contest, Manifest
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "Result",
     "count_ballots",
     "declare",
+    "decrypt_and_declare",
     "flatten",
     "unflatten",
 ]
@@ -229,6 +232,21 @@ def _winners(
     if len(above) + len(at) <= contest.seats:
         return above + at, ()
     return above, at
+
+
+def decrypt_and_declare(
+    manifest: Manifest,
+    tallies: Sequence[ContestTally],
+    shares: Sequence[Sequence[DecryptionShare]],
+    constituencies: Iterable[str],
+    ballots_counted: int,
+) -> Result:
+    """Combine checked decryption shares (one batch per trustee, at least the quorum), find
+    each total and declare; ``constituencies`` has one entry per published credential."""
+    bound = max([t.ballots for t in tallies] + [0])
+    values = threshold_decrypt(flatten(tallies), shares, bound)
+    per_contest, total = manifest.electorate(constituencies)
+    return declare(manifest, tallies, values, per_contest, total, ballots_counted)
 
 
 def count_ballots(manifest: Manifest, ballots: Iterable[Ballot]) -> tuple[ContestTally, ...]:

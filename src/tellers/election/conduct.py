@@ -34,7 +34,7 @@ from tellers.record.v1_tally import (
     result_to_json,
     tally_to_json,
 )
-from tellers.tally import Aggregator, ContestTally, Result, declare, flatten
+from tellers.tally import Aggregator, ContestTally, Result, decrypt_and_declare, flatten
 
 __all__ = [
     "IssuedMember",
@@ -95,17 +95,6 @@ class OpenElection:
     @property
     def context(self) -> ElectionContext:
         return ElectionContext(self.manifest, self.fingerprint, self.election_key)
-
-    def electorate(self) -> tuple[dict[str, int], int]:
-        """Per contest and in all: credentials entitled."""
-        by_constituency: dict[str, int] = {}
-        for constituency in self.credentials.values():
-            by_constituency[constituency] = by_constituency.get(constituency, 0) + 1
-        per_contest = {
-            c.id: sum(n for k, n in by_constituency.items() if c.entitles(k))
-            for c in self.manifest.contests
-        }
-        return per_contest, len(self.credentials)
 
 
 def open_election(
@@ -212,11 +201,12 @@ def publish_result(
             election.fingerprint, election.commitments, ciphertexts, batch
         )
         election.board.append("decryption", decryption_to_json(batch[0].trustee, tuple(batch)))
-    bound = max([t.ballots for t in tallies] + [0])
-    values = threshold.threshold_decrypt(ciphertexts, shares, bound)
-    per_contest, total = election.electorate()
-    result = declare(
-        election.manifest, tallies, values, per_contest, total, len(election.board.counted)
+    result = decrypt_and_declare(
+        election.manifest,
+        tallies,
+        shares,
+        election.credentials.values(),
+        len(election.board.counted),
     )
     body = result_to_json(result)
     election.board.append("result", body)

@@ -15,6 +15,8 @@ and counted as spoilt.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
@@ -134,6 +136,14 @@ class Manifest:
             if contest.id == contest_id:
                 return contest
         raise ManifestError(f"no contest {contest_id!r}")
+
+    def electorate(self, constituencies: Iterable[str]) -> tuple[dict[str, int], int]:
+        """Members entitled to each contest (by id), and in all, from each member's constituency."""
+        by_constituency = Counter(constituencies)
+        per_contest = {
+            c.id: sum(n for k, n in by_constituency.items() if c.entitles(k)) for c in self.contests
+        }
+        return per_contest, sum(by_constituency.values())
 
     def contests_for(self, constituency: str) -> tuple[int, ...]:
         """Indexes of the contests a member of ``constituency`` may vote in."""

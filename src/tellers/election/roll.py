@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,11 +47,7 @@ class Roll:
 
     def electorate(self, manifest: Manifest) -> dict[str, int]:
         """Members entitled to each contest, by contest id."""
-        by_constituency = Counter(m.constituency for m in self.members)
-        return {
-            c.id: sum(n for k, n in by_constituency.items() if c.entitles(k))
-            for c in manifest.contests
-        }
+        return manifest.electorate(m.constituency for m in self.members)[0]
 
     def check_against(self, manifest: Manifest, path: str = "roll") -> None:
         """Every member's constituency must be one the manifest names."""

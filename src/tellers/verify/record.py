@@ -89,7 +89,7 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
     recomputed = aggregate.result()
     _check_tally(report, state, recomputed)
     values = _check_decryption(report, manifest, fingerprint, commitments, state)
-    per_contest, total = _electorate(manifest, credentials)
+    per_contest, total = manifest.electorate(credentials.values())
     figures: dict[str, Any] = {"electorate": total, "ballots_counted": state.counted_total()}
     if values is not None:
         try:
@@ -314,16 +314,6 @@ def _check_decryption(
     except DecryptionError as exc:
         report.fail("decryption", "combined shares", str(exc))
         return None
-
-
-def _electorate(manifest: Manifest, credentials: dict[bytes, str]) -> tuple[dict[str, int], int]:
-    by_constituency: dict[str, int] = {}
-    for constituency in credentials.values():
-        by_constituency[constituency] = by_constituency.get(constituency, 0) + 1
-    per_contest = {
-        c.id: sum(n for k, n in by_constituency.items() if c.entitles(k)) for c in manifest.contests
-    }
-    return per_contest, len(credentials)
 
 
 def _figures(result: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from tellers.record.v1_tally import (
     tally_from_json,
     tally_to_json,
 )
-from tellers.tally import ContestTally, count_ballots, declare, flatten
+from tellers.tally import ContestTally, count_ballots, decrypt_and_declare, flatten
 from tellers.web.store import steps
 from tellers.web.store.board import append_event, close_board, counted_ballots, counted_count
 from tellers.web.store.models import BoardEvent, Election
@@ -58,10 +58,7 @@ def _event_bodies(election: Election, *types: str) -> Iterator[tuple[str, Any]]:
         .values_list("type", "body")
     )
     for kind, text in rows.iterator():
-        obj = json.loads(text)
-        if isinstance(obj, dict) and set(obj) == {"seq", "prev", "type", "body"}:
-            obj = obj["body"]  # a store that keeps the whole event line
-        yield kind, obj
+        yield kind, json.loads(text)  # the store keeps each event's body as canonical JSON
 
 
 def _tallies(election: Election) -> tuple[ContestTally, ...]:
@@ -170,15 +167,13 @@ def maybe_declare(election: Election) -> None:
     ]
     if len(batches) < manifest.quorum or election.result is not None:
         return
-    tallies = _tallies(election)
-    bound = max([t.ballots for t in tallies] + [0])
-    values = threshold.threshold_decrypt(flatten(tallies), batches, bound)
-    by_constituency = Counter(election.credentials.values_list("constituency", flat=True))
-    per_contest = {
-        c.id: sum(n for k, n in by_constituency.items() if c.entitles(k)) for c in manifest.contests
-    }
-    total = sum(by_constituency.values())
-    result = declare(manifest, tallies, values, per_contest, total, counted_count(election))
+    result = decrypt_and_declare(
+        manifest,
+        _tallies(election),
+        batches,
+        election.credentials.values_list("constituency", flat=True),
+        counted_count(election),
+    )
     election.result = result_to_json(result)
     election.save(update_fields=["result"])
     log(election, None, "result-declared")
