@@ -6,7 +6,8 @@ Internally values are integers scaled by the rule's ``10**places``; a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -73,6 +74,28 @@ class StvCount:
                 return seq[i]
         p.pos = len(seq)
         return -1
+
+    def first_preferences(
+        self, ballots: Iterable[tuple[tuple[int, ...], int]]
+    ) -> tuple[dict[int, list[Parcel]], int]:
+        """Stage 1: each parcel of papers to its first continuing preference, at full value.
+
+        ``ballots`` are (preference sequence, papers) pairs; returns the parcels on each
+        candidate's pile and the number of papers. Papers with no continuing preference
+        go to ``exhausted``.
+        """
+        piles: dict[int, list[Parcel]] = defaultdict(list)
+        total = 0
+        for seq, weight in ballots:
+            p = Parcel(seq, -1, weight, self.scale)
+            c = self.next_pref(p)
+            total += weight
+            if c >= 0:
+                piles[c].append(p)
+                self.votes[c] += weight * self.scale
+            else:
+                self.exhausted += weight * self.scale
+        return piles, total
 
     def fraction(self, v: int) -> Fraction:
         """A scaled integer as an exact vote figure."""

@@ -35,17 +35,9 @@ def count_ers97(election: Election, rules: Rules, options: BallotOptions) -> Res
     st = StvCount(election.candidates, seats, _SCALE, election.withdrawn, rules.ties, "forward")
     # batches[c] is a list of batches, each a list of parcels, in order received.
     batches: dict[int, list[list[Parcel]]] = defaultdict(list)
-    first: dict[int, list[Parcel]] = defaultdict(list)
-    total = 0
-    for seq, weight in group_ballots(election.ballots, options, election.withdrawn):
-        p = Parcel(seq, -1, weight, _SCALE)
-        c = st.next_pref(p)
-        total += weight
-        if c >= 0:
-            first[c].append(p)
-            st.votes[c] += weight * _SCALE
-        else:
-            st.exhausted += weight * _SCALE
+    first, total = st.first_preferences(
+        group_ballots(election.ballots, options, election.withdrawn)
+    )
     for c, ps in first.items():
         batches[c].append(ps)
     valid = total * _SCALE

@@ -13,7 +13,6 @@ exclusion of the lowest, all papers at their current value in one stage
 
 from __future__ import annotations
 
-from collections import defaultdict
 from fractions import Fraction
 
 from tellers.counting.arithmetic import Arithmetic
@@ -34,17 +33,9 @@ def count_scottish(
     scale = 10**places
     seats = rules.seats or election.seats
     st = StvCount(election.candidates, seats, scale, election.withdrawn, rules.ties, "backward")
-    piles: dict[int, list[Parcel]] = defaultdict(list)
-    total = 0
-    for seq, weight in group_ballots(election.ballots, options, election.withdrawn):
-        p = Parcel(seq, -1, weight, scale)
-        c = st.next_pref(p)
-        total += weight
-        if c >= 0:
-            piles[c].append(p)
-            st.votes[c] += weight * scale
-        else:
-            st.exhausted += weight * scale
+    piles, total = st.first_preferences(
+        group_ballots(election.ballots, options, election.withdrawn)
+    )
     quota = (total // (seats + 1) + 1) * scale
     st.events.append(Event(1, "quota", (), "floor(valid/(seats+1)) + 1", st.fraction(quota)))
     pending: list[int] = []
