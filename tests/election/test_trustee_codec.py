@@ -214,3 +214,49 @@ def test_parse_file_names_the_file(data: bytes, line: int, problem: str) -> None
 def test_parse_file_accepts_the_formats_given() -> None:
     data = json.dumps({"format": files.CONFIRMATION, "trustee": 1}).encode()
     assert files.parse_file(data, "c.json", [files.CONFIRMATION])["trustee"] == 1
+
+
+def test_uploaded_files_round_trip(ceremony: Ceremony) -> None:
+    m = small_manifest()
+    key, commitment, shares = ceremony.keys[0], ceremony.commitment, ceremony.shares
+    x_l = ceremony.trustee_key.public
+
+    def parsed(obj: Any, fmt: str) -> dict[str, Any]:
+        return files.parse_file(json.dumps(obj).encode(), "upload.json", [fmt])
+
+    assert files.public_key_file_from_json(
+        parsed(files.public_key_file_to_json(m, 1, key.public), files.PUBLIC_KEY), "key"
+    ) == (1, key.public)
+    assert files.commitment_file_from_json(
+        parsed(files.commitment_file_to_json(m, commitment, shares), files.COMMITMENT), "c"
+    ) == (commitment.trustee, commitment, list(shares))
+    assert files.confirmation_from_json(
+        parsed(files.confirmation_to_json(m, 1, x_l), files.CONFIRMATION), "confirmation"
+    ) == (1, x_l)
+    assert files.complaint_from_json(
+        parsed(files.complaint_to_json(m, 1, 2, "bad share"), files.COMPLAINT), "complaint"
+    ) == (1, 2, "bad share")
+
+
+@pytest.mark.parametrize(
+    ("read", "obj", "field"),
+    [
+        (files.public_key_file_from_json, {"trustee": 1, "public": "AB" * 32}, "key.public"),
+        (files.public_key_file_from_json, {"trustee": 1, "public": "ab" * 31}, "key.public"),
+        (files.public_key_file_from_json, {"public": "ab" * 32}, "key.trustee"),
+        (
+            files.confirmation_from_json,
+            {"trustee": 1, "verification_key": "00"},
+            "c.verification_key",
+        ),
+        (files.complaint_from_json, {"trustee": 1, "against": "2", "problem": "x"}, "c.against"),
+        (files.commitment_file_from_json, {"trustee": 1, "commitment": {}}, "c.commitment"),
+    ],
+)
+def test_uploaded_files_refuse_bad_fields(
+    read: Callable[[Any, str], Any], obj: dict[str, Any], field: str
+) -> None:
+    where = "key" if read is files.public_key_file_from_json else "c"
+    with pytest.raises(EncodingError) as caught:
+        read(obj, where)
+    assert caught.value.field.startswith(field)

@@ -148,12 +148,7 @@ def keygen(args: argparse.Namespace) -> int:
     state.write("ceremony-key.json", files.ceremony_key_to_json(key))
     state.write("polynomial.json", files.polynomial_to_json(polynomial))
     out = state.write(
-        "ceremony-key-public.json",
-        {
-            **files.header(manifest, files.PUBLIC_KEY),
-            "trustee": index,
-            "public": key.public.hex(),
-        },
+        "ceremony-key-public.json", files.public_key_file_to_json(manifest, index, key.public)
     )
     print(f"Trustee {index}: your secrets are in {state.dir} (keep them private).")
     print(f"Upload {out} on your trustee page.")
@@ -177,13 +172,7 @@ def commit(args: argparse.Namespace) -> int:
     commitment = threshold.commit(digest, polynomial)
     shares = threshold.make_shares(digest, polynomial, recipients)
     out = state.write(
-        "commitment.json",
-        {
-            **files.header(manifest, files.COMMITMENT),
-            "trustee": polynomial.trustee,
-            "commitment": files.commitment_to_json(commitment),
-            "shares": files.shares_to_json(shares),
-        },
+        "commitment.json", files.commitment_file_to_json(manifest, commitment, shares)
     )
     print(f"Trustee {polynomial.trustee}: commitments and sealed shares written.")
     print(f"Upload {out} on your trustee page.")
@@ -206,12 +195,7 @@ def receive(args: argparse.Namespace) -> int:
     except InvalidShare as exc:
         out = state.write(
             "complaint.json",
-            {
-                **files.header(manifest, files.COMPLAINT),
-                "trustee": key.trustee,
-                "against": exc.sender,
-                "problem": exc.problem,
-            },
+            files.complaint_to_json(manifest, key.trustee, exc.sender, exc.problem),
         )
         print(
             f"tellers trustee receive: trustee {exc.sender} cheated or erred: {exc.problem}",
@@ -222,11 +206,7 @@ def receive(args: argparse.Namespace) -> int:
     state.write("trustee-key.json", files.trustee_key_to_json(trustee_key))
     out = state.write(
         "confirmation.json",
-        {
-            **files.header(manifest, files.CONFIRMATION),
-            "trustee": key.trustee,
-            "verification_key": trustee_key.public.hex(),
-        },
+        files.confirmation_to_json(manifest, key.trustee, trustee_key.public),
     )
     print(f"Trustee {key.trustee}: all {len(commitments)} shares check; your key share is kept.")
     print(f"Upload {out} on your trustee page.")

@@ -61,14 +61,22 @@ __all__ = [
     "ceremony_key_to_json",
     "ceremony_keys_from_json",
     "ceremony_keys_to_json",
+    "commitment_file_from_json",
+    "commitment_file_to_json",
     "commitment_from_json",
     "commitment_to_json",
+    "complaint_from_json",
+    "complaint_to_json",
+    "confirmation_from_json",
+    "confirmation_to_json",
     "decryption_shares_from_json",
     "decryption_to_file",
     "header",
     "parse_file",
     "polynomial_from_json",
     "polynomial_to_json",
+    "public_key_file_from_json",
+    "public_key_file_to_json",
     "shares_from_json",
     "shares_to_json",
     "tally_for_trustees_from_json",
@@ -121,6 +129,75 @@ def header(manifest: Manifest, fmt: str) -> dict[str, Any]:
 
 
 # ---- the key ceremony (ceremony.md §3) ----------------------------------------------
+
+
+def public_key_file_to_json(manifest: Manifest, trustee: int, public: bytes) -> Json:
+    """ceremony-key-public.json: trustee i's X25519 ceremony public key (step 1)."""
+    return {**header(manifest, PUBLIC_KEY), "trustee": trustee, "public": public.hex()}
+
+
+def public_key_file_from_json(obj: Json, where: str) -> tuple[int, bytes]:
+    """(trustee, 32-byte public key) of a ceremony-key-public.json."""
+    return get(obj, "trustee", int, where), bytes_from_hex(
+        get(obj, "public", str, where), 32, f"{where}.public"
+    )
+
+
+def commitment_file_to_json(
+    manifest: Manifest, commitment: TrusteeCommitment, shares: Sequence[EncryptedShare]
+) -> Json:
+    """commitment.json: trustee i's commitments with proofs, and its sealed shares (step 2)."""
+    return {
+        **header(manifest, COMMITMENT),
+        "trustee": commitment.trustee,
+        "commitment": commitment_to_json(commitment),
+        "shares": shares_to_json(shares),
+    }
+
+
+def commitment_file_from_json(
+    obj: Json, where: str
+) -> tuple[int, TrusteeCommitment, list[EncryptedShare]]:
+    """(trustee, commitment, sealed shares) of a commitment.json."""
+    return (
+        get(obj, "trustee", int, where),
+        commitment_from_json(obj, where),
+        shares_from_json(get(obj, "shares", list, where), f"{where}.shares"),
+    )
+
+
+def confirmation_to_json(manifest: Manifest, trustee: int, verification_key: Point) -> Json:
+    """confirmation.json: trustee l checked its shares; X_l = x_l·G (step 3)."""
+    return {
+        **header(manifest, CONFIRMATION),
+        "trustee": trustee,
+        "verification_key": verification_key.hex(),
+    }
+
+
+def confirmation_from_json(obj: Json, where: str) -> tuple[int, Point]:
+    return get(obj, "trustee", int, where), point_from_json(
+        get(obj, "verification_key", str, where), f"{where}.verification_key"
+    )
+
+
+def complaint_to_json(manifest: Manifest, trustee: int, against: int, problem: str) -> Json:
+    """complaint.json: trustee l found trustee ``against``'s share or commitment bad (step 3)."""
+    return {
+        **header(manifest, COMPLAINT),
+        "trustee": trustee,
+        "against": against,
+        "problem": problem,
+    }
+
+
+def complaint_from_json(obj: Json, where: str) -> tuple[int, int, str]:
+    """(by, against, problem) of a complaint.json."""
+    return (
+        get(obj, "trustee", int, where),
+        get(obj, "against", int, where),
+        get(obj, "problem", str, where),
+    )
 
 
 def commitment_to_json(c: TrusteeCommitment) -> Json:

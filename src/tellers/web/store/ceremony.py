@@ -72,7 +72,7 @@ def _files(election: Election, kind: str) -> dict[int, dict[str, Any]]:
 
 def _commitments(election: Election) -> list[TrusteeCommitment]:
     found = _files(election, COMMITMENT)
-    return [files.commitment_from_json(found[i], "commitment") for i in sorted(found)]
+    return [files.commitment_file_from_json(found[i], "commitment")[1] for i in sorted(found)]
 
 
 def trustee_step(trustee: Trustee) -> str:
@@ -107,7 +107,7 @@ def trustee_step(trustee: Trustee) -> str:
 def ceremony_keys(election: Election) -> dict[str, Any]:
     """ceremony-keys.json: every trustee's ceremony public key (for ``trustee commit``)."""
     found = _files(election, KEY)
-    public = {i: str(body["public"]) for i, body in found.items()}
+    public = {i: files.public_key_file_from_json(body, "key")[1].hex() for i, body in found.items()}
     return files.ceremony_keys_to_json(manifest_of(election), public)
 
 
@@ -117,13 +117,9 @@ def bundle_for(trustee: Trustee) -> dict[str, Any]:
     found = _files(election, COMMITMENT)
     names = dict(election.trustees.values_list("index", "name"))
     order = sorted(found)
-    commitments = [files.commitment_from_json(found[i], "commitment") for i in order]
-    shares = [
-        s
-        for i in order
-        for s in files.shares_from_json(found[i]["shares"], "shares")
-        if s.recipient == trustee.index
-    ]
+    kept = [files.commitment_file_from_json(found[i], "commitment") for i in order]
+    commitments = [commitment for _i, commitment, _s in kept]
+    shares = [s for _i, _c, sent in kept for s in sent if s.recipient == trustee.index]
     return files.bundle_to_json(
         manifest_of(election), trustee.index, [names[i] for i in order], commitments, shares
     )
@@ -138,10 +134,7 @@ class Complaint:
 
 def complaints(election: Election) -> list[Complaint]:
     found = _files(election, COMPLAINT)
-    return [
-        Complaint(i, int(found[i].get("against", 0)), str(found[i].get("problem", "")))
-        for i in sorted(found)
-    ]
+    return [Complaint(*files.complaint_from_json(found[i], "complaint")) for i in sorted(found)]
 
 
 def accept_trustee_file(trustee: Trustee, data: bytes, filename: str) -> str:
@@ -194,28 +187,25 @@ def _check_trustee_file(
     if obj.get("manifest_hash") != digest.hex():
         raise refuse(_("This file is for another election or manifest."))
     if kind == KEY:
-        key = obj.get("public")
-        if not isinstance(key, str) or len(bytes.fromhex(key)) != 32:
-            raise EncodingError("public", "expected 32 bytes in hex")
+        files.public_key_file_from_json(obj, "key")
     elif kind == COMMITMENT:
-        commitment = files.commitment_from_json(obj, "commitment")
+        _sender, commitment, shares = files.commitment_file_from_json(obj, "commitment")
         if commitment.trustee != i:
             raise EncodingError("commitment.index", f"expected {i}, found {commitment.trustee}")
         threshold.check_commitment(digest, commitment, manifest.quorum, manifest.trustees)
-        shares = files.shares_from_json(obj.get("shares"), "shares")
         found = sorted((s.sender, s.recipient) for s in shares)
         expected = [(i, r) for r in range(1, manifest.trustees + 1)]
         if found != expected:
             raise EncodingError("shares", f"expected one share from {i} to each of 1..n")
     elif kind == CONFIRMATION:
-        expected_key = threshold.verification_key(i, _commitments(election)).hex()
-        if obj.get("verification_key") != expected_key:
+        _by, verification_key = files.confirmation_from_json(obj, "confirmation")
+        if verification_key != threshold.verification_key(i, _commitments(election)):
             raise EncodingError(
                 "verification_key", "does not match the published commitments (X_l)"
             )
     elif kind == COMPLAINT:
-        against = obj.get("against")
-        if not isinstance(against, int) or not 1 <= against <= manifest.trustees:
+        _by, against, _problem = files.complaint_from_json(obj, "complaint")
+        if not 1 <= against <= manifest.trustees:
             raise EncodingError("against", f"expected a trustee 1..{manifest.trustees}")
 
 
