@@ -8,7 +8,7 @@ Recreates the benchmark database, migrates it, opens an election (the
 trustees' ceremony run in-process, one credential per member), starts the
 site as ``--workers`` server processes sharing one loopback port
 (``SO_REUSEPORT``, each a ``wsgiref`` server with ``--threads`` request
-threads, one by default: see ``THREADS``), pre-encrypts every
+threads, one by default: see ``loadserver.THREADS``), pre-encrypts every
 ballot with the core, signs each member in over HTTP (the sign-in page's
 challenge, signed as the browser does), and then — the timed part — posts
 the ballots from ``--clients`` client threads, each to ``/vote/<slug>/cast/``
@@ -25,10 +25,7 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -37,98 +34,13 @@ from http.cookies import SimpleCookie
 from multiprocessing import Pool
 from typing import Any
 from urllib.parse import urlencode
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from tellers.web import loadserver
 
 __all__ = ["main"]
 
 SLUG = "loadbench"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/tellers_bench"
-THREADS = 1
-"""Request threads per server process. The board's head lock is held across a few round
-trips; in a process whose other threads are busy checking ballots, each return from
-PostgreSQL waits for the GIL, stretching the hold that every cast queues behind. One thread
-per process, and several processes per core, measured fastest (issue 5)."""
-
-
-# ---- the server ---------------------------------------------------------------------
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _SharedPortServer(WSGIServer):
-    """Requests served by a fixed pool of ``threads``, so each keeps its database connection."""
-
-    request_queue_size = 256
-    threads = 8
-
-    def server_bind(self) -> None:
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        super().server_bind()
-        self.pool = ThreadPoolExecutor(self.threads)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.pool.submit(self._handle, request, client_address)
-
-    def _handle(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-
-
-def _setup_django(database_url: str, data_dir: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("TELLERS_SECRET_KEY", "tellers-loadbench-not-secret")
-    os.environ["TELLERS_DATA_DIR"] = data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tellers.web.settings"
-    import django
-
-    django.setup()
-
-
-def _serve(port: int, database_url: str, data_dir: str, persistent: bool, threads: int) -> None:
-    _setup_django(database_url, data_dir)
-    from django.core.wsgi import get_wsgi_application
-    from django.db import connections
-
-    if persistent:  # as a production deployment would configure it (settings: CONN_MAX_AGE)
-        connections.settings["default"]["CONN_MAX_AGE"] = 600
-
-    _SharedPortServer.threads = threads
-    server = make_server(
-        "127.0.0.1", port, get_wsgi_application(), _SharedPortServer, handler_class=_Quiet
-    )
-    print("ready", flush=True)
-    server.serve_forever()
-
-
-# ---- setting up ---------------------------------------------------------------------
-
-
-def _recreate_database(database_url: str) -> None:
-    import psycopg
-
-    from tellers.web.dburl import database_from_url
-
-    entry = database_from_url(database_url)
-    name = entry["NAME"]
-    if not re.fullmatch(r"[a-z0-9_]+", name) or "bench" not in name:
-        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
-    with psycopg.connect(
-        dbname="postgres",
-        user=entry["USER"] or None,
-        password=entry["PASSWORD"] or None,
-        host=entry["HOST"] or None,
-        port=entry["PORT"] or None,
-        autocommit=True,
-    ) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
 
 
 def _open_election(members: int) -> tuple[Any, list[tuple[str, str, bytes]]]:
@@ -305,16 +217,10 @@ class _Member:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def run(args: argparse.Namespace) -> int:
     data_dir = tempfile.mkdtemp(prefix="tellers-loadbench-")
-    _recreate_database(args.database_url)
-    _setup_django(args.database_url, data_dir)
+    loadserver.recreate_database(args.database_url)
+    loadserver.setup_django(args.database_url, data_dir)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -335,32 +241,11 @@ def run(args: argparse.Namespace) -> int:
         ballots = processes.map(_encrypt, jobs, chunksize=32)
     print(f"pre-encrypted {len(ballots)} ballots in {time.perf_counter() - clock:.1f} s")
 
-    port = _free_port()
-    servers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tellers.web.loadbench",
-                "--serve",
-                str(port),
-                "--database-url",
-                args.database_url,
-                "--data-dir",
-                data_dir,
-            ]
-            + ["--threads", str(args.threads)]
-            + (["--persistent-connections"] if args.persistent_connections else []),
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(args.workers)
-    ]
+    port = loadserver.free_port()
+    servers = loadserver.start(
+        args.workers, port, args.database_url, data_dir, args.threads, args.persistent_connections
+    )
     try:
-        for server in servers:
-            assert server.stdout is not None
-            if server.stdout.readline().strip() != "ready":
-                raise RuntimeError("a server process did not start")
         members = [_Member(port) for _ in voters]
         clock = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
@@ -393,10 +278,7 @@ def run(args: argparse.Namespace) -> int:
             list(pool.map(cast, range(len(ballots))))
         elapsed = time.perf_counter() - clock
     finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=10)
+        loadserver.stop(servers)
 
     rate = len(latencies) / elapsed if elapsed else 0.0
     latencies.sort()
@@ -424,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4 * (os.cpu_count() or 1))
     parser.add_argument(
-        "--threads", type=int, default=THREADS, help="request threads per server process"
+        "--threads", type=int, default=loadserver.THREADS, help="request threads per server process"
     )
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument(
@@ -436,14 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="keep each server thread's database connection open (CONN_MAX_AGE); default on",
     )
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve is not None:
-        _serve(
-            args.serve, args.database_url, args.data_dir, args.persistent_connections, args.threads
-        )
-        return 0
     if not 1 <= args.ballots <= 1_000_000:
         parser.error("--ballots: expected 1 to 1000000")
     return run(args)
