@@ -22,7 +22,7 @@ from tellers.counting.arithmetic import Arithmetic
 from tellers.counting.ballots import OVERVOTE, BallotOptions, Election
 from tellers.counting.result import Event, Result, Round
 from tellers.counting.rules import Rules
-from tellers.counting.ties import break_tie, tie_event
+from tellers.counting.ties import settle_tie
 
 __all__ = ["ARITHMETIC", "count_irv", "next_choice", "to_exclude"]
 
@@ -196,7 +196,8 @@ def _one_pass(
             ):
                 tied = [c for c in hopeful - {write_in} if votes[c] == votes[leader]]
                 if len(tied) > 1:
-                    tb = break_tie(
+                    leader = settle_tie(
+                        events,
                         tied,
                         lowest=False,
                         stage=stage,
@@ -206,8 +207,6 @@ def _one_pass(
                         policy=rules.ties,
                         purpose="the win",
                     )
-                    leader = tb.chosen
-                    events.append(tie_event(stage, tb, names))
                 events.append(
                     Event(
                         stage,
@@ -272,7 +271,8 @@ def to_exclude(
     tied = [c for c in order if votes[c] == low]
     if len(tied) == 1:
         return tied
-    tb = break_tie(
+    excluded = settle_tie(
+        events,
         tied,
         lowest=True,
         stage=stage,
@@ -282,5 +282,4 @@ def to_exclude(
         policy=rules.ties,
         purpose="exclusion",
     )
-    events.append(tie_event(stage, tb, names))
-    return [tb.chosen]
+    return [excluded]

@@ -43,7 +43,7 @@ from tellers.counting.ballots import BallotOptions, Election
 from tellers.counting.irv import next_choice, to_exclude
 from tellers.counting.result import Event, Result, Round
 from tellers.counting.rules import Rules
-from tellers.counting.ties import break_tie, tie_event
+from tellers.counting.ties import settle_tie
 
 __all__ = ["count_irv_multi", "threshold"]
 
@@ -233,7 +233,8 @@ def _winners(
     tied = [c for c in won if votes[c] == votes[won[0]]]
     if len(tied) == 1:
         return tied
-    tb = break_tie(
+    winner = settle_tie(
+        events,
         tied,
         lowest=False,
         stage=stage,
@@ -243,5 +244,4 @@ def _winners(
         policy=rules.ties,
         purpose="the one winner of the round",
     )
-    events.append(tie_event(stage, tb, names))
-    return [tb.chosen]
+    return [winner]

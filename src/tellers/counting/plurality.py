@@ -15,7 +15,7 @@ from tellers.counting.arithmetic import Arithmetic
 from tellers.counting.ballots import OVERVOTE, Election
 from tellers.counting.result import Event, Result, Round
 from tellers.counting.rules import Rules
-from tellers.counting.ties import break_tie, tie_event
+from tellers.counting.ties import settle_tie
 
 __all__ = ["ARITHMETIC", "count_plurality"]
 
@@ -51,7 +51,8 @@ def count_plurality(election: Election, rules: Rules) -> Result:
         top = votes[rest[0]]
         tied = [c for c in rest if votes[c] == top]
         if len(tied) > seats - len(winners):
-            tb = break_tie(
+            chosen = settle_tie(
+                events,
                 tied,
                 lowest=False,
                 stage=1,
@@ -61,8 +62,6 @@ def count_plurality(election: Election, rules: Rules) -> Result:
                 policy=rules.ties,
                 purpose="the last seat",
             )
-            events.append(tie_event(1, tb, names))
-            chosen = tb.chosen
         else:
             chosen = tied[0]
         winners.append(chosen)

@@ -18,7 +18,7 @@ from tellers.counting.arithmetic import Arithmetic
 from tellers.counting.ballots import OVERVOTE, Election
 from tellers.counting.result import Event, Result, Round
 from tellers.counting.rules import Rules
-from tellers.counting.ties import break_tie, tie_event
+from tellers.counting.ties import settle_tie
 
 __all__ = ["ARITHMETIC", "count_schulze", "pairwise", "strongest_paths"]
 
@@ -79,7 +79,8 @@ def count_schulze(election: Election, rules: Rules) -> Result:
     events: list[Event] = []
     winner = unbeaten[0]
     if len(unbeaten) > 1:
-        tb = break_tie(
+        winner = settle_tie(
+            events,
             unbeaten,
             lowest=False,
             stage=1,
@@ -89,8 +90,6 @@ def count_schulze(election: Election, rules: Rules) -> Result:
             policy=rules.ties,
             purpose="the Schulze winner",
         )
-        events.append(tie_event(1, tb, names))
-        winner = tb.chosen
     events.append(Event(1, "elected", (names[winner],), "beaten by no one (Schulze 2.3)"))
     total = sum(b.weight for b in election.ballots)
     return Result(

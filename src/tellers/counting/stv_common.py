@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from tellers.counting.result import Event, Round
-from tellers.counting.ties import TiePolicy, break_tie, tie_event
+from tellers.counting.ties import TiePolicy, settle_tie
 
 __all__ = ["Parcel", "StvCount"]
 
@@ -139,7 +139,8 @@ class StvCount:
 
     def tie(self, tied: Sequence[int], *, lowest: bool, purpose: str) -> int:
         """Break a tie by the rule's look-back, then the policy; log it."""
-        tb = break_tie(
+        return settle_tie(
+            self.events,
             tied,
             lowest=lowest,
             stage=self.stage,
@@ -149,5 +150,3 @@ class StvCount:
             policy=self.policy,
             purpose=purpose,
         )
-        self.events.append(tie_event(self.stage, tb, self.names))
-        return tb.chosen

@@ -21,7 +21,7 @@ from typing import Literal
 from tellers.counting.result import Event
 from tellers.errors import CountingError
 
-__all__ = ["LookBack", "TieBreak", "TiePolicy", "break_tie", "tie_event"]
+__all__ = ["LookBack", "TieBreak", "TiePolicy", "break_tie", "settle_tie", "tie_event"]
 
 LookBack = Literal["forward", "backward", "none"]
 
@@ -107,6 +107,33 @@ def break_tie(
         f"stage {stage}: tie for {purpose} between "
         f"{', '.join(names[c] for c in group)}; give a tie order or a seed for the draw"
     )
+
+
+def settle_tie(
+    events: list[Event],
+    tied: Sequence[int],
+    *,
+    lowest: bool,
+    stage: int,
+    names: Sequence[str],
+    history: Sequence[Sequence[Fraction | int]],
+    lookback: LookBack,
+    policy: TiePolicy,
+    purpose: str,
+) -> int:
+    """``break_tie``, with the tie break recorded in ``events``; the chosen candidate."""
+    tb = break_tie(
+        tied,
+        lowest=lowest,
+        stage=stage,
+        names=names,
+        history=history,
+        lookback=lookback,
+        policy=policy,
+        purpose=purpose,
+    )
+    events.append(tie_event(stage, tb, names))
+    return tb.chosen
 
 
 def tie_event(stage: int, tb: TieBreak, names: Sequence[str]) -> Event:
