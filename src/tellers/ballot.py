@@ -19,7 +19,11 @@ where S = alpha || beta || c_0 || s_0 || c_1 || s_1 and P = c_lo || s_lo || ... 
 
 An audited ballot (Benaloh's cast-or-audit) is published with its
 ``Reveal`` — the choices and every randomness — and ``check_audit`` shows
-that the ballot encrypts exactly those choices. It is never counted.
+that the ballot encrypts exactly those choices. It is never counted, and it
+is published as its ``AuditedBallot``: the ciphertexts alone, without the
+credential, the signature or the proofs (each of which would let anyone
+find the credential on the published list by trial), so nothing links the
+choices revealed to a member (record.md §4.4).
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ from tellers.errors import InvalidProof, ManifestError
 
 __all__ = [
     "TOTAL_SLOT",
+    "AuditedBallot",
+    "AuditedContest",
     "Ballot",
     "ContestBallot",
     "ContestReveal",
     "EncryptedSelection",
     "Reveal",
+    "audited_form",
     "ballot_message",
     "check_audit",
     "check_ballot",
@@ -102,6 +109,34 @@ class Reveal:
     """What an audited ballot discloses; never disclosed for a cast ballot."""
 
     contests: tuple[ContestReveal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedContest:
+    contest_id: str
+    selections: tuple[Ciphertext, ...]
+    blank: Ciphertext | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedBallot:
+    """What is published of an audited ballot: its ciphertexts, nothing naming the credential."""
+
+    contests: tuple[AuditedContest, ...]
+
+
+def audited_form(ballot: Ballot) -> AuditedBallot:
+    """The audited ballot as published: the ciphertexts of ``ballot``, contest by contest."""
+    return AuditedBallot(
+        tuple(
+            AuditedContest(
+                c.contest_id,
+                tuple(s.ciphertext for s in c.selections),
+                None if c.blank is None else c.blank.ciphertext,
+            )
+            for c in ballot.contests
+        )
+    )
 
 
 Rand = Callable[[], Scalar]
@@ -328,24 +363,56 @@ def check_ballot(
     check_ballot_proofs(manifest, fingerprint, election_key, ballot)
 
 
-def check_audit(manifest: Manifest, election_key: Point, ballot: Ballot, reveal: Reveal) -> None:
-    """An audited ballot encrypts exactly the revealed choices (re-encryption)."""
-    if [c.contest_id for c in reveal.contests] != [c.contest_id for c in ballot.contests]:
+def check_audit(
+    manifest: Manifest, election_key: Point, ballot: Ballot | AuditedBallot, reveal: Reveal
+) -> None:
+    """An audited ballot encrypts exactly the revealed choices, and they are a valid vote.
+
+    Per contest (manifest contests, in manifest order): one 0/1 value per
+    choice; ``blank`` 0 or 1 where the contest has a blank slot and 0 where it
+    has none; Σchoices + K·blank in [1, K]; and every slot equals
+    Enc(key, m; r) for its revealed m and r (record.md §4.4).
+    """
+    audited = ballot if isinstance(ballot, AuditedBallot) else audited_form(ballot)
+    if [c.contest_id for c in reveal.contests] != [c.contest_id for c in audited.contests]:
         raise InvalidProof("audit: revealed contests do not match the ballot")
-    for contest_ballot, contest_reveal in zip(ballot.contests, reveal.contests, strict=True):
+    position = {c.id: i for i, c in enumerate(manifest.contests)}
+    indices = [position.get(c.contest_id, -1) for c in audited.contests]
+    if -1 in indices or indices != sorted(set(indices)):
+        raise InvalidProof("audit: contests are not manifest contests in manifest order")
+    for contest_ballot, contest_reveal in zip(audited.contests, reveal.contests, strict=True):
         contest = manifest.contest(contest_ballot.contest_id)
+        _check_revealed_vote(contest, contest_ballot, contest_reveal)
         values = list(contest_reveal.choices)
         slots = list(contest_ballot.selections)
         if contest_ballot.blank is not None:
             values.append(contest_reveal.blank)
             slots.append(contest_ballot.blank)
-        if len(values) != len(slots) or len(contest_reveal.randomness) != len(slots):
+        if len(contest_reveal.randomness) != len(slots):
             raise InvalidProof(f"audit: contest {contest.id} reveals the wrong number of values")
-        for slot, (m, r, s) in enumerate(
+        for slot, (m, r, c) in enumerate(
             zip(values, contest_reveal.randomness, slots, strict=True)
         ):
-            if m not in (0, 1) or encrypt(election_key, m, r) != s.ciphertext:
+            if r.is_zero() or encrypt(election_key, m, r) != c:
                 raise InvalidProof(
                     f"audit: contest {contest.id}, selection {slot} does not encrypt {m} "
                     "with the revealed randomness"
                 )
+
+
+def _check_revealed_vote(contest: Contest, ballot: AuditedContest, reveal: ContestReveal) -> None:
+    n, k = len(contest.choices), contest.max_selections
+    if len(ballot.selections) != n or len(reveal.choices) != n:
+        raise InvalidProof(f"audit: contest {contest.id} needs {n} selections and {n} choices")
+    if (ballot.blank is not None) != contest.allow_blank:
+        raise InvalidProof(f"audit: contest {contest.id} has its blank slot present/absent wrongly")
+    if any(v not in (0, 1) for v in reveal.choices) or reveal.blank not in (0, 1):
+        raise InvalidProof(f"audit: contest {contest.id} reveals a value other than 0 or 1")
+    if ballot.blank is None and reveal.blank != 0:
+        raise InvalidProof(f"audit: contest {contest.id} has no blank slot; its blank must be 0")
+    total = sum(reveal.choices) + k * reveal.blank
+    if not 1 <= total <= k:
+        raise InvalidProof(
+            f"audit: contest {contest.id} reveals {sum(reveal.choices)} choices with blank "
+            f"{reveal.blank}, not a valid vote"
+        )

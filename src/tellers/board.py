@@ -23,12 +23,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from tellers import canonical
 from tellers.ballot import (
     Ballot,
+    audited_form,
     check_audit,
     check_ballot_proofs,
     check_ballot_signature,
@@ -38,13 +40,19 @@ from tellers.crypto.group import Point
 from tellers.crypto.hashing import hash_fields
 from tellers.election.manifest import Manifest
 from tellers.errors import (
+    BallotRejected,
     EncodingError,
     InvalidProof,
     InvalidSignature,
     ManifestError,
     RecordError,
 )
-from tellers.record.v1 import ballot_from_json, ballot_to_json, reveal_from_json
+from tellers.record.v2 import (
+    audited_to_json,
+    ballot_from_json,
+    ballot_to_json,
+    reveal_from_json,
+)
 
 __all__ = [
     "GENESIS",
@@ -61,6 +69,8 @@ __all__ = [
     "event_line",
     "read_events",
     "receipt",
+    "utc_now",
+    "voting_time",
 ]
 
 GENESIS = bytes(32)
@@ -73,10 +83,15 @@ REASONS = {
     "bad-signature": "the credential signature does not verify",
     "bad-proof": "a proof in the ballot does not verify",
     "replay": "this exact ballot is already on the board",
-    "revote-forbidden": "a ballot from this credential is already on the board",
+    "revote-forbidden": "a ballot from this credential is already counted; one vote only",
     "first-counts": "a ballot from this credential is already counted; the first counts",
     "bad-audit": "the audit does not open the ballot",
 }
+
+
+def utc_now() -> str:
+    """The board's clock: the time now, in UTC, as ISO 8601 with microseconds."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def event_line(seq: int, prev: bytes, kind: str, body: Any) -> bytes:
@@ -133,8 +148,8 @@ def check_submission(context: ElectionContext, raw: bytes) -> Verdict:
     try:
         obj = canonical.loads(raw, "ballot")
         ballot = ballot_from_json(obj)
-    except (EncodingError, ValueError) as exc:
-        return Verdict("malformed", str(exc), None, None, None, ())
+    except (EncodingError, ValueError, RecursionError) as exc:
+        return Verdict("malformed", str(exc)[:500], None, None, None, ())
     ids = tuple(c.contest_id for c in ballot.contests)
     base = (ballot_to_json(ballot), ballot.credential, tracker(ballot), ids)
     if ballot.fingerprint != context.fingerprint:
@@ -150,6 +165,51 @@ def check_submission(context: ElectionContext, raw: bytes) -> Verdict:
     return Verdict(None, "", *base)
 
 
+def voting_time(manifest: Manifest, opened_at: str | None, at: str) -> None:
+    """``BallotRejected("not-open")`` unless ``at`` is in [opened_at, closes) (record.md §5.5).
+
+    No event is written: after the closing time the board takes no ballot,
+    whatever anyone has or has not pressed.
+    """
+    when = datetime.fromisoformat(at)
+    if opened_at is None or when < datetime.fromisoformat(opened_at):
+        raise BallotRejected("not-open", "the election is not open for voting yet")
+    if when >= datetime.fromisoformat(manifest.closes):
+        raise BallotRejected("not-open", f"voting closed at {manifest.closes}")
+
+
+def _refused(
+    verdict: Verdict, reason: str, detail: str, request: str, at: str, audit: Any = None
+) -> tuple[str, Any]:
+    trk = verdict.tracker.hex() if verdict.tracker else None
+    body = {
+        "at": at,
+        "audit": audit,
+        "ballot": verdict.ballot_json,
+        "detail": detail,
+        "reason": reason,
+        "request": request,
+        "tracker": trk,
+    }
+    return "ballot-refused", body
+
+
+def _listed(
+    manifest: Manifest, verdict: Verdict, constituency: str | None, seen: bool
+) -> tuple[str | None, str]:
+    """The reasons every submission is checked for after its proofs: list, entitlement, replay."""
+    if verdict.reason is not None:
+        return verdict.reason, verdict.detail
+    if constituency is None:
+        return "unknown-credential", REASONS["unknown-credential"]
+    entitled = tuple(manifest.contests[i].id for i in manifest.contests_for(constituency))
+    if verdict.contests != entitled:
+        return "not-entitled", f"expected contests {list(entitled)}"
+    if seen:
+        return "replay", REASONS["replay"]
+    return None, ""
+
+
 def decide(
     manifest: Manifest,
     verdict: Verdict,
@@ -157,61 +217,66 @@ def decide(
     constituency: str | None,
     seen: bool,
     counted: bytes | None,
+    at: str,
 ) -> tuple[str, Any]:
-    """The event a checked submission becomes under the board's rules (record.md §5.2).
+    """The event a checked submission becomes under the board's rules (record.md §5.2–5.4).
 
     ``constituency``: the credential's, from the published list (None when it
-    is not on the list); ``seen``: the tracker is already on the board;
-    ``counted``: the tracker of the credential's counted ballot, if any.
-    Returns (event type, body). Pure, so that any store of the board (this
-    file, the web service's database under its lock) applies the same rules.
+    is not on the list); ``seen``: the tracker is already on the board, in any
+    event; ``counted``: the tracker of the credential's counted ballot, if
+    any; ``at``: the time the board stamps. Returns (event type, body). Pure,
+    so that any store of the board (this file, the web service's database
+    under its lock) applies the same rules.
     """
-    reason, detail = verdict.reason, verdict.detail
-    trk = verdict.tracker.hex() if verdict.tracker else None
-    if reason is None:
-        entitled = tuple(manifest.contests[i].id for i in manifest.contests_for(constituency or ""))
-        if constituency is None:
-            reason, detail = "unknown-credential", REASONS["unknown-credential"]
-        elif verdict.contests != entitled:
-            reason, detail = "not-entitled", f"expected contests {list(entitled)}"
-        elif seen:
-            reason, detail = "replay", REASONS["replay"]
-        elif counted is not None and manifest.revote != "last":
-            reason = "first-counts" if manifest.revote == "first" else "revote-forbidden"
-            detail = REASONS[reason]
+    reason, detail = _listed(manifest, verdict, constituency, seen)
+    if reason is None and counted is not None and manifest.revote != "last":
+        reason = "first-counts" if manifest.revote == "first" else "revote-forbidden"
+        detail = REASONS[reason]
     if reason is not None:
-        body = {"reason": reason, "detail": detail, "tracker": trk, "ballot": verdict.ballot_json}
-        return "ballot-refused", body
-    supersedes = counted.hex() if counted is not None else None
+        return _refused(verdict, reason, detail, "cast", at)
+    assert verdict.tracker is not None
     return "ballot-accepted", {
+        "at": at,
         "ballot": verdict.ballot_json,
-        "tracker": trk,
-        "supersedes": supersedes,
+        "supersedes": None if counted is None else counted.hex(),
+        "tracker": verdict.tracker.hex(),
     }
 
 
 def decide_audit(
-    context: ElectionContext, verdict: Verdict, raw_reveal: bytes, *, on_list: bool
+    context: ElectionContext,
+    verdict: Verdict,
+    raw_reveal: bytes,
+    *,
+    constituency: str | None,
+    seen: bool,
+    at: str,
 ) -> tuple[str, Any]:
-    """The event an audit request becomes: ``ballot-audited``, or refused (record.md §5.3)."""
-    reason, detail = verdict.reason, verdict.detail
-    if reason is None and not on_list:
-        reason, detail = "unknown-credential", REASONS["unknown-credential"]
-    reveal_json: Any = None
-    if reason is None:
-        try:
-            reveal_json = canonical.loads(raw_reveal, "reveal")
-            ballot = ballot_from_json(verdict.ballot_json)
-            check_audit(
-                context.manifest, context.election_key, ballot, reveal_from_json(reveal_json)
-            )
-        except (EncodingError, InvalidProof, ManifestError) as exc:
-            reason, detail = "bad-audit", str(exc)
-    trk = verdict.tracker.hex() if verdict.tracker else None
+    """The event an audit request becomes: ``ballot-audited``, or refused (record.md §5.3).
+
+    An audit of a ballot already on the board is refused as a ``replay`` and
+    its reveal is not published: a cast ballot is never opened. A reveal that
+    does not open the ballot is refused as ``bad-audit`` and published, so
+    that anyone can see it fails. An audited ballot is published as its
+    ciphertexts and the reveal, without the credential.
+    """
+    reason, detail = _listed(context.manifest, verdict, constituency, seen)
     if reason is not None:
-        body = {"reason": reason, "detail": detail, "tracker": trk, "ballot": verdict.ballot_json}
-        return "ballot-refused", body
-    return "ballot-audited", {"ballot": verdict.ballot_json, "tracker": trk, "reveal": reveal_json}
+        return _refused(verdict, reason, detail, "audit", at)
+    reveal_json: Any = None
+    try:
+        reveal_json = canonical.loads(raw_reveal, "reveal")
+        ballot = ballot_from_json(verdict.ballot_json)
+        check_audit(context.manifest, context.election_key, ballot, reveal_from_json(reveal_json))
+    except (EncodingError, InvalidProof, ManifestError, RecursionError) as exc:
+        return _refused(verdict, "bad-audit", str(exc)[:500], "audit", at, {"reveal": reveal_json})
+    assert verdict.tracker is not None
+    return "ballot-audited", {
+        "at": at,
+        "contests": audited_to_json(audited_form(ballot)),
+        "reveal": reveal_json,
+        "tracker": verdict.tracker.hex(),
+    }
 
 
 def receipt(event: Event) -> Receipt:
@@ -232,11 +297,15 @@ class Board:
         credentials: Mapping[bytes, str],
         *,
         fsync: bool = True,
+        clock: Callable[[], str] = utc_now,
     ) -> None:
         self.path = path
         self.context = context
         self.credentials = credentials
         self.fsync = fsync
+        self.clock = clock
+        """The board's time stamps (ISO 8601 with offset); a simulation passes its own."""
+        self.opened_at: str | None = None
         self.seq = 0
         self.head = GENESIS
         self.counted: dict[bytes, bytes] = {}
@@ -254,6 +323,8 @@ class Board:
 
     def append(self, kind: str, body: Any) -> Event:
         """Append one event durably (used for opened, closed, tally, shares, result)."""
+        if kind == "election-opened":
+            self.opened_at = body["opened_at"]
         return self._append_many([(kind, body)])[0]
 
     def _append_many(self, events: Iterable[tuple[str, Any]]) -> list[Event]:
@@ -282,9 +353,10 @@ class Board:
 
         ``mapper`` runs the pure checks (e.g. a process pool's ``map`` over
         ``functools.partial(check_submission, context)``); by default, here.
+        ``BallotRejected("not-open")``, writing nothing, outside the voting time.
         """
         if self.closed:
-            raise ValueError("the election is closed; no more ballots are taken")
+            raise BallotRejected("not-open", "the election is closed; no more ballots are taken")
         if mapper is None:
             verdicts = [check_submission(self.context, raw) for raw in submissions]
         else:
@@ -292,12 +364,15 @@ class Board:
         pending: list[tuple[str, Any]] = []
         for verdict in verdicts:
             credential = verdict.credential
+            at = self.clock()
+            voting_time(self.context.manifest, self.opened_at, at)
             kind, body = decide(
                 self.context.manifest,
                 verdict,
                 constituency=None if credential is None else self.credentials.get(credential),
                 seen=verdict.tracker in self.trackers,
                 counted=None if credential is None else self.counted.get(credential),
+                at=at,
             )
             if verdict.tracker is not None:
                 self.trackers.add(verdict.tracker)
@@ -309,13 +384,19 @@ class Board:
 
     def audit(self, raw_ballot: bytes, raw_reveal: bytes) -> Receipt:
         """Publish an audited ballot with its reveal; it is never counted."""
+        if self.closed:
+            raise BallotRejected("not-open", "the election is closed; no more ballots are taken")
         verdict = check_submission(self.context, raw_ballot)
         credential = verdict.credential
+        at = self.clock()
+        voting_time(self.context.manifest, self.opened_at, at)
         kind, body = decide_audit(
             self.context,
             verdict,
             raw_reveal,
-            on_list=credential is not None and credential in self.credentials,
+            constituency=None if credential is None else self.credentials.get(credential),
+            seen=verdict.tracker in self.trackers,
+            at=at,
         )
         if verdict.tracker is not None:
             self.trackers.add(verdict.tracker)  # an audited ballot can never be cast
@@ -354,6 +435,8 @@ class Board:
             if event.type == "ballot-accepted":
                 credential = bytes.fromhex(body["ballot"]["credential"])
                 self.counted[credential] = bytes.fromhex(body["tracker"])
+            elif event.type == "election-opened":
+                self.opened_at = body["opened_at"]
             elif event.type == "election-closed":
                 self.closed = True
 

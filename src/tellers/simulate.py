@@ -14,38 +14,42 @@ always fresh.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import multiprocessing
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from multiprocessing.pool import Pool
 from pathlib import Path
+from typing import Any
 
-from tellers import canonical
+from tellers import canonical, trustee
 from tellers.ballot import encrypt_ballot
 from tellers.board import ElectionContext, Receipt, Verdict
-from tellers.crypto import threshold
-from tellers.crypto.ceremony_messages import TrusteeCommitment, TrusteeKey
+from tellers.ceremony import Ceremony, TrusteeSecrets
 from tellers.crypto.credentials import derive_signing_key
-from tellers.election.conduct import (
-    close_and_tally,
-    issue_credentials,
-    open_election,
-    publish_result,
-    trustee_decrypt,
-)
+from tellers.election import authority
+from tellers.election.authority import Issued
+from tellers.election.conduct import close_and_tally, open_election, publish_result
 from tellers.election.fingerprint import manifest_hash
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
 from tellers.election.roll import Member
-from tellers.record.v1 import ballot_to_json, reveal_to_json
+from tellers.errors import TellersError
+from tellers.parties import SigningKey
+from tellers.record import v2_trustee as files
+from tellers.record.v2 import ballot_to_json, reveal_to_json
 from tellers.tally import Result
+from tellers.verify import verify_record
 
 __all__ = [
     "SCENARIOS",
     "DemoOutcome",
     "Scenario",
+    "SimulatedClock",
     "Vote",
     "build_scenario",
+    "local_authority",
     "local_ceremony",
     "run_scenario",
 ]
@@ -58,6 +62,7 @@ STATUTORY_STATEMENT = (
     "dismissal will be unfair."
 )
 TRUSTEES = ("Scrutineer", "Candidate A's representative", "Candidate B's representative")
+AUTHORITY = "Independent Scrutineer Ltd (mail house)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,31 +242,63 @@ def build_scenario(name: str, scale: float | None = None, seed: int = 2017) -> S
 
 
 def local_ceremony(
-    manifest: Manifest,
-) -> tuple[list[TrusteeCommitment], list[TrusteeKey]]:
-    """The whole k-of-n key ceremony with every trustee in this process (demos and tests only).
+    manifest: Manifest, names: tuple[str, ...] = TRUSTEES
+) -> tuple[Ceremony, list[TrusteeSecrets]]:
+    """The whole key ceremony with every trustee in this process (demos and tests only).
 
-    In a real election each trustee runs their steps with ``tellers trustee``
-    on their own machine and no process ever holds more than one key share.
+    Each trustee's steps are ``tellers.trustee``'s, the messages signed and
+    checked as on separate machines; in a real election each trustee runs
+    them with ``tellers trustee`` on its own computer and no process ever
+    holds more than one trustee's secrets.
     """
-    digest = manifest_hash(manifest)
-    n, k = manifest.trustees, manifest.quorum
-    ceremony_keys = [threshold.new_ceremony_key(i) for i in range(1, n + 1)]
-    polynomials = [threshold.new_polynomial(i, k) for i in range(1, n + 1)]
-    commitments = [threshold.commit(digest, p) for p in polynomials]
-    sent = [threshold.make_shares(digest, p, ceremony_keys) for p in polynomials]
-    keys = [
-        threshold.receive_shares(
-            digest,
-            key,
-            commitments,
-            [s for batch in sent for s in batch if s.recipient == key.trustee],
-            quorum=k,
-            trustees=n,
-        )
-        for key in ceremony_keys
-    ]
-    return commitments, keys
+    n = manifest.trustees
+    started = [trustee.announce(manifest, i) for i in range(1, n + 1)]
+    announcements = tuple(files.announcement_from_json(a) for _, a in started)
+    committed = [trustee.commit(s, manifest, announcements) for s, _ in started]
+    named = tuple((i, names[i - 1] if i <= len(names) else f"Trustee {i}") for i in range(1, n + 1))
+    ceremony = Ceremony(
+        named, announcements, tuple(files.commitment_from_json(m) for _, m, _ in committed)
+    )
+    received = [trustee.receive(s, manifest, ceremony) for s, _, _ in committed]
+    for r in received:
+        if r.message is None or r.complaint_against is not None:
+            raise AssertionError(f"local ceremony: {r.problem}")
+    confirmations = tuple(files.confirmation_from_json(r.message) for r in received if r.message)
+    done = dataclasses.replace(ceremony, confirmations=confirmations)
+    return done, [r.secrets for r in received]
+
+
+def local_authority(
+    manifest: Manifest, members: Iterable[Member], *, workers: int = 1, name: str = AUTHORITY
+) -> tuple[list[Issued], dict[str, Any]]:
+    """The credential authority's issue for ``members`` (demos and tests): codes and statement.
+
+    The member id stands in for the mailing reference: there is no voting
+    server and no second factor in a simulation.
+    """
+    issued = list(
+        authority.issue(manifest, ((m.member_id, m.constituency) for m in members), workers=workers)
+    )
+    key = SigningKey.generate()
+    statement = authority.statement(
+        manifest_hash(manifest),
+        manifest.election_id,
+        name,
+        key,
+        ((i.credential, i.constituency) for i in issued),
+    )
+    return issued, statement
+
+
+class SimulatedClock:
+    """A board clock for simulations: from ``start``, one second per call."""
+
+    def __init__(self, start: str) -> None:
+        self.at = datetime.fromisoformat(start)
+
+    def __call__(self) -> str:
+        self.at += timedelta(seconds=1)
+        return self.at.isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,29 +360,32 @@ def run_scenario(
             child.unlink()
 
     # Trustees' key ceremony (each would run `tellers trustee` on their own machine).
-    commitments, trustee_keys = local_ceremony(manifest)
+    ceremony, trustee_secrets = local_ceremony(manifest)
     timings["ceremony"] = time.perf_counter() - clock
 
-    # Credentials: the code sheet goes to the mailing house; the public list to the board.
+    # Credentials: the code sheet stays with the authority; its signed statement and the
+    # public list go to the board.
     clock = time.perf_counter()
     voters = {v.member for v in scenario.votes}
     codes: dict[int, str] = {}
-    public: list[tuple[bytes, str]] = []
+    issued, statement = local_authority(manifest, scenario.members, workers=workers)
     code_sheet = private / "code-sheet.csv"
     with open(code_sheet, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["member_id", "constituency", "code"])
-        for index, issued in enumerate(
-            issue_credentials(manifest, scenario.members, workers=workers)
-        ):
-            writer.writerow([issued.member_id, issued.constituency, issued.code])
-            public.append((issued.credential, issued.constituency))
+        for index, one in enumerate(issued):
+            writer.writerow([one.reference, one.constituency, one.code])
             if index in voters:
-                codes[index] = issued.code
+                codes[index] = one.code
+    public = [(one.credential, one.constituency) for one in issued]
+    del issued
     timings["credentials"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    election = open_election(record, manifest, list(TRUSTEES), commitments, public, manifest.opens)
+    election = open_election(
+        record, manifest, ceremony, public, statement, manifest.opens,
+        clock=SimulatedClock(manifest.opens),
+    )  # fmt: skip
     del public
     timings["open"] = time.perf_counter() - clock
 
@@ -387,11 +427,18 @@ def run_scenario(
     timings["voting"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    tallies = close_and_tally(election, manifest.closes, workers=workers)
-    present = [trustee_keys[0], trustee_keys[2]]  # trustee 2 is absent
-    shares = [trustee_decrypt(election.fingerprint, key, tallies) for key in present]
-    result, root = publish_result(election, tallies, shares)
+    close_and_tally(election, manifest.closes, workers=workers)
     timings["tally"] = time.perf_counter() - clock
+    # Trustees 1 and 3 (2 is absent) verify the record so far, then decrypt what they
+    # recomputed; one verification stands for both, as each would find the same.
+    clock = time.perf_counter()
+    verified = verify_record(record, workers=workers).tally
+    if verified is None:
+        raise TellersError("the record so far does not verify: the trustees will not decrypt it")
+    present = [trustee_secrets[0], trustee_secrets[2]]
+    decryptions = [trustee.decrypt(s, manifest, verified)[1] for s in present]
+    result, root = publish_result(election, verified, decryptions)
+    timings["decrypt"] = time.perf_counter() - clock
     refused = sum(1 for r in receipts if not r.accepted)
     return DemoOutcome(result, root, record, code_sheet, len(receipts), refused, audited, timings)
 

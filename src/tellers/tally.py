@@ -17,8 +17,9 @@ from fractions import Fraction
 from tellers.ballot import Ballot
 from tellers.counting.thresholds import ThresholdResult, check_thresholds
 from tellers.crypto.ceremony_messages import DecryptionShare
+from tellers.crypto.dlog import discrete_log
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.threshold import threshold_decrypt
+from tellers.crypto.threshold import combine_shares
 from tellers.election.manifest import Contest, Manifest
 
 __all__ = [
@@ -26,9 +27,11 @@ __all__ = [
     "ContestResult",
     "ContestTally",
     "Result",
+    "bounds",
     "count_ballots",
     "declare",
     "decrypt_and_declare",
+    "decrypt_totals",
     "flatten",
     "unflatten",
 ]
@@ -234,6 +237,26 @@ def _winners(
     return above, at
 
 
+def bounds(tallies: Sequence[ContestTally]) -> list[int]:
+    """The search bound of each total, in the flattened order: its contest's ballots (§6.3)."""
+    out: list[int] = []
+    for t in tallies:
+        out.extend([t.ballots] * (len(t.choices) + (t.blank is not None)))
+    return out
+
+
+def decrypt_totals(
+    tallies: Sequence[ContestTally], shares: Sequence[Sequence[DecryptionShare]]
+) -> list[int]:
+    """Each total, from a quorum's checked shares: m in [0, its contest's ballots] (§6.3).
+
+    ``DecryptionError`` when a total is outside its bound: no set of valid
+    ballots could give it.
+    """
+    points = combine_shares(flatten(tallies), shares)
+    return [discrete_log(p, bound) for p, bound in zip(points, bounds(tallies), strict=True)]
+
+
 def decrypt_and_declare(
     manifest: Manifest,
     tallies: Sequence[ContestTally],
@@ -243,8 +266,7 @@ def decrypt_and_declare(
 ) -> Result:
     """Combine checked decryption shares (one batch per trustee, at least the quorum), find
     each total and declare; ``constituencies`` has one entry per published credential."""
-    bound = max([t.ballots for t in tallies] + [0])
-    values = threshold_decrypt(flatten(tallies), shares, bound)
+    values = decrypt_totals(tallies, shares)
     per_contest, total = manifest.electorate(constituencies)
     return declare(manifest, tallies, values, per_contest, total, ballots_counted)
 

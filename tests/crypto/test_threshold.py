@@ -78,7 +78,7 @@ def run_ceremony(k: int, n: int) -> Ceremony:
     keys = [new_ceremony_key(i) for i in range(1, n + 1)]
     polys = [new_polynomial(i, k) for i in range(1, n + 1)]
     commitments = [commit(FP, p) for p in polys]
-    shares = [make_shares(FP, p, keys) for p in polys]
+    shares = [make_shares(FP, p, keys)[0] for p in polys]
     return Ceremony(k, keys, polys, commitments, shares)
 
 

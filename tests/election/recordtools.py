@@ -20,21 +20,20 @@ from typing import Any
 from tellers import canonical
 from tellers.ballot import Ballot, ContestBallot, Reveal, ballot_message, encrypt_ballot
 from tellers.board import GENESIS, event_hash, event_line
-from tellers.crypto.credentials import derive_signing_key, issue_credential
+from tellers.crypto.credentials import derive_signing_key
 from tellers.crypto.dlog import discrete_log
 from tellers.crypto.elgamal import Ciphertext, KeyPair, decrypt_to_point, partial_decrypt
 from tellers.crypto.group import Point, Scalar, bip340_public_key, bip340_sign
-from tellers.election.conduct import (
-    close_and_tally,
-    open_election,
-    publish_result,
-    trustee_decrypt,
-)
+from tellers import trustee
+from tellers.ceremony import TrusteeSecrets
+from tellers.election.conduct import close_and_tally, open_election, publish_result
+from tellers.election.roll import Member
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
+from tellers.parties import SigningKey, sign_object
 from tellers.record.store import seal
-from tellers.record.v1 import ballot_to_json, manifest_from_json, reveal_to_json
-from tellers.simulate import local_ceremony
-from tellers.verify import Report
+from tellers.record.v2 import ballot_to_json, manifest_from_json, reveal_to_json
+from tellers.simulate import SimulatedClock, local_authority, local_ceremony
+from tellers.verify import Report, verify_record
 
 __all__ = [
     "SMALL_FIGURES",
@@ -104,6 +103,8 @@ class SmallElection:
     codes: tuple[str, ...]
     """Secret codes by member, in roll order (members 0-4 north, 5-7 south)."""
     root: bytes
+    trustees: tuple[TrusteeSecrets, ...] = ()
+    """The three trustees' secrets after the election (for tests that act as one)."""
 
 
 # (member, selections); member 1 votes twice (re-vote), member 0's ballot is replayed.
@@ -122,17 +123,19 @@ _AUDIT = (6, {"president": ["bea"]})
 def build_small_record(out: Path) -> SmallElection:
     """Run the small election into ``out`` (the record directory) and seal it."""
     manifest = small_manifest()
-    commitments, keys = local_ceremony(manifest)
+    ceremony, secrets = local_ceremony(manifest, ("Scrutineer", "Rep A", "Rep B"))
     constituencies = ["north"] * 5 + ["south"] * 3
-    issued = [issue_credential(manifest.election_id.encode()) for _ in constituencies]
+    members = [Member(f"M{i}", k) for i, k in enumerate(constituencies)]
+    issued, statement = local_authority(manifest, members)
     election = open_election(
         out,
         manifest,
-        ["Scrutineer", "Rep A", "Rep B"],
-        commitments,
-        [(c.public, k) for c, k in zip(issued, constituencies, strict=True)],
+        ceremony,
+        [(c.credential, c.constituency) for c in issued],
+        statement,
         manifest.opens,
         fsync=False,
+        clock=SimulatedClock(manifest.opens),
     )
     codes = tuple(c.code for c in issued)
 
@@ -155,10 +158,16 @@ def build_small_record(out: Path) -> SmallElection:
     receipts = board.cast(first)
     receipts += board.cast([first[0], encrypt(*_REVOTE)[0]])  # a replay, then a re-vote
     assert [r.reason for r in receipts] == [None] * 6 + ["replay", None]
-    tallies = close_and_tally(election, manifest.closes)
-    shares = [trustee_decrypt(election.fingerprint, key, tallies) for key in (keys[0], keys[2])]
-    _, root = publish_result(election, tallies, shares)
-    return SmallElection(out, manifest, election.fingerprint, election.election_key, codes, root)
+    close_and_tally(election, manifest.closes)
+    verified = verify_record(out).tally
+    assert verified is not None
+    decryptions = [trustee.decrypt(secrets[i], manifest, verified)[1] for i in (0, 2)]
+    _, root = publish_result(election, verified, decryptions)
+    for one in secrets:
+        SIGNERS[bip340_public_key(one.signing_key)] = one.signing_key
+    return SmallElection(
+        out, manifest, election.fingerprint, election.election_key, codes, root, tuple(secrets)
+    )
 
 
 # Reading and re-sealing records ---------------------------------------------------------
@@ -169,26 +178,60 @@ def read_board(record: Path) -> list[dict[str, Any]]:
     return [canonical.loads(line) for line in (record / "board.jsonl").read_bytes().splitlines()]
 
 
+SIGNERS: dict[bytes, Scalar] = {}
+"""Trustees' signing keys by public key, from the records built here: re-sealing a board
+re-signs the decryptions over the new tally line, as trustees who went along would."""
+
+
 def write_board(record: Path, events: Sequence[dict[str, Any]], *, rechain: bool = True) -> None:
-    """Write the events back; with ``rechain``, renumber and relink, then re-seal."""
+    """Write the events back; with ``rechain``, renumber, relink and re-sign, then re-seal.
+
+    Each decryption names the hash of the tally line, which changes with any
+    line above it; re-sealing makes the decryptions name the new one, signed
+    by their trustees, so that the check a tamper test aims at is what fails.
+    """
     lines: list[bytes] = []
     prev = GENESIS
+    tally = b""
+    keys = _announced_keys(record)
     for seq, event in enumerate(events):
         if rechain:
-            line = event_line(seq, prev, event["type"], event["body"])
+            body = event["body"]
+            if event["type"] == "decryption" and isinstance(body, dict) and tally:
+                body = _resigned(body, tally, keys)
+            line = event_line(seq, prev, event["type"], body)
         else:
             line = canonical.dumps(event)
         lines.append(line)
         prev = event_hash(line)
+        if event["type"] == "tally":
+            tally = prev
     (record / "board.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
     reseal(record)
+
+
+def _announced_keys(record: Path) -> dict[int, bytes]:
+    try:
+        ceremony = read_json_file(record, "ceremony.json")
+        return {a["trustee"]: bytes.fromhex(a["signing_key"]) for a in ceremony["announcements"]}
+    except (OSError, KeyError, TypeError, ValueError):
+        return {}
+
+
+def _resigned(body: dict[str, Any], tally: bytes, keys: dict[int, bytes]) -> dict[str, Any]:
+    public = keys.get(body.get("trustee"))  # type: ignore[arg-type]
+    if public not in SIGNERS:
+        return body
+    assert public is not None
+    unsigned = {k: v for k, v in body.items() if k != "signature"}
+    return sign_object(SigningKey(SIGNERS[public], public), {**unsigned, "tally": tally.hex()})
 
 
 def reseal(record: Path) -> None:
     """Rewrite ``index.json`` over the files as they are now (board head = last line's hash)."""
     lines = (record / "board.jsonl").read_bytes().splitlines()
     head = event_hash(lines[-1]) if lines else GENESIS
-    seal(record, len(lines), head)
+    seal(record, len(lines), head, complete=(record / "result.json").exists())
 
 
 def read_json_file(record: Path, name: str) -> Any:

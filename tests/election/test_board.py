@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from recordtools import Kit, make_kit, signed, small_manifest
 
+from tellers.simulate import SimulatedClock
+
 from tellers import canonical
 from tellers.ballot import encrypt_ballot
 from tellers.board import Board, ElectionContext, read_events
 from tellers.crypto.group import Scalar, bip340_public_key
-from tellers.record.v1 import ballot_from_json, ballot_to_json, reveal_to_json
+from tellers.errors import BallotRejected
+from tellers.record.v2 import ballot_from_json, ballot_to_json, reveal_to_json
 
 SOUTH = {"president": ["bea"]}
 
@@ -29,15 +33,19 @@ class Election:
             for k, c in zip(self.keys, ["south", "south", "north"], strict=False)
         }
         self.path = path
+        self.clock = SimulatedClock(self.kit.manifest.opens)
         self.board = self.open()
-        self.board.append("election-opened", {})
+        self.board.append("election-opened", {"opened_at": self.kit.manifest.opens})
+
+    def kit_credential(self, member: int) -> bytes:
+        return bip340_public_key(self.keys[member])
 
     @property
     def context(self) -> ElectionContext:
         return ElectionContext(self.kit.manifest, self.kit.fingerprint, self.kit.keys.public)
 
     def open(self) -> Board:
-        return Board(self.path, self.context, self.credentials, fsync=True)
+        return Board(self.path, self.context, self.credentials, fsync=True, clock=self.clock)
 
     def ballot(
         self,
@@ -162,7 +170,7 @@ def test_refusals_leave_an_event_with_the_reason(
 def test_a_closed_board_takes_no_ballots(election: Election) -> None:
     raw, _ = election.ballot(0)
     election.board.close("2026-03-23T12:00:00+00:00")
-    with pytest.raises(ValueError, match="closed"):
+    with pytest.raises(BallotRejected, match="closed"):
         election.board.cast([raw])
     assert election.events()[-1] == (
         "election-closed",
@@ -173,13 +181,65 @@ def test_a_closed_board_takes_no_ballots(election: Election) -> None:
 def test_audits_are_published_and_never_counted(election: Election) -> None:
     raw, reveal = election.ballot(0)
     assert election.board.audit(raw, reveal).accepted
+    fresh, _ = election.ballot(0)
     _other_raw, other_reveal = election.ballot(1)
-    refused = election.board.audit(raw, other_reveal)
+    refused = election.board.audit(fresh, other_reveal)
     assert (refused.accepted, refused.reason) == (False, "bad-audit")
     kinds = [kind for kind, _ in election.events()]
     assert kinds == ["election-opened", "ballot-audited", "ballot-refused"]
-    assert election.events()[1][1]["reveal"] == canonical.loads(reveal)
+    audited, bad = election.events()[1][1], election.events()[2][1]
+    assert audited["reveal"] == canonical.loads(reveal)
+    assert bad["audit"] == {"reveal": canonical.loads(other_reveal)}  # the failed reveal, to check
     assert election.board.counted == {}
+
+
+def test_an_audited_ballot_is_published_without_its_credential(election: Election) -> None:
+    """Attack 6: nothing published with an audit links it to the member's credential."""
+    raw, reveal = election.ballot(0)
+    assert election.board.audit(raw, reveal).accepted
+    body = election.events()[1][1]
+    assert set(body) == {"at", "contests", "reveal", "tracker"}
+    line = election.path.read_bytes().splitlines()[1]
+    ballot = canonical.loads(raw)
+    for secret in (ballot["credential"], ballot["signature"], *_proof_scalars(ballot)):
+        assert secret.encode() not in line
+
+
+def _proof_scalars(ballot: dict) -> list[str]:
+    return [c for contest in ballot["contests"] for s in contest["selections"] for c in s["proof"]["c"]]
+
+
+def test_a_cast_ballot_cannot_be_audited_and_an_audited_one_cannot_be_cast(
+    election: Election,
+) -> None:
+    """Attack 4: auditing a cast ballot would publish the counted vote with its randomness."""
+    cast, cast_reveal = election.ballot(0)
+    assert election.board.cast([cast])[0].accepted
+    refused = election.board.audit(cast, cast_reveal)
+    assert (refused.accepted, refused.reason) == (False, "replay")
+    body = election.events()[-1][1]
+    assert (body["request"], body["audit"]) == ("audit", None)  # the reveal is not published
+    assert canonical.dumps(canonical.loads(cast_reveal)) not in election.path.read_bytes()
+    audited, reveal = election.ballot(1)
+    assert election.board.audit(audited, reveal).accepted
+    (again,) = election.board.cast([audited])
+    assert (again.accepted, again.reason) == (False, "replay")
+    assert election.board.counted == {election.kit_credential(0): bytes.fromhex(str(
+        election.events()[1][1]["tracker"]))}  # fmt: skip
+
+
+def test_no_ballot_is_taken_after_the_closing_time_whatever_anyone_pressed(
+    election: Election,
+) -> None:
+    """Attack 7: the board refuses late ballots itself, writing nothing."""
+    raw, reveal = election.ballot(0)
+    election.clock.at = datetime.fromisoformat(election.kit.manifest.closes) - timedelta(seconds=1)
+    with pytest.raises(BallotRejected, match="closed"):
+        election.board.cast([raw])  # the clock now reads the closing time
+    with pytest.raises(BallotRejected, match="closed"):
+        election.board.audit(raw, reveal)
+    assert [kind for kind, _ in election.events()] == ["election-opened"]
+    assert not election.board.closed
 
 
 def test_reopening_drops_a_half_written_line_and_keeps_the_rest(election: Election) -> None:

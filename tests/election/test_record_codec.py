@@ -1,4 +1,4 @@
-"""Record format v1: round trips, and refusals that name the field path (record.md §2–§7)."""
+"""Record format v2: round trips, and refusals that name the field path (record.md §2–§7)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from tellers import canonical
 from tellers.ballot import encrypt_ballot
 from tellers.crypto.group import Scalar
 from tellers.errors import EncodingError
-from tellers.record.v1 import (
+from tellers.record.v2 import (
+    audited_from_json,
+    audited_to_json,
     ballot_from_json,
     ballot_to_json,
     manifest_from_json,
@@ -22,14 +24,8 @@ from tellers.record.v1 import (
     reveal_from_json,
     reveal_to_json,
 )
-from tellers.record.v1_tally import (
-    ceremony_from_json,
-    ceremony_to_json,
-    decryption_from_json,
-    decryption_to_json,
-    tally_from_json,
-    tally_to_json,
-)
+from tellers.record.v2_tally import tally_from_json, tally_to_json
+from tellers.record.v2_trustee import ceremony_from_json, ceremony_to_json, decryption_from_json
 
 
 def _ballot_json() -> tuple[Any, Any]:
@@ -63,13 +59,11 @@ def test_record_files_round_trip(small_election: SmallElection) -> None:
     record: Path = small_election.record
     events = read_board(record)
     ceremony = read_json_file(record, "ceremony.json")
-    assert ceremony_to_json(*ceremony_from_json(ceremony)) == ceremony
+    assert ceremony_to_json(ceremony_from_json(ceremony)) == ceremony
     tally = next(e["body"] for e in events if e["type"] == "tally")
     assert tally_to_json(tally_from_json(tally)) == tally
     for body in (e["body"] for e in events if e["type"] == "decryption"):
-        assert (
-            decryption_to_json(*(lambda t, s: (t, tuple(s)))(*decryption_from_json(body))) == body
-        )
+        assert decryption_from_json(body).signed == body
     manifest = read_json_file(record, "manifest.json")
     assert manifest_to_json(manifest_from_json(manifest)) == manifest
 
@@ -138,6 +132,13 @@ def test_bad_ballot_shapes_name_the_field(edit: Callable[[Any], None], field: st
         (_set(["contests", 0], 5), "manifest.contests[0]"),
         (_set(["contests", 1], ["id"]), "manifest.contests[1]"),
         (_set(["contests", 0, "choices", 0], "ada"), "manifest.contests[0].choices[0]"),
+        (_set(["declaration"], "Ada is elected"), "manifest"),
+        (_set(["trustees", "spare"], 1), "manifest.trustees"),
+        (_set(["contests", 1, "notes"], ""), "manifest.contests[1]"),
+        (_set(["contests", 0, "choices", 2, "photo"], ""), "manifest.contests[0].choices[2]"),
+        (_set(["contests", 1, "thresholds", "ballot"], 1), "manifest.contests[1].thresholds"),
+        (_set(["public_board"], True), "manifest.public_board"),
+        (_set(["format"], "tellers-manifest/v1"), "manifest.format"),
     ],
 )
 def test_bad_manifest_shapes_name_the_field(edit: Callable[[Any], None], field: str) -> None:
@@ -183,6 +184,16 @@ def test_bad_reveal_shapes_name_the_field(edit: Callable[[Any], None], field: st
     with pytest.raises(EncodingError) as caught:
         reveal_from_json(reveal)
     assert caught.value.field == field, caught.value
+
+
+def test_audited_ballots_round_trip_and_refuse_extra_fields(small_election: SmallElection) -> None:
+    body = next(e["body"] for e in read_board(small_election.record) if e["type"] == "ballot-audited")
+    assert audited_to_json(audited_from_json(body["contests"])) == body["contests"]
+    extra = copy.deepcopy(body["contests"])
+    extra[0]["credential"] = "00" * 32
+    with pytest.raises(EncodingError) as caught:
+        audited_from_json(extra)
+    assert caught.value.field == "contests[0]"
 
 
 def test_bad_tally_shape_names_the_field(small_election: SmallElection) -> None:

@@ -13,7 +13,7 @@ from tellers.ballot import encrypt_ballot
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import Scalar
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
-from tellers.record.v1_tally import result_to_json
+from tellers.record.v2_tally import result_to_json
 from tellers.tally import Aggregator, ContestTally, count_ballots, declare, flatten
 
 PRESIDENT_OPTIONS = [[], ["ada"], ["bea"], ["cyd"]]

@@ -22,7 +22,7 @@ from tellers.ballot import ballot_message
 from tellers.crypto.credentials import derive_signing_key, issue_credential
 from tellers.crypto.group import bip340_sign
 from tellers.errors import BallotRejected
-from tellers.record.v1 import ballot_to_json
+from tellers.record.v2 import ballot_to_json
 from tellers.web.store import board
 from tellers.web.store.models import BoardEvent, Election
 from tellers.web.voter.models import CountedBallot

@@ -23,7 +23,7 @@ from tellers import canonical
 from tellers.ballot import check_audit, check_ballot, encrypt_ballot, tracker
 from tellers.crypto.credentials import derive_signing_key, generate_code
 from tellers.crypto.group import GROUP_ORDER, Point, Scalar
-from tellers.record.v1 import (
+from tellers.record.v2 import (
     ballot_from_json,
     ballot_to_json,
     manifest_to_json,

@@ -24,7 +24,7 @@ from webtesting import postgres_param
 from tellers import canonical
 from tellers.ballot import encrypt_ballot
 from tellers.crypto.credentials import derive_signing_key
-from tellers.record.v1 import ballot_to_json
+from tellers.record.v2 import ballot_to_json
 from tellers.verify import verify_record
 from tellers.web.demo import decrypt_as_trustee, run_ceremony
 from tellers.web.store import ceremony, count, due, setup, steps

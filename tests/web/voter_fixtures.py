@@ -23,8 +23,8 @@ from tellers.crypto.group import Point, Scalar
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
 from tellers.record.store import credentials_hash
-from tellers.record.v1 import ballot_to_json, manifest_to_json, reveal_to_json
-from tellers.record.v1_tally import (
+from tellers.record.v2 import ballot_to_json, manifest_to_json, reveal_to_json
+from tellers.record.v2_tally import (
     ceremony_to_json,
     decryption_to_json,
     result_to_json,

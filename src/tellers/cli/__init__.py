@@ -17,6 +17,7 @@ __all__ = ["main"]
 _COMMANDS = (
     "tellers.cli.bench_cmd",
     "tellers.cli.count_cmd",
+    "tellers.cli.credentials_cmd",
     "tellers.cli.demo_cmd",
     "tellers.cli.verify_cmd",
     "tellers.cli.trustee_cmd",

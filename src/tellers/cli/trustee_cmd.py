@@ -1,20 +1,25 @@
 """``tellers trustee ...``: a trustee's side of the key ceremony and of decryption.
 
-Runs on the trustee's own machine. The trustee's secrets (ceremony key,
-polynomial, key share) stay in a local directory of 0600 files; only the
-public files this command writes are uploaded on the trustee's page::
+Runs on the trustee's own machine. The trustee's secrets (signing key,
+ceremony key, polynomial, key share) stay in DIR/trustee-secrets.json,
+encrypted under a passphrase (from --passphrase-file, $TELLERS_PASSPHRASE or
+asked for); only the signed public files this command writes are uploaded
+on the trustee's page::
 
-    keygen  --index I --manifest manifest.json --dir DIR   -> ceremony-key-public.json
-    commit  --dir DIR --keys ceremony-keys.json            -> commitment.json
+    keygen  --index I --manifest manifest.json --dir DIR   -> announcement.json
+    commit  --dir DIR --keys ceremony-keys.json [--expect I=FINGERPRINT ...]
+                                                           -> commitment.json
     receive --dir DIR --bundle bundle.json                 -> confirmation.json
                                                               (or complaint.json, exit 1)
-    decrypt --dir DIR --tally tally.json                   -> decryption.json
+    answer  --dir DIR --bundle bundle.json                 -> answer-to-L.json per complaint
+    decrypt --dir DIR --record RECORD                      -> decryption.json
 
-Exit 0 on success, 1 when a check fails (a trustee sent a bad share), 2 when
-a file is unusable (named, with the line where JSON syntax is at fault).
-
-The exchange files' JSON mapping is ``tellers.record.v1_trustee``, shared
-with the web service (ceremony.md "Exchange files").
+``decrypt`` verifies the record so far (a directory or .zip from the page)
+and decrypts only the totals it recomputes from its ballots. Exit 0 on
+success, 1 when a check fails (a bad share, a record that does not verify),
+2 when a file is unusable. Compare the fingerprints and transcripts printed
+with the other trustees: the same on every screen means nobody was shown
+another trustee's keys.
 """
 
 from __future__ import annotations
@@ -23,74 +28,55 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from tellers.crypto import threshold
-from tellers.crypto.ceremony_messages import (
-    CeremonyKey,
-    DecryptionShare,
-    TrusteeKey,
-    TrusteePolynomial,
-)
-from tellers.election.fingerprint import manifest_hash
-from tellers.election.manifest import Manifest
-from tellers.errors import EncodingError, InputFileError, InvalidShare, TellersError
-from tellers.record import v1_trustee as files
-from tellers.record.v1 import MANIFEST_FORMAT, manifest_from_json, manifest_to_json
-from tellers.tally import flatten
+from tellers import trustee
+from tellers.ceremony import TrusteeSecrets
+from tellers.cli.progress import Progress
+from tellers.errors import EncodingError, InputFileError, TellersError
+from tellers.parties import key_fingerprint, short_text
+from tellers.record import v2_trustee as files
+from tellers.record.archive import open_record
+from tellers.record.v2 import MANIFEST_FORMAT, manifest_from_json, manifest_to_json
+from tellers.vault import open_vault, passphrase, write_vault
+from tellers.verify import verify_record
 
 __all__ = ["register", "run"]
 
-Json = Any
-T = TypeVar("T")
+SECRETS = "trustee-secrets.json"
 
 
-# ---- the trustee's directory --------------------------------------------------------
+class _Dir:
+    """The trustee's directory: the manifest copy, the vault and the files to upload."""
 
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.dir: Path = args.dir
+        self.passphrase_file: Path | None = args.passphrase_file
 
-class _State:
-    """The trustee's directory: the manifest copy and the 0600 secret files."""
-
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-
-    def write(self, name: str, value: Json) -> Path:
+    def write(self, name: str, value: Any) -> Path:
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.dir / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(value, handle, indent=2, ensure_ascii=False)
             handle.write("\n")
-        os.chmod(path, 0o600)
         return path
 
-    def read(self, name: str, formats: Sequence[str]) -> dict[str, Any]:
-        return _read(self.dir / name, formats)
+    def manifest(self) -> Any:
+        path = self.dir / "manifest.json"
+        obj = _read(path, [MANIFEST_FORMAT])
+        return _decode(path, lambda: manifest_from_json(obj))
 
-    def manifest(self) -> Manifest:
-        obj = self.read("manifest.json", _manifest_formats())
-        return _decode(self.dir / "manifest.json", lambda: manifest_from_json(obj))
+    def secrets(self) -> tuple[TrusteeSecrets, bytes]:
+        path = self.dir / SECRETS
+        secret = passphrase(self.passphrase_file)
+        contents = open_vault(path, secret)
+        return _decode(path, lambda: files.secrets_from_json(contents)), secret
 
-    def ceremony_key(self) -> CeremonyKey:
-        path = self.dir / "ceremony-key.json"
-        obj = self.read(path.name, [files.SECRET_CEREMONY_KEY])
-        return _decode(path, lambda: files.ceremony_key_from_json(obj))
-
-    def polynomial(self) -> TrusteePolynomial:
-        path = self.dir / "polynomial.json"
-        obj = self.read(path.name, [files.POLYNOMIAL])
-        return _decode(path, lambda: files.polynomial_from_json(obj))
-
-    def trustee_key(self) -> TrusteeKey:
-        path = self.dir / "trustee-key.json"
-        obj = self.read(path.name, [files.TRUSTEE_KEY])
-        return _decode(path, lambda: files.trustee_key_from_json(obj))
-
-
-def _manifest_formats() -> list[str]:
-    return [MANIFEST_FORMAT]
+    def keep(self, secrets: TrusteeSecrets, secret: bytes) -> None:
+        write_vault(self.dir / SECRETS, secret, files.secrets_to_json(secrets))
 
 
 def _read(path: Path, formats: Sequence[str]) -> dict[str, Any]:
@@ -101,22 +87,26 @@ def _read(path: Path, formats: Sequence[str]) -> dict[str, Any]:
     return files.parse_file(data, str(path), formats)
 
 
-def _decode(path: Path, make: Callable[[], T]) -> T:
+def _decode(path: Path, make: Any) -> Any:
     try:
         return make()
     except EncodingError as exc:
         raise InputFileError(str(path), 0, str(exc)) from None
 
 
-def _same_election(path: Path, obj: dict[str, Any], manifest: Manifest) -> None:
-    digest = manifest_hash(manifest).hex()
-    if obj.get("manifest_hash") != digest:
+def _same_election(path: Path, obj: dict[str, Any], secrets: TrusteeSecrets) -> None:
+    if obj.get("manifest_hash") != secrets.manifest_hash.hex():
         raise InputFileError(
             str(path),
             0,
             f"manifest_hash: this file is for another election or manifest "
-            f"(expected {digest}, found {obj.get('manifest_hash')!r})",
+            f"(expected {secrets.manifest_hash.hex()}, found {obj.get('manifest_hash')!r})",
         )
+
+
+def _say(*lines: str, err: bool = False) -> None:
+    for line in lines:
+        print(line, file=sys.stderr if err else sys.stdout)
 
 
 # ---- commands -----------------------------------------------------------------------
@@ -124,118 +114,160 @@ def _same_election(path: Path, obj: dict[str, Any], manifest: Manifest) -> None:
 
 def keygen(args: argparse.Namespace) -> int:
     manifest_path: Path = args.manifest
-    obj = _read(manifest_path, _manifest_formats())
+    obj = _read(manifest_path, [MANIFEST_FORMAT])
     manifest = _decode(manifest_path, lambda: manifest_from_json(obj))
-    index: int = args.index
-    if not 1 <= index <= manifest.trustees:
-        print(
-            f"tellers trustee keygen: --index must be 1..{manifest.trustees} "
-            f"(the manifest names {manifest.trustees} trustees), found {index}",
-            file=sys.stderr,
-        )
+    where = _Dir(args)
+    if (where.dir / SECRETS).exists() and not args.force:
+        _say(f"tellers trustee keygen: {where.dir} already holds a trustee's secrets; "
+             "use --force to replace them", err=True)  # fmt: skip
         return 2
-    state = _State(args.dir)
-    if (state.dir / "ceremony-key.json").exists() and not args.force:
-        print(
-            f"tellers trustee keygen: {state.dir} already holds a ceremony key; "
-            "use --force to replace it",
-            file=sys.stderr,
-        )
+    try:
+        secrets, announcement = trustee.announce(manifest, args.index)
+    except trustee.TrusteeError as exc:
+        _say(f"tellers trustee keygen: {exc.problem}", err=True)
         return 2
-    key = threshold.new_ceremony_key(index)
-    polynomial = threshold.new_polynomial(index, manifest.quorum)
-    state.write("manifest.json", manifest_to_json(manifest))
-    state.write("ceremony-key.json", files.ceremony_key_to_json(key))
-    state.write("polynomial.json", files.polynomial_to_json(polynomial))
-    out = state.write(
-        "ceremony-key-public.json", files.public_key_file_to_json(manifest, index, key.public)
+    secret = passphrase(
+        where.passphrase_file, confirm=True, prompt="A passphrase for your secrets: "
     )
-    print(f"Trustee {index}: your secrets are in {state.dir} (keep them private).")
-    print(f"Upload {out} on your trustee page.")
+    where.write("manifest.json", manifest_to_json(manifest))
+    where.keep(secrets, secret)
+    out = where.write("announcement.json", announcement)
+    fingerprint = key_fingerprint(bytes.fromhex(announcement["signing_key"]))
+    _say(
+        f"Trustee {args.index}: your secrets are in {where.dir / SECRETS}, encrypted under your "
+        "passphrase.",
+        f"Your signing key's fingerprint is {fingerprint}: read it out to the scrutineer and the "
+        "other trustees, and check it on the public election page.",
+        f"Upload {out} on your trustee page.",
+    )
     return 0
 
 
+def _expectations(values: Sequence[str]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for value in values:
+        index, _, fingerprint = value.partition("=")
+        if not index.isdigit() or not fingerprint:
+            raise EncodingError("--expect", f"expected TRUSTEE=FINGERPRINT, found {value!r}")
+        out[int(index)] = fingerprint.strip()
+    return out
+
+
 def commit(args: argparse.Namespace) -> int:
-    state = _State(args.dir)
-    manifest = state.manifest()
-    polynomial = state.polynomial()
+    where = _Dir(args)
+    manifest = where.manifest()
+    secrets, secret = where.secrets()
     keys_path: Path = args.keys
     obj = _read(keys_path, [files.KEYS])
-    _same_election(keys_path, obj, manifest)
-    recipients = _decode(keys_path, lambda: files.ceremony_keys_from_json(obj))
-    indices = [k.trustee for k in recipients]
-    if indices != list(range(1, manifest.trustees + 1)):
-        raise InputFileError(
-            str(keys_path), 0, f"keys: expected trustees 1..{manifest.trustees}, found {indices}"
+    _same_election(keys_path, obj, secrets)
+    announcements = _decode(keys_path, lambda: files.ceremony_keys_from_json(obj))
+    try:
+        kept, message, t1 = trustee.commit(
+            secrets, manifest, announcements, _expectations(args.expect)
         )
-    digest = manifest_hash(manifest)
-    commitment = threshold.commit(digest, polynomial)
-    shares = threshold.make_shares(digest, polynomial, recipients)
-    out = state.write(
-        "commitment.json", files.commitment_file_to_json(manifest, commitment, shares)
+    except trustee.TrusteeError as exc:
+        _say(f"tellers trustee commit: {exc.problem}", err=True)
+        return 1
+    where.keep(kept, secret)
+    out = where.write("commitment.json", message)
+    _say(f"Trustee {secrets.trustee}: the trustees' keys, as you were shown them:")
+    for a in announcements:
+        _say(f"  trustee {a.trustee}: {key_fingerprint(a.signing_key)}")
+    _say(
+        f"Keys transcript {short_text(t1)}: every trustee must see the same.",
+        f"Commitments and sealed shares written; upload {out} on your trustee page.",
     )
-    print(f"Trustee {polynomial.trustee}: commitments and sealed shares written.")
-    print(f"Upload {out} on your trustee page.")
     return 0
 
 
 def receive(args: argparse.Namespace) -> int:
-    state = _State(args.dir)
-    manifest = state.manifest()
-    key = state.ceremony_key()
+    where = _Dir(args)
+    manifest = where.manifest()
+    secrets, secret = where.secrets()
     bundle_path: Path = args.bundle
     obj = _read(bundle_path, [files.BUNDLE])
-    _same_election(bundle_path, obj, manifest)
-    commitments, shares = _decode(bundle_path, lambda: files.bundle_from_json(obj))
-    digest = manifest_hash(manifest)
+    _same_election(bundle_path, obj, secrets)
+    ceremony = _decode(bundle_path, lambda: files.bundle_from_json(obj))
     try:
-        trustee_key = threshold.receive_shares(
-            digest, key, commitments, shares, quorum=manifest.quorum, trustees=manifest.trustees
-        )
-    except InvalidShare as exc:
-        out = state.write(
-            "complaint.json",
-            files.complaint_to_json(manifest, key.trustee, exc.sender, exc.problem),
-        )
-        print(
-            f"tellers trustee receive: trustee {exc.sender} cheated or erred: {exc.problem}",
-            file=sys.stderr,
-        )
-        print(f"Upload the complaint {out} on your trustee page.", file=sys.stderr)
+        got = trustee.receive(secrets, manifest, ceremony)
+    except trustee.TrusteeError as exc:
+        _say(f"tellers trustee receive: {exc.problem}", err=True)
         return 1
-    state.write("trustee-key.json", files.trustee_key_to_json(trustee_key))
-    out = state.write(
-        "confirmation.json",
-        files.confirmation_to_json(manifest, key.trustee, trustee_key.public),
+    where.keep(got.secrets, secret)
+    if got.message is None:
+        _say(f"tellers trustee receive: you have been disqualified: {got.problem}", err=True)
+        return 1
+    if got.complaint_against is not None:
+        out = where.write("complaint.json", got.message)
+        _say(
+            f"tellers trustee receive: trustee {got.complaint_against}'s share is bad: "
+            f"{got.problem}",
+            f"Upload the complaint {out} on your trustee page; trustee "
+            f"{got.complaint_against} must answer it in public.",
+            err=True,
+        )
+        return 1
+    out = where.write("confirmation.json", got.message)
+    _say(
+        f"Trustee {secrets.trustee}: every share from trustees {list(got.qualified)} checks; "
+        "your key share is kept (encrypted); your polynomial is destroyed.",
+        f"Ceremony transcript {short_text(got.transcript)}: every trustee must see the same.",
+        f"Upload {out} on your trustee page.",
     )
-    print(f"Trustee {key.trustee}: all {len(commitments)} shares check; your key share is kept.")
-    print(f"Upload {out} on your trustee page.")
+    return 0
+
+
+def answer(args: argparse.Namespace) -> int:
+    where = _Dir(args)
+    manifest = where.manifest()
+    secrets, _secret = where.secrets()
+    bundle_path: Path = args.bundle
+    obj = _read(bundle_path, [files.BUNDLE])
+    _same_election(bundle_path, obj, secrets)
+    ceremony = _decode(bundle_path, lambda: files.bundle_from_json(obj))
+    try:
+        answers = trustee.answer(secrets, manifest, ceremony)
+    except trustee.TrusteeError as exc:
+        _say(f"tellers trustee answer: {exc.problem}", err=True)
+        return 1
+    if not answers:
+        _say(f"Trustee {secrets.trustee}: no complaint against you awaits an answer.")
+        return 0
+    for message in answers:
+        out = where.write(f"answer-to-{message['complainant']}.json", message)
+        _say(
+            f"Your answer to trustee {message['complainant']}'s complaint opens your sealed share "
+            f"to them for anyone to check. Upload {out} on your trustee page."
+        )
     return 0
 
 
 def decrypt(args: argparse.Namespace) -> int:
-    state = _State(args.dir)
-    manifest = state.manifest()
-    key = state.trustee_key()
-    tally_path: Path = args.tally
-    obj = _read(tally_path, [files.TALLY])
-    if obj.get("election_id") != manifest.election_id:
-        raise InputFileError(
-            str(tally_path),
-            0,
-            f"election_id: expected {manifest.election_id!r}, found {obj.get('election_id')!r}",
-        )
-
-    fingerprint, tallies = _decode(tally_path, lambda: files.tally_for_trustees_from_json(obj))
-    shares: tuple[DecryptionShare, ...] = threshold.decryption_shares(
-        fingerprint, key, flatten(tallies)
+    where = _Dir(args)
+    manifest = where.manifest()
+    secrets, secret = where.secrets()
+    progress = Progress("verifying")
+    with open_record(args.record) as directory:
+        report = verify_record(directory, workers=max(1, args.workers), progress=progress)
+    progress.done()
+    if report.tally is None:
+        _say("tellers trustee decrypt: the record does not verify, so you must not decrypt it:",
+             err=True)  # fmt: skip
+        for failure in report.failures[:20]:
+            _say(f"  {failure.check}: {failure.where}: {failure.detail}", err=True)
+        return 1
+    try:
+        done, message = trustee.decrypt(secrets, manifest, report.tally)
+    except trustee.TrusteeError as exc:
+        _say(f"tellers trustee decrypt: {exc.problem}", err=True)
+        return 1
+    where.keep(done, secret)
+    out = where.write("decryption.json", message)
+    _say(
+        f"Trustee {secrets.trustee}: the board verifies (record root {report.root}); "
+        f"{len(message['shares'])} totals decrypted, with proofs, from the ballots it holds.",
+        f"Upload {out} on your trustee page.",
     )
-    out = state.write(
-        "decryption.json",
-        files.decryption_to_file(manifest.election_id, fingerprint, key.trustee, shares),
-    )
-    print(f"Trustee {key.trustee}: {len(shares)} decryption shares with proofs written.")
-    print(f"Upload {out} on your trustee page.")
     return 0
 
 
@@ -247,24 +279,32 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     steps = parser.add_subparsers(dest="step", metavar="STEP", required=True)
-    p = steps.add_parser("keygen", help="make your ceremony key and secret polynomial")
+
+    def step(name: str, text: str, handler: Any) -> argparse.ArgumentParser:
+        p = steps.add_parser(name, help=text)
+        p.add_argument("--dir", type=Path, required=True, help="your private directory")
+        p.add_argument("--passphrase-file", type=Path, help="read the passphrase from this file")
+        p.set_defaults(handler=_guard(handler))
+        made: argparse.ArgumentParser = p
+        return made
+
+    p = step("keygen", "make your signing key, ceremony key and secret polynomial", keygen)
     p.add_argument("--index", type=int, required=True, help="your trustee number (1..n)")
     p.add_argument("--manifest", type=Path, required=True, help="the election manifest")
-    p.add_argument("--dir", type=Path, required=True, help="your private directory")
-    p.add_argument("--force", action="store_true", help="replace an existing ceremony key")
-    p.set_defaults(handler=_guard(keygen))
-    p = steps.add_parser("commit", help="commit to your polynomial and seal shares")
-    p.add_argument("--dir", type=Path, required=True, help="your private directory")
+    p.add_argument("--force", action="store_true", help="replace existing secrets")
+    p = step("commit", "check the trustees' keys, commit and seal your shares", commit)
     p.add_argument("--keys", type=Path, required=True, help="ceremony-keys.json from your page")
-    p.set_defaults(handler=_guard(commit))
-    p = steps.add_parser("receive", help="open and check the shares addressed to you")
-    p.add_argument("--dir", type=Path, required=True, help="your private directory")
+    p.add_argument(
+        "--expect", action="append", default=[], metavar="I=FINGERPRINT",
+        help="refuse unless trustee I's key has this fingerprint (repeatable)",
+    )  # fmt: skip
+    p = step("receive", "open and check the shares addressed to you", receive)
     p.add_argument("--bundle", type=Path, required=True, help="bundle.json from your page")
-    p.set_defaults(handler=_guard(receive))
-    p = steps.add_parser("decrypt", help="your decryption shares of the tally, with proofs")
-    p.add_argument("--dir", type=Path, required=True, help="your private directory")
-    p.add_argument("--tally", type=Path, required=True, help="tally.json from your page")
-    p.set_defaults(handler=_guard(decrypt))
+    p = step("answer", "answer complaints against you by opening the disputed share", answer)
+    p.add_argument("--bundle", type=Path, required=True, help="bundle.json from your page")
+    p = step("decrypt", "verify the record so far and decrypt its tally", decrypt)
+    p.add_argument("--record", type=Path, required=True, help="the record (folder or .zip)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes")
 
 
 def _guard(step: Any) -> Any:

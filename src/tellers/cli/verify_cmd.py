@@ -16,7 +16,7 @@ from typing import Any
 from tellers.cli.progress import Progress
 from tellers.errors import TellersError
 from tellers.record.store import read_json
-from tellers.record.v1 import manifest_from_json
+from tellers.record.v2 import manifest_from_json
 from tellers.report import declaration, summary
 from tellers.verify import verify_record
 

@@ -32,6 +32,7 @@ __all__ = [
     "bip340_public_key",
     "bip340_sign",
     "bip340_verify",
+    "check_x_only",
     "hash_to_point",
 ]
 
@@ -335,6 +336,16 @@ def bip340_public_key(secret: Scalar) -> bytes:
     if secret.is_zero():
         raise EncodingError("secret", "a signing key must not be zero")
     return PublicKey.from_valid_secret(secret.to_bytes()).format(compressed=True)[1:]
+
+
+def check_x_only(public_key: bytes, field: str = "key") -> None:
+    """``EncodingError`` unless ``public_key`` is a BIP340 x-only key (32 bytes, on the curve)."""
+    if not isinstance(public_key, bytes) or len(public_key) != 32:
+        raise EncodingError(field, f"an x-only key is 32 bytes, found {_length(public_key)}")
+    try:
+        PublicKeyXOnly(public_key)
+    except ValueError:
+        raise EncodingError(field, "not the x-coordinate of a curve point") from None
 
 
 def bip340_sign(secret: Scalar, message: bytes, aux_randomness: bytes) -> bytes:

@@ -21,9 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from nacl.exceptions import CryptoError
-from nacl.public import PrivateKey, PublicKey, SealedBox
-
 from tellers.crypto.ceremony_messages import (
     MAX_TRUSTEES,
     CeremonyKey,
@@ -45,6 +42,7 @@ from tellers.crypto.proofs import (
     prove_decryption_share,
     prove_key,
 )
+from tellers.crypto.sealed import open_as_recipient, open_with_ephemeral, seal, x25519_keypair
 from tellers.errors import EncodingError, InvalidProof, InvalidShare
 
 __all__ = [  # the message types are re-exported so callers need one import
@@ -68,6 +66,7 @@ __all__ = [  # the message types are re-exported so callers need one import
     "make_shares",
     "new_ceremony_key",
     "new_polynomial",
+    "open_revealed_share",
     "open_share",
     "receive_shares",
     "threshold_decrypt",
@@ -85,8 +84,8 @@ _SHARE_PLAINTEXT = FINGERPRINT_BYTES + 8 + 8 + SCALAR_BYTES
 def new_ceremony_key(trustee: int, seed: bytes | None = None) -> CeremonyKey:
     """A fresh X25519 key pair for receiving shares (from a 32-byte ``seed`` for test vectors)."""
     _check_index("trustee", trustee)
-    key = PrivateKey.generate() if seed is None else PrivateKey.from_seed(seed)
-    return CeremonyKey(trustee, bytes(key), bytes(key.public_key))
+    pair = x25519_keypair(seed)
+    return CeremonyKey(trustee, pair.private, pair.public)
 
 
 # Step 2: polynomial and commitments. ------------------------------------------------------
@@ -156,33 +155,34 @@ def check_commitments(
 
 
 def make_shares(
-    fingerprint: bytes, polynomial: TrusteePolynomial, recipients: Sequence[CeremonyKey]
-) -> tuple[EncryptedShare, ...]:
+    fingerprint: bytes,
+    polynomial: TrusteePolynomial,
+    recipients: Sequence[CeremonyKey],
+    *,
+    ephemeral: Callable[[int], bytes] | None = None,
+) -> tuple[tuple[EncryptedShare, ...], tuple[bytes, ...]]:
     """s_il = f_i(l) for each recipient l, each sealed to l's ceremony key (§3.4).
 
-    Recipients include the sender itself, so every trustee treats every share alike.
+    Returns the shares and, in the same order, the ephemeral secret of each
+    sealed box, which the sender keeps until the ceremony is over to answer a
+    complaint (§3.7). ``ephemeral(l)``, when given, supplies that secret (test
+    vectors). Recipients include the sender itself, so every trustee treats
+    every share alike. ``fingerprint`` is what the ceremony binds: the
+    manifest hash (record.md §3.4).
     """
     _check_fingerprint(fingerprint)
     i = polynomial.trustee
-    shares = []
+    shares, secrets_ = [], []
     for recipient in recipients:
         l = recipient.trustee  # noqa: E741 - the spec's symbol
         plaintext = fingerprint + int_field(i) + int_field(l) + polynomial.at(l).to_bytes()
-        box = SealedBox(PublicKey(recipient.public))
-        shares.append(EncryptedShare(i, l, bytes(box.encrypt(plaintext))))
-    return tuple(shares)
+        sealed, esk = seal(recipient.public, plaintext, None if ephemeral is None else ephemeral(l))
+        shares.append(EncryptedShare(i, l, sealed))
+        secrets_.append(esk)
+    return tuple(shares), tuple(secrets_)
 
 
-def open_share(fingerprint: bytes, encrypted: EncryptedShare, key: CeremonyKey) -> Scalar:
-    """s_il from its sealed box; ``InvalidShare`` naming the sender if it is not what it says."""
-    _check_fingerprint(fingerprint)  # a bad fingerprint here is our fault, not the sender's
-    i, l = encrypted.sender, key.trustee  # noqa: E741
-    if encrypted.recipient != l:
-        raise InvalidShare(i, f"share is addressed to trustee {encrypted.recipient}, not {l}")
-    try:
-        plaintext = bytes(SealedBox(PrivateKey(key.private)).decrypt(encrypted.sealed))
-    except CryptoError:
-        raise InvalidShare(i, f"share does not decrypt with trustee {l}'s ceremony key") from None
+def _share_from_plaintext(fingerprint: bytes, i: int, l: int, plaintext: bytes) -> Scalar:  # noqa: E741
     if len(plaintext) != _SHARE_PLAINTEXT:
         raise InvalidShare(i, f"share plaintext is {len(plaintext)} bytes, not {_SHARE_PLAINTEXT}")
     header = fingerprint + int_field(i) + int_field(l)
@@ -192,6 +192,37 @@ def open_share(fingerprint: bytes, encrypted: EncryptedShare, key: CeremonyKey) 
         return Scalar.from_bytes(plaintext[len(header) :], "share")
     except EncodingError as exc:
         raise InvalidShare(i, str(exc)) from None
+
+
+def open_share(fingerprint: bytes, encrypted: EncryptedShare, key: CeremonyKey) -> Scalar:
+    """s_il from its sealed box; ``InvalidShare`` naming the sender if it is not what it says."""
+    _check_fingerprint(fingerprint)  # a bad fingerprint here is our fault, not the sender's
+    i, l = encrypted.sender, key.trustee  # noqa: E741
+    if encrypted.recipient != l:
+        raise InvalidShare(i, f"share is addressed to trustee {encrypted.recipient}, not {l}")
+    try:
+        plaintext = open_as_recipient(key.private, encrypted.sealed)
+    except ValueError:
+        raise InvalidShare(i, f"share does not decrypt with trustee {l}'s ceremony key") from None
+    return _share_from_plaintext(fingerprint, i, l, plaintext)
+
+
+def open_revealed_share(
+    fingerprint: bytes, encrypted: EncryptedShare, recipient_public: bytes, ephemeral_secret: bytes
+) -> Scalar:
+    """s_il from the sealed box, opened in public with the sender's revealed esk (§3.7).
+
+    ``InvalidShare`` naming the sender when esk is not the box's, the box does
+    not open, or the plaintext is not a share from i to l; the caller then
+    runs ``check_share`` against i's commitments.
+    """
+    _check_fingerprint(fingerprint)
+    i, l = encrypted.sender, encrypted.recipient  # noqa: E741
+    try:
+        plaintext = open_with_ephemeral(recipient_public, encrypted.sealed, ephemeral_secret)
+    except (ValueError, EncodingError) as exc:
+        raise InvalidShare(i, f"share for trustee {l}: {exc}") from None
+    return _share_from_plaintext(fingerprint, i, l, plaintext)
 
 
 def check_share(commitment: TrusteeCommitment, recipient: int, share: Scalar) -> None:
@@ -220,12 +251,21 @@ def receive_shares(
 ) -> TrusteeKey:
     """Trustee l's key x_l = Σ_i s_il after checking everything it received (§3.5–3.6).
 
-    ``commitments`` are all n trustees' published commitments; ``shares`` the
-    sealed shares addressed to l (one per sender). The first fault found
-    raises ``InvalidShare`` naming its sender.
+    ``commitments`` are the qualified trustees' published commitments (all n
+    when nobody was disqualified, §3.7), in increasing order of index;
+    ``shares`` the sealed shares addressed to l (one per sender). The first
+    fault found raises ``InvalidShare`` naming its sender.
     """
     l = key.trustee  # noqa: E741
-    check_commitments(fingerprint, commitments, quorum, trustees)
+    _check_quorum(quorum, trustees)
+    indices = [c.trustee for c in commitments]
+    if indices != sorted(set(indices)) or len(indices) < quorum:
+        raise EncodingError(
+            "commitments",
+            f"expected at least {quorum} trustees in increasing order, found {indices}",
+        )
+    for commitment in commitments:
+        check_commitment(fingerprint, commitment, quorum, trustees)
     by_sender: dict[int, EncryptedShare] = {}
     for encrypted in shares:
         if encrypted.sender in by_sender:
@@ -324,6 +364,9 @@ def check_decryption_shares(
 ) -> None:
     """One trustee's shares of a whole tally, against X_l recomputed from the commitments.
 
+    ``commitments`` are the qualified trustees' (§3.7); whether ``trustee`` is
+    one of them is the caller's to check.
+
     Raises ``InvalidProof`` naming the trustee and the ciphertext's position.
     """
     if len(shares) != len(ciphertexts):
@@ -331,7 +374,7 @@ def check_decryption_shares(
     if not shares:
         return
     trustee = shares[0].trustee
-    if not 1 <= trustee <= len(commitments):
+    if not isinstance(trustee, int) or not 1 <= trustee <= MAX_TRUSTEES:
         raise InvalidProof(f"decryption share from unknown trustee {trustee}")
     public = verification_key(trustee, commitments)
     for position, (ciphertext, share) in enumerate(zip(ciphertexts, shares, strict=True)):

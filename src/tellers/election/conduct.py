@@ -1,144 +1,130 @@
 """Running an election, step by step, into its record (record.md §8).
 
-    issue_credentials  codes for the mailing house, public credentials for the board
-    open_election      manifest, ceremony and credential list written; board opened
-    (Board.cast / Board.audit while open)
-    close_and_tally    board closed; counted ballots summed; tally published
-    (each trustee: trustee_decrypt on their own machine)
-    publish_result     shares checked and combined, result declared, record sealed
+    (trustees: the key ceremony, ``tellers.trustee``; the credential authority:
+     ``election.authority``, each on its own machine)
+    open_election      ceremony and credential statement checked; manifest, ceremony and
+                       credential list written; board opened
+    (Board.cast / Board.audit while open, each ballot stamped with its time)
+    close_and_tally    board closed; counted ballots summed; tally published; the record
+                       so far sealed for the trustees to verify
+    (each trustee: verify the record so far, then ``trustee.decrypt``)
+    publish_result     decryptions checked and combined, result declared, record sealed
 
 The command line's demo and the web service drive exactly these functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from tellers.board import Board, ElectionContext
-from tellers.crypto import threshold
-from tellers.crypto.ceremony_messages import TrusteeCommitment, TrusteeKey
-from tellers.crypto.credentials import issue_credential
+from tellers import canonical
+from tellers.board import Board, ElectionContext, utc_now
+from tellers.ceremony import Ceremony, Outcome, check_ceremony
+from tellers.crypto.ceremony_messages import DecryptionShare
 from tellers.crypto.group import Point
+from tellers.election.authority import check_statement
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.manifest import Manifest
-from tellers.election.roll import Member
 from tellers.errors import InvalidProof
 from tellers.parallel import chunked_map, worker_context
-from tellers.record.store import seal, write_credentials, write_json
-from tellers.record.v1 import ballot_from_json, manifest_to_json
-from tellers.record.v1_tally import (
-    ceremony_to_json,
-    decryption_to_json,
-    result_to_json,
-    tally_to_json,
-)
-from tellers.tally import Aggregator, ContestTally, Result, decrypt_and_declare, flatten
+from tellers.record.store import credentials_hash, seal, write_credentials, write_json
+from tellers.record.v2 import ballot_from_json, manifest_to_json
+from tellers.record.v2_authority import statement_from_json
+from tellers.record.v2_tally import result_to_json, tally_to_json
+from tellers.record.v2_trustee import ceremony_to_json
+from tellers.tally import Aggregator, ContestTally, Result, decrypt_and_declare
+from tellers.verify.tally import VerifiedTally, check_decryption
 
 __all__ = [
-    "IssuedMember",
     "OpenElection",
     "close_and_tally",
-    "issue_credentials",
     "open_election",
+    "opened_body",
     "publish_result",
-    "trustee_decrypt",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedMember:
-    """One line of the private code sheet, with the public credential."""
-
-    member_id: str
-    constituency: str
-    code: str
-    """Secret: printed in the member's pack, never published."""
-    credential: bytes
-
-
-def _issue_chunk(members: list[tuple[str, str]]) -> list[IssuedMember]:
-    election_id: bytes = worker_context()
-    out = []
-    for member_id, constituency in members:
-        issued = issue_credential(election_id)
-        out.append(IssuedMember(member_id, constituency, issued.code, issued.public))
-    return out
-
-
-def issue_credentials(
-    manifest: Manifest, members: Iterable[Member], *, workers: int = 1
-) -> Iterator[IssuedMember]:
-    """A fresh credential for every member, in roll order (parallel over ``workers``)."""
-    pairs = ((m.member_id, m.constituency) for m in members)
-    for chunk in chunked_map(
-        _issue_chunk,
-        pairs,
-        context=manifest.election_id.encode(),
-        workers=workers,
-        chunk=5000,
-    ):
-        yield from chunk
 
 
 @dataclass(frozen=True, slots=True)
 class OpenElection:
     directory: Path
     manifest: Manifest
-    commitments: tuple[TrusteeCommitment, ...]
-    election_key: Point
+    ceremony: Ceremony
+    outcome: Outcome
     fingerprint: bytes
     credentials: dict[bytes, str]
     board: Board
+
+    @property
+    def election_key(self) -> Point:
+        return self.outcome.joint_key
 
     @property
     def context(self) -> ElectionContext:
         return ElectionContext(self.manifest, self.fingerprint, self.election_key)
 
 
+def opened_body(
+    manifest: Manifest,
+    ceremony: Ceremony,
+    credentials: Iterable[tuple[bytes, str]],
+    statement: dict[str, Any],
+    opened_at: str,
+) -> tuple[Outcome, bytes, dict[str, Any]]:
+    """Check the ceremony and the authority's statement; (outcome, fingerprint, opened body).
+
+    The same checks ``tellers verify`` makes of them (record.md §6.1, §3.5).
+    """
+    digest = manifest_hash(manifest)
+    outcome = check_ceremony(digest, ceremony, manifest.quorum, manifest.trustees)
+    listed = list(credentials)
+    listed_hash = credentials_hash(listed)
+    check_statement(
+        statement_from_json(statement), digest, manifest.election_id, listed_hash, len(listed)
+    )
+    fingerprint = election_fingerprint(digest, outcome.joint_key, listed_hash)
+    body = {
+        "authority": statement,
+        "credentials": len(listed),
+        "credentials_hash": listed_hash.hex(),
+        "fingerprint": fingerprint.hex(),
+        "joint_key": outcome.joint_key.hex(),
+        "manifest_hash": digest.hex(),
+        "opened_at": opened_at,
+    }
+    return outcome, fingerprint, body
+
+
 def open_election(
     directory: Path,
     manifest: Manifest,
-    trustee_names: Sequence[str],
-    commitments: Sequence[TrusteeCommitment],
+    ceremony: Ceremony,
     credentials: Iterable[tuple[bytes, str]],
+    statement: dict[str, Any],
     opened_at: str,
     *,
     fsync: bool = True,
+    clock: Callable[[], str] = utc_now,
 ) -> OpenElection:
-    """Check the ceremony, publish the manifest, ceremony and credentials, and open the board."""
+    """Check the ceremony and statement, publish manifest, ceremony and credentials, open."""
     directory.mkdir(parents=True, exist_ok=True)
-    digest = manifest_hash(manifest)
-    threshold.check_commitments(digest, commitments, manifest.quorum, manifest.trustees)
-    key = threshold.joint_public_key(commitments)
     table = dict(credentials)
+    outcome, fingerprint, body = opened_body(
+        manifest, ceremony, table.items(), statement, opened_at
+    )
     write_json(directory / "manifest.json", manifest_to_json(manifest))
-    write_json(
-        directory / "ceremony.json", ceremony_to_json(list(trustee_names), list(commitments))
-    )
-    credentials_hash = write_credentials(directory / "credentials.jsonl", table.items())
-    fingerprint = election_fingerprint(digest, key, credentials_hash)
-    context = ElectionContext(manifest, fingerprint, key)
-    board = Board(directory / "board.jsonl", context, table, fsync=fsync)
-    board.append(
-        "election-opened",
-        {
-            "manifest_hash": digest.hex(),
-            "joint_key": key.hex(),
-            "credentials_hash": credentials_hash.hex(),
-            "credentials": len(table),
-            "fingerprint": fingerprint.hex(),
-            "opened_at": opened_at,
-        },
-    )
-    return OpenElection(directory, manifest, tuple(commitments), key, fingerprint, table, board)
+    write_json(directory / "ceremony.json", ceremony_to_json(ceremony))
+    write_credentials(directory / "credentials.jsonl", table.items())
+    context = ElectionContext(manifest, fingerprint, outcome.joint_key)
+    board = Board(directory / "board.jsonl", context, table, fsync=fsync, clock=clock)
+    board.append("election-opened", body)
+    return OpenElection(directory, manifest, ceremony, outcome, fingerprint, table, board)
 
 
 def _aggregate_chunk(lines: list[bytes]) -> tuple[ContestTally, ...]:
     manifest: Manifest = worker_context()
-    from tellers import canonical
-
     agg = Aggregator(manifest)
     for line in lines:
         agg.add(ballot_from_json(canonical.loads(line)["body"]["ballot"]))
@@ -148,7 +134,11 @@ def _aggregate_chunk(lines: list[bytes]) -> tuple[ContestTally, ...]:
 def close_and_tally(
     election: OpenElection, closed_at: str, *, workers: int = 1
 ) -> tuple[ContestTally, ...]:
-    """Close the board, sum the counted ballots and publish the encrypted tally."""
+    """Close the board, sum the counted ballots, publish the tally and seal the record so far.
+
+    The record in progress (record.md §1) is what each trustee verifies before
+    decrypting.
+    """
     board = election.board
     board.close(closed_at)
     counted = set(board.counted.values())
@@ -163,12 +153,11 @@ def close_and_tally(
         total.add_partial(partial)
     tallies = total.result()
     board.append("tally", tally_to_json(tallies))
+    seal(election.directory, board.seq, board.head, complete=False)
     return tallies
 
 
 def _counted_lines(path: Path, counted: set[bytes]) -> Iterator[bytes]:
-    from tellers import canonical
-
     with open(path, "rb") as handle:
         for raw in handle:
             if b'"type":"ballot-accepted"' not in raw:
@@ -178,39 +167,38 @@ def _counted_lines(path: Path, counted: set[bytes]) -> Iterator[bytes]:
                 yield raw
 
 
-def trustee_decrypt(
-    fingerprint: bytes, key: TrusteeKey, tallies: Sequence[ContestTally]
-) -> tuple[threshold.DecryptionShare, ...]:
-    """A trustee's shares of every total, with proofs (runs on the trustee's machine)."""
-    return threshold.decryption_shares(fingerprint, key, flatten(tallies))
-
-
 def publish_result(
-    election: OpenElection,
-    tallies: Sequence[ContestTally],
-    shares: Sequence[Sequence[threshold.DecryptionShare]],
+    election: OpenElection, verified: VerifiedTally, decryptions: Sequence[dict[str, Any]]
 ) -> tuple[Result, bytes]:
-    """Check the quorum's shares, decrypt, declare, and seal the record; return (result, root)."""
-    if len(shares) < election.manifest.quorum:
-        raise InvalidProof(
-            f"decryption needs {election.manifest.quorum} trustees, found {len(shares)}"
-        )
-    ciphertexts = flatten(tallies)
-    for batch in shares:
-        threshold.check_decryption_shares(
-            election.fingerprint, election.commitments, ciphertexts, batch
-        )
-        election.board.append("decryption", decryption_to_json(batch[0].trustee, tuple(batch)))
+    """Check the trustees' decryption messages, decrypt, declare, seal; return (result, root).
+
+    ``verified`` is the tally as the verifier recomputed it from the record so
+    far (``verify_record(...).tally``). Each message is checked as the verifier
+    will: a qualified trustee's, signed, of this board's tally (its line's
+    hash), with valid proofs.
+    """
+    manifest = election.manifest
+    if len(decryptions) < manifest.quorum:
+        raise InvalidProof(f"decryption needs {manifest.quorum} trustees, found {len(decryptions)}")
+    if verified.fingerprint != election.fingerprint:
+        raise InvalidProof("the verified tally is another election's")
+    board = election.board
+    tallies = verified.tallies
+    batches: list[Sequence[DecryptionShare]] = []
+    for body in decryptions:
+        batches.append(check_decryption(manifest, verified, body).shares)
+    for body in decryptions:
+        board.append("decryption", body)
     result = decrypt_and_declare(
-        election.manifest,
+        manifest,
         tallies,
-        shares,
+        batches[: manifest.quorum],
         election.credentials.values(),
-        len(election.board.counted),
+        len(board.counted),
     )
     body = result_to_json(result)
-    election.board.append("result", body)
+    board.append("result", body)
     write_json(election.directory / "result.json", body)
-    election.board.close_file()
-    root = seal(election.directory, election.board.seq, election.board.head)
+    board.close_file()
+    root = seal(election.directory, board.seq, board.head)
     return result, root

@@ -14,7 +14,7 @@ from tellers import canonical
 from tellers.crypto.group import Point
 from tellers.crypto.hashing import hash_fields
 from tellers.election.manifest import Manifest
-from tellers.record.v1 import manifest_to_json
+from tellers.record.v2 import manifest_to_json
 
 __all__ = ["election_fingerprint", "manifest_hash"]
 

@@ -25,19 +25,23 @@ from tellers.errors import ManifestError
 
 __all__ = [
     "METHODS",
+    "PUBLIC_BOARD",
     "REVOTE_POLICIES",
     "Choice",
     "Contest",
     "Manifest",
     "Method",
+    "PublicBoard",
     "RevotePolicy",
     "Thresholds",
 ]
 
 Method = Literal["plurality", "approval", "yes-no"]
 RevotePolicy = Literal["last", "first", "forbidden"]
+PublicBoard = Literal["live", "after-close"]
 METHODS: Final = ("plurality", "approval", "yes-no")
 REVOTE_POLICIES: Final = ("last", "first", "forbidden")
+PUBLIC_BOARD: Final = ("live", "after-close")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 YES_NO_CHOICES: Final = ("yes", "no")
 
@@ -127,6 +131,9 @@ class Manifest:
     """k, how many trustees must take part to decrypt."""
     constituencies: tuple[str, ...]
     contests: tuple[Contest, ...]
+    public_board: PublicBoard = "live"
+    """Whether the public board lists ballots while voting is open (``live``) or only
+    from the close (``after-close``); a member can look up their own tracker either way."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -167,6 +174,10 @@ def _validate(m: Manifest) -> None:
         raise ManifestError("opens/closes: date-times must carry a UTC offset")
     if closes <= opens:
         raise ManifestError(f"closes: {m.closes} is not after opens {m.opens}")
+    if m.public_board not in PUBLIC_BOARD:
+        raise ManifestError(
+            f"public_board: expected one of {PUBLIC_BOARD}, found {m.public_board!r}"
+        )
     if m.revote not in REVOTE_POLICIES:
         raise ManifestError(f"revote: expected one of {REVOTE_POLICIES}, found {m.revote!r}")
     if not 1 <= m.quorum <= m.trustees:

@@ -67,18 +67,25 @@ class Roll:
                 )
 
 
-def read_roll_csv(source: Path | str | Iterable[str], name: str | None = None) -> Roll:
-    """Read a roll from a CSV file path or from lines; errors give the file and line."""
+def read_roll_csv(
+    source: Path | str | Iterable[str], name: str | None = None, *, id_column: str = "member_id"
+) -> Roll:
+    """Read a roll from a CSV file path or from lines; errors give the file and line.
+
+    ``id_column`` names the column that identifies a member: ``member_id`` in
+    the union's roll, ``reference`` in the mailing roll the credential
+    authority is given (which carries no membership number, credentials.md §8).
+    """
     if isinstance(source, Path | str) and not isinstance(source, io.StringIO):
         path = str(source)
         try:
             with open(source, newline="", encoding="utf-8-sig") as handle:
-                return _parse(handle, name or path)
+                return _parse(handle, name or path, id_column=id_column)
         except OSError as exc:
             raise RollError(path, 0, f"cannot read the roll ({exc.strerror})") from None
         except UnicodeDecodeError:
             raise RollError(path, 0, "the roll is not UTF-8 text") from None
-    return _parse(source, name or "roll")
+    return _parse(source, name or "roll", id_column=id_column)
 
 
 def check_roll_csv(
@@ -111,7 +118,13 @@ def _raise(problem: RollError) -> None:
     raise problem
 
 
-def _parse(lines: Iterable[str], path: str, report: Callable[[RollError], None] = _raise) -> Roll:
+def _parse(
+    lines: Iterable[str],
+    path: str,
+    report: Callable[[RollError], None] = _raise,
+    *,
+    id_column: str = "member_id",
+) -> Roll:
     """The members; a bad row goes to ``report``, which raises it unless gathering them all."""
     reader = csv.reader(lines)
     try:
@@ -121,20 +134,21 @@ def _parse(lines: Iterable[str], path: str, report: Callable[[RollError], None] 
     except csv.Error as exc:
         raise RollError(path, 1, f"unreadable CSV ({exc})") from None
     header = [h.strip() for h in header]
-    missing = [c for c in REQUIRED if c not in header]
+    required = (id_column, "constituency")
+    missing = [c for c in required if c not in header]
     if missing:
         raise RollError(path, 1, f"header lacks column(s) {', '.join(missing)}; found {header}")
     if len(set(header)) != len(header):
         raise RollError(path, 1, "header repeats a column name")
     members: list[Member] = []
     seen: dict[str, int] = {}
-    id_at, constituency_at = header.index("member_id"), header.index("constituency")
+    id_at, constituency_at = header.index(id_column), header.index("constituency")
     try:
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are harmless
-            member = _member(row, header, id_at, constituency_at, seen, path, line)
+            member = _member(row, header, (id_at, constituency_at), seen, path, line)
             if isinstance(member, RollError):
                 report(member)
                 continue
@@ -150,24 +164,25 @@ def _parse(lines: Iterable[str], path: str, report: Callable[[RollError], None] 
 def _member(
     row: list[str],
     header: list[str],
-    id_at: int,
-    constituency_at: int,
+    at: tuple[int, int],
     seen: dict[str, int],
     path: str,
     line: int,
 ) -> Member | RollError:
+    id_at, constituency_at = at
+    id_name = header[id_at]
     if len(row) != len(header):
         return RollError(
             path, line, f"expected {len(header)} fields as in the header, found {len(row)}"
         )
     member_id, constituency = row[id_at].strip(), row[constituency_at].strip()
     if not member_id:
-        return RollError(path, line, "member_id is empty")
+        return RollError(path, line, f"{id_name} is empty")
     if not constituency:
         return RollError(path, line, "constituency is empty")
     if member_id in seen:
         return RollError(
-            path, line, f"member_id {member_id!r} already appears on line {seen[member_id]}"
+            path, line, f"{id_name} {member_id!r} already appears on line {seen[member_id]}"
         )
     contact = tuple(
         (h, row[i].strip()) for i, h in enumerate(header) if i not in (id_at, constituency_at)

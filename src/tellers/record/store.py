@@ -23,10 +23,11 @@ from typing import Any
 
 from tellers import canonical
 from tellers.errors import EncodingError, RecordError
-from tellers.record.v1 import FORMAT, bytes_from_hex, get
+from tellers.record.v2 import FORMAT, bytes_from_hex, exact_keys, get
 
 __all__ = [
     "FILES",
+    "IN_PROGRESS",
     "credentials_hash",
     "credentials_line",
     "file_sha256",
@@ -46,6 +47,9 @@ FILES = (
     "board.jsonl",
     "result.json",
 )
+"""The files of a complete record, besides ``index.json``."""
+IN_PROGRESS = FILES[:-1]
+"""A record before its result (what trustees verify before they decrypt): no result.json."""
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -92,12 +96,13 @@ def write_record(
     ceremony_json: Any,
     credentials: Iterable[tuple[bytes, str]],
     board_lines: Iterable[bytes],
-    result_json: Any,
+    result_json: Any | None,
 ) -> bytes:
     """Write a whole record from stored state (e.g. the web service's database); return its root.
 
     ``board_lines`` are the board's canonical event lines in order, without
-    newlines, exactly as they were hashed into the chain.
+    newlines, exactly as they were hashed into the chain. With ``result_json``
+    None the record is one in progress (``IN_PROGRESS``, no result.json).
     """
     from tellers.board import GENESIS, event_hash
 
@@ -112,8 +117,9 @@ def write_record(
             head, count = event_hash(line), count + 1
         handle.flush()
         os.fsync(handle.fileno())
-    write_json(directory / "result.json", result_json)
-    return seal(directory, count, head)
+    if result_json is not None:
+        write_json(directory / "result.json", result_json)
+    return seal(directory, count, head, complete=result_json is not None)
 
 
 def write_credentials(path: Path, entries: Iterable[tuple[bytes, str]]) -> bytes:
@@ -144,6 +150,8 @@ def read_credentials(path: Path) -> Iterator[tuple[int, bytes, str]]:
                 raise RecordError(name, number, str(exc)) from None
             if set(obj) != {"credential", "constituency"}:
                 raise RecordError(name, number, f"unexpected fields {sorted(obj)}")
+            if canonical.dumps(obj) != raw[:-1]:
+                raise RecordError(name, number, "the line is not in canonical JSON form")
             yield number, credential, constituency
 
 
@@ -155,11 +163,14 @@ def file_sha256(path: Path) -> bytes:
     return digest.digest()
 
 
-def seal(directory: Path, board_events: int, board_head: bytes) -> bytes:
+def seal(directory: Path, board_events: int, board_head: bytes, *, complete: bool = True) -> bytes:
     """Write ``index.json`` over the other files; return the record's root hash."""
     index = {
         "format": FORMAT,
-        "files": {name: file_sha256(directory / name).hex() for name in FILES},
+        "files": {
+            name: file_sha256(directory / name).hex()
+            for name in (FILES if complete else IN_PROGRESS)
+        },
         "board": {"events": board_events, "head": board_head.hex()},
     }
     write_json(directory / "index.json", index)
@@ -175,12 +186,20 @@ def read_index(directory: Path) -> dict[str, Any]:
     try:
         fmt = get(index, "format", str, "index")
         if fmt != FORMAT:
-            raise RecordError(str(path), 1, f"format {fmt!r} is not {FORMAT!r}")
+            hint = (
+                " (a v1 record: verify it with Tellers 0.1)" if fmt == "tellers-record/v1" else ""
+            )
+            raise RecordError(str(path), 1, f"format {fmt!r} is not {FORMAT!r}{hint}")
+        exact_keys(index, {"format", "files", "board"}, "index")
         files = get(index, "files", dict, "index")
-        board = get(index, "board", dict, "index")
+        board = exact_keys(get(index, "board", dict, "index"), {"events", "head"}, "index.board")
         get(board, "events", int, "index.board")
         bytes_from_hex(get(board, "head", str, "index.board"), 32, "index.board.head")
-        for name in FILES:
+        if set(files) not in (set(FILES), set(IN_PROGRESS)):
+            raise EncodingError(
+                "index.files", f"expected the files {list(FILES)} (result.json only once declared)"
+            )
+        for name in files:
             bytes_from_hex(get(files, name, str, "index.files"), 32, f"index.files.{name}")
     except EncodingError as exc:
         raise RecordError(str(path), 1, str(exc)) from None

@@ -1,8 +1,9 @@
 """Checking the board's ballots in worker processes (record.md §9.3).
 
-Each worker gets chunks of ballot events and returns, per ballot, what it
-found, plus the encrypted sums of the chunk's accepted ballots so that the
-parent never holds the board in memory.
+Each worker gets chunks of ballot events and returns, per event, what it
+found — the checks that fail, which are also the facts a refusal's reason
+is re-derived from — plus the encrypted sums of the chunk's accepted
+ballots, so that the parent never holds the board in memory.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from tellers.ballot import check_audit, check_ballot_proofs, check_ballot_signat
 from tellers.board import ElectionContext
 from tellers.errors import EncodingError, InvalidProof, InvalidSignature, ManifestError
 from tellers.parallel import worker_context
-from tellers.record.v1 import ballot_from_json, reveal_from_json
+from tellers.record.v2 import audited_from_json, ballot_from_json, reveal_from_json
 from tellers.tally import Aggregator, ContestTally
 
 __all__ = ["BallotCheck", "BallotItem", "check_chunk"]
 
 BallotItem = tuple[int, str, bytes, bytes | None]
-"""(board line, event type, ballot JSON, reveal JSON for an audit)."""
+"""(board line, event type, the ballot — or an audited ballot's contests — as canonical JSON,
+the reveal as canonical JSON for an audit or a bad-audit refusal)."""
+
+_READ = (EncodingError, ValueError, RecursionError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,8 @@ class BallotCheck:
     kind: str
     credential: bytes | None
     tracker: bytes | None
+    """Recomputed from the ballot; None for an audited ballot (published without what
+    the tracker is a hash of) and for an unreadable one."""
     contests: tuple[str, ...]
     problems: tuple[tuple[str, str], ...]
     """(check name, detail) for each check that failed."""
@@ -41,11 +47,30 @@ def check_chunk(items: list[BallotItem]) -> tuple[list[BallotCheck], tuple[Conte
     return out, agg.result()
 
 
+def _audited(
+    context: ElectionContext, line: int, raw: bytes, raw_reveal: bytes | None
+) -> BallotCheck:
+    try:
+        audited = audited_from_json(canonical.loads(raw, "contests"))
+        reveal = reveal_from_json(canonical.loads(raw_reveal or b"null", "reveal"))
+    except _READ as exc:
+        return BallotCheck(line, "ballot-audited", None, None, (), (("ballot-format", str(exc)),))
+    ids = tuple(c.contest_id for c in audited.contests)
+    problems: tuple[tuple[str, str], ...] = ()
+    try:
+        check_audit(context.manifest, context.election_key, audited, reveal)
+    except (InvalidProof, ManifestError) as exc:
+        problems = (("audit", str(exc)),)
+    return BallotCheck(line, "ballot-audited", None, None, ids, problems)
+
+
 def _check_one(context: ElectionContext, item: BallotItem, agg: Aggregator) -> BallotCheck:
     line, kind, raw, raw_reveal = item
+    if kind == "ballot-audited":
+        return _audited(context, line, raw, raw_reveal)
     try:
         ballot = ballot_from_json(canonical.loads(raw, "ballot"))
-    except (EncodingError, ValueError) as exc:
+    except _READ as exc:
         return BallotCheck(line, kind, None, None, (), (("ballot-format", str(exc)),))
     problems: list[tuple[str, str]] = []
     if ballot.fingerprint != context.fingerprint:
@@ -58,13 +83,11 @@ def _check_one(context: ElectionContext, item: BallotItem, agg: Aggregator) -> B
         check_ballot_proofs(context.manifest, context.fingerprint, context.election_key, ballot)
     except (InvalidProof, ManifestError, EncodingError) as exc:
         problems.append(("ballot-proof", str(exc)))
-    if kind == "ballot-audited":
+    if raw_reveal is not None:  # a bad-audit refusal: does its reveal fail, as it says?
         try:
-            if raw_reveal is None:
-                raise InvalidProof("audited ballot without its reveal")
             reveal = reveal_from_json(canonical.loads(raw_reveal, "reveal"))
             check_audit(context.manifest, context.election_key, ballot, reveal)
-        except (InvalidProof, EncodingError, ManifestError) as exc:
+        except (*_READ, InvalidProof, ManifestError) as exc:
             problems.append(("audit", str(exc)))
     if kind == "ballot-accepted" and not any(p[0] == "ballot-proof" for p in problems):
         agg.add(ballot)

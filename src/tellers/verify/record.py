@@ -5,6 +5,11 @@ a manifest that cannot be read) raises ``RecordError`` naming the file and
 line. Everything else is a check: a failed one is recorded in the report,
 naming the check and the ballot, trustee, file or contest, and checking
 goes on so that one run reports every failure it can.
+
+A record *in progress* — its board ending at the tally or among the
+decryptions, without ``result.json`` — is what a trustee verifies before it
+decrypts; the report then carries the ``VerifiedTally`` (``report.tally``)
+when everything up to the tally checks out.
 """
 
 from __future__ import annotations
@@ -15,34 +20,26 @@ from typing import Any
 
 from tellers import canonical
 from tellers.board import GENESIS, ElectionContext, event_hash
-from tellers.crypto import threshold
-from tellers.crypto.ceremony_messages import DecryptionShare, TrusteeCommitment
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import Point
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.manifest import Manifest
-from tellers.errors import (
-    CountingError,
-    DecryptionError,
-    EncodingError,
-    InvalidProof,
-    InvalidShare,
-    ManifestError,
-    RecordError,
-)
+from tellers.errors import CountingError, EncodingError, ManifestError, RecordError
 from tellers.parallel import chunked_map
-from tellers.record.store import FILES, file_sha256, read_credentials, read_index, read_json
-from tellers.record.v1 import ballot_from_json, manifest_from_json, manifest_to_json
-from tellers.record.v1_tally import (
-    ceremony_from_json,
-    decryption_from_json,
-    result_to_json,
-    tally_from_json,
+from tellers.record.store import FILES, file_sha256, read_index, read_json
+from tellers.record.v2 import ballot_from_json, manifest_from_json, manifest_to_json
+from tellers.record.v2_tally import result_to_json
+from tellers.tally import Aggregator, ContestTally, declare
+from tellers.verify.ballots import BallotCheck, check_chunk
+from tellers.verify.parties import (
+    check_ceremony_file,
+    check_opened,
+    read_ceremony,
+    read_credential_list,
 )
-from tellers.tally import Aggregator, ContestTally, declare, flatten
-from tellers.verify.ballots import BallotCheck, BallotItem, check_chunk
 from tellers.verify.report import Report
 from tellers.verify.rules import BoardState, compare_result
+from tellers.verify.tally import VerifiedTally, check_decryptions, check_tally
 
 __all__ = ["verify_record"]
 
@@ -53,20 +50,17 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
     report = Report()
     index = read_index(directory)
     report.root = file_sha256(directory / "index.json").hex()
-    for name in FILES:
-        path = directory / name
-        if not path.is_file():
-            raise RecordError(str(path), 0, "missing from the record")
-        report.ran("record-index")
-        if file_sha256(path).hex() != index["files"][name]:
-            report.fail("record-index", name, "SHA-256 differs from index.json")
+    complete = "result.json" in index["files"]
+    _check_files(report, directory, index)
 
     manifest = _read_manifest(directory / "manifest.json")
-    names, commitments = _read_ceremony(directory / "ceremony.json")
-    credentials, credentials_hash = _read_credentials(directory / "credentials.jsonl", report)
-
+    ceremony = read_ceremony(directory / "ceremony.json")
+    credentials, credentials_hash = read_credential_list(
+        directory / "credentials.jsonl", manifest, report
+    )
     digest = manifest_hash(manifest)
-    key = _check_ceremony(report, manifest, digest, commitments)
+    outcome = check_ceremony_file(report, manifest, digest, ceremony)
+    key = Point.generator() if outcome is None else outcome.joint_key
     fingerprint = election_fingerprint(digest, key, credentials_hash)
     context = ElectionContext(manifest, fingerprint, key)
     state = BoardState(manifest, credentials, report)
@@ -84,33 +78,79 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
     state.finish()
     _subtract(aggregate, board_path, state.uncounted_lines())
 
-    opened = state.opened or {}
-    _compare_opened(report, opened, digest, key, credentials_hash, len(credentials), fingerprint)
+    check_opened(
+        report,
+        manifest,
+        state.opened or {},
+        {
+            "manifest_hash": ("manifest", digest.hex()),
+            "joint_key": ("ceremony", key.hex() if outcome else "(no valid ceremony)"),
+            "credentials_hash": ("credentials", credentials_hash.hex()),
+            "credentials": ("credentials", len(credentials)),
+            "fingerprint": ("fingerprint", fingerprint.hex()),
+        },
+        (credentials_hash, len(credentials)),
+    )
     recomputed = aggregate.result()
-    _check_tally(report, state, recomputed)
-    values = _check_decryption(report, manifest, fingerprint, commitments, state)
+    published = check_tally(report, state.tally_event, recomputed)
     per_contest, total = manifest.electorate(credentials.values())
-    figures: dict[str, Any] = {"electorate": total, "ballots_counted": state.counted_total()}
-    if values is not None:
-        try:
-            declared = declare(
-                manifest, recomputed, values, per_contest, total, state.counted_total()
-            )
-        except CountingError as exc:  # decrypted totals that no set of ballots could give
-            report.ran("result-counts")
-            report.fail("result-counts", "decrypted totals", str(exc))
-            values = None
-    if values is not None:
-        expected = result_to_json(declared)
-        compare_result(report, expected, state.result_event)
-        file_result = read_json(directory / "result.json")
-        report.ran("result-file")
-        if file_result != state.result_event:
-            report.fail("result-file", "result.json", "differs from the board's result event")
-        figures = _figures(expected)
-    report.figures = figures
-    report.figures["trustees"] = names
+    report.figures = {"electorate": total, "ballots_counted": state.counted_total()}
+    report.figures["trustees"] = [name for _, name in ceremony.names]
+    if outcome is None or published is None:
+        _missing_result(report, complete)
+        return report
+    verified = VerifiedTally(
+        digest, fingerprint, state.tally_hash, recomputed, ceremony.announcements, outcome
+    )
+    if not report.failures:  # everything up to the tally checks out: a trustee may decrypt it
+        report.tally = verified
+    values = check_decryptions(
+        report, manifest, verified, state.decryption_events, complete=complete
+    )
+    if values is None or not complete:
+        _missing_result(report, complete)
+        return report
+    try:
+        declared = declare(manifest, recomputed, values, per_contest, total, state.counted_total())
+    except CountingError as exc:  # decrypted totals that no set of ballots could give
+        report.ran("result-counts")
+        report.fail("result-counts", "decrypted totals", str(exc))
+        return report
+    expected = result_to_json(declared)
+    compare_result(report, expected, state.result_event)
+    report.ran("result-file")
+    if read_json(directory / "result.json") != state.result_event:
+        report.fail("result-file", "result.json", "differs from the board's result event")
+    report.figures.update(_figures(expected))
     return report
+
+
+def _missing_result(report: Report, complete: bool) -> None:
+    if complete and not report.failed("result-counts"):
+        report.ran("result-counts")
+        report.fail("result-counts", "result.json", "no result can be recomputed from this record")
+
+
+def _check_files(report: Report, directory: Path, index: dict[str, Any]) -> None:
+    """Exactly index.json and the files it lists, each with the hash it gives."""
+    if not directory.is_dir():
+        raise RecordError(str(directory), 0, "not a directory")
+    for name in index["files"]:
+        path = directory / name
+        if not path.is_file():
+            raise RecordError(str(path), 0, "missing from the record")
+        report.ran("record-index")
+        if file_sha256(path).hex() != index["files"][name]:
+            report.fail("record-index", name, "SHA-256 differs from index.json")
+    report.ran("record-files")
+    extra = sorted(
+        p.name for p in directory.iterdir() if p.name not in {"index.json", *index["files"]}
+    )
+    if extra:
+        report.fail("record-files", str(directory), f"files that are not part of a record: {extra}")
+    missing = [name for name in FILES if name not in index["files"]]
+    if missing and missing != ["result.json"]:
+        report.fail("record-files", "index.json", f"does not list {missing}")
 
 
 def _read_manifest(path: Path) -> Manifest:
@@ -127,45 +167,13 @@ def _read_manifest(path: Path) -> Manifest:
     return manifest
 
 
-def _read_ceremony(path: Path) -> tuple[list[str], list[TrusteeCommitment]]:
-    try:
-        return ceremony_from_json(read_json(path))
-    except EncodingError as exc:
-        raise RecordError(str(path), 1, str(exc)) from None
-
-
-def _read_credentials(path: Path, report: Report) -> tuple[dict[bytes, str], bytes]:
-    table: dict[bytes, str] = {}
-    previous = b""
-    for line, credential, constituency in read_credentials(path):
-        report.ran("credentials")
-        if credential <= previous:
-            report.fail("credentials", f"credentials.jsonl:{line}", "not sorted or repeated")
-        previous = credential
-        table[credential] = constituency
-    return table, file_sha256(path)
-
-
-def _check_ceremony(
-    report: Report, manifest: Manifest, digest: bytes, commitments: list[TrusteeCommitment]
-) -> Point:
-    report.ran("ceremony")
-    try:
-        threshold.check_commitments(digest, commitments, manifest.quorum, manifest.trustees)
-    except InvalidShare as exc:
-        report.fail("ceremony", f"trustee {exc.sender}", exc.problem)
-    except EncodingError as exc:
-        report.fail("ceremony", "ceremony.json", str(exc))
-    return threshold.joint_public_key(commitments)
-
-
 def _scan_board(
     path: Path,
     state: BoardState,
     report: Report,
     index: dict[str, Any],
     progress: Progress | None,
-) -> Iterator[BallotItem]:
+) -> Iterator[Any]:
     """Read the board in order: chain and order checks here, ballots out to the workers."""
     prev = GENESIS
     total = index["board"]["events"]
@@ -192,7 +200,8 @@ def _scan_board(
             if canonical.dumps(event) != line:
                 report.fail("board-chain", f"{name}:{number}", "line is not canonical JSON")
             prev = event_hash(line)
-            item = state.event(number, event["type"], event["body"])
+            kind = event["type"] if isinstance(event["type"], str) else repr(event["type"])
+            item = state.event(number, kind, event["body"], prev)
             if item is not None:
                 yield item
             if progress is not None and number % 1000 == 0:
@@ -227,93 +236,6 @@ def _negate(t: ContestTally) -> ContestTally:
         tuple(neg(c) for c in t.choices),
         None if t.blank is None else neg(t.blank),
     )
-
-
-def _compare_opened(
-    report: Report,
-    opened: dict[str, Any],
-    digest: bytes,
-    key: Point,
-    credentials_hash: bytes,
-    count: int,
-    fingerprint: bytes,
-) -> None:
-    for check, field, value in (
-        ("manifest", "manifest_hash", digest.hex()),
-        ("ceremony", "joint_key", key.hex()),
-        ("credentials", "credentials_hash", credentials_hash.hex()),
-        ("credentials", "credentials", count),
-        ("fingerprint", "fingerprint", fingerprint.hex()),
-    ):
-        report.ran(check)
-        if opened.get(field) != value:
-            report.fail(
-                check,
-                f"election-opened.{field}",
-                f"recomputed {value}, published {opened.get(field)!r}",
-            )
-
-
-def _check_tally(report: Report, state: BoardState, recomputed: tuple[ContestTally, ...]) -> None:
-    report.ran("tally")
-    if state.tally_event is None:
-        report.fail("tally", "board.jsonl", "no tally event")
-        return
-    try:
-        published = tally_from_json(state.tally_event)
-    except EncodingError as exc:
-        report.fail("tally", "tally event", str(exc))
-        return
-    state.tally = published
-    if len(published) != len(recomputed):
-        report.fail("tally", "tally event", "wrong number of contests")
-        return
-    for mine, theirs in zip(recomputed, published, strict=True):
-        if mine != theirs:
-            report.fail(
-                "tally",
-                f"contest {mine.contest_id}",
-                "published encrypted totals or ballot count differ from the sums of the "
-                f"counted ballots (counted {mine.ballots}, published {theirs.ballots})",
-            )
-
-
-def _check_decryption(
-    report: Report,
-    manifest: Manifest,
-    fingerprint: bytes,
-    commitments: list[TrusteeCommitment],
-    state: BoardState,
-) -> list[int] | None:
-    if state.tally is None:
-        return None
-    ciphertexts = flatten(state.tally)
-    good: list[list[DecryptionShare]] = []
-    for body in state.decryption_events:
-        report.ran("decryption")
-        try:
-            trustee, shares = decryption_from_json(body)
-            threshold.check_decryption_shares(fingerprint, commitments, ciphertexts, shares)
-        except (EncodingError, InvalidProof) as exc:
-            report.fail("decryption", f"trustee {body.get('trustee')!r}", str(exc))
-            continue
-        if any(batch[0].trustee == trustee for batch in good if batch):
-            report.fail("decryption", f"trustee {trustee}", "decrypted twice")
-            continue
-        good.append(shares)
-    if len(good) < manifest.quorum:
-        report.fail(
-            "decryption",
-            "board.jsonl",
-            f"{len(good)} valid trustee decryptions; the quorum is {manifest.quorum}",
-        )
-        return None
-    bound = max([t.ballots for t in state.tally] + [0])
-    try:
-        return threshold.threshold_decrypt(ciphertexts, good[: manifest.quorum], bound)
-    except DecryptionError as exc:
-        report.fail("decryption", "combined shares", str(exc))
-        return None
 
 
 def _figures(result: dict[str, Any]) -> dict[str, Any]:

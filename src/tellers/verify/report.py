@@ -9,12 +9,18 @@ __all__ = ["CHECKS", "Failure", "Report"]
 
 CHECKS = {
     "record-index": "every file's SHA-256 and the board head match index.json",
+    "record-files": "the record holds exactly its files, each with exactly its fields",
     "manifest": "the manifest is the one the election opened with",
-    "ceremony": "every trustee commitment carries a valid key proof; the joint key is their sum",
-    "credentials": "the credential list is sorted, without repeats, and the one opened with",
+    "ceremony": "every trustee message is signed and checks; complaints are judged; the "
+    "qualified trustees confirmed one transcript; the joint key is theirs",
+    "authority": "the credential list is the one the credential authority signed",
+    "credentials": "the credential list is sorted, without repeats, of valid keys in declared "
+    "constituencies, and the one opened with",
     "fingerprint": "the election fingerprint is recomputed from manifest, key and credentials",
     "board-chain": "each event names the hash of the one before, in sequence",
     "board-order": "opened, then ballots, closed, tally, decryptions and result",
+    "event-format": "each event body has exactly its fields, each of its type",
+    "timetable": "the election opened and closed on time; every ballot was taken while open",
     "ballot-format": "each ballot on the board can be read",
     "ballot-tracker": "each published tracker is the hash of its ballot",
     "ballot-election": "each ballot is for this election",
@@ -22,13 +28,14 @@ CHECKS = {
     "ballot-proof": "every selection encrypts 0 or 1 and every contest total is in range",
     "ballot-credential": "each accepted ballot's credential is on the published list",
     "ballot-entitlement": "each ballot holds exactly the contests its credential may vote in",
-    "ballot-duplicate": "no ballot is accepted twice",
+    "ballot-duplicate": "no ballot is on the board twice (accepted, audited or refused)",
     "revote": "the re-voting policy decides which ballot of a credential counts",
-    "audit": "each audited ballot opens to the choices it reveals",
-    "refusal": "each refused ballot was refused for a true reason",
+    "audit": "each audited ballot opens to the valid vote it reveals",
+    "refusal": "each refused ballot was refused for the first reason that applies",
     "closed": "the closing event counts what the board holds",
     "tally": "the published encrypted totals are the sums of the counted ballots",
-    "decryption": "a quorum of trustees decrypted the totals with valid proofs",
+    "decryption": "a quorum of qualified trustees decrypted the verified tally, signed, with "
+    "valid proofs",
     "result-counts": "the declared votes and blanks are the decrypted totals",
     "winners": "the winners follow from the counts under the contest's rule",
     "turnout": "ballots counted and turnout are as declared",
@@ -57,6 +64,8 @@ class Report:
     figures: dict[str, Any] = field(default_factory=dict)
     """Recomputed: electorate, ballots_counted, turnout, contests."""
     root: str = ""
+    tally: Any = None
+    """The ``VerifiedTally`` when the board up to the tally checked out (``verify.tally``)."""
 
     @property
     def valid(self) -> bool:
@@ -68,6 +77,10 @@ class Report:
 
     def ran(self, check: str, times: int = 1) -> None:
         self.checks_run[check] = self.checks_run.get(check, 0) + times
+
+    def failed(self, *checks: str) -> bool:
+        """Whether any of ``checks`` has failed so far."""
+        return any(f.check in checks for f in self.failures)
 
     def to_json(self) -> dict[str, Any]:
         return {

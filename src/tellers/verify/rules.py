@@ -1,18 +1,21 @@
 """The board's rules, replayed in order by the verifier (record.md §5, §9).
 
 ``BoardState`` sees every event in sequence and every worker's ballot
-findings in the same sequence; it checks the order of events, the re-voting
-policy, duplicates, credentials, entitlement and the reason given for every
-refusal, and remembers which accepted ballots do not count.
+findings in the same sequence; it checks the order of events, the shape of
+their bodies, the timetable, the re-voting policy, duplicates, credentials,
+entitlement, and re-derives the reason of every refusal; it remembers
+which accepted ballots do not count.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tellers import canonical
 from tellers.election.manifest import Manifest
 from tellers.verify.ballots import BallotCheck, BallotItem
+from tellers.verify.events import body_problem, parse_time
 from tellers.verify.report import Report
 
 __all__ = ["BoardState", "compare_result"]
@@ -27,22 +30,14 @@ _PHASES = {
     "decryption": 4,
     "result": 5,
 }
-_BALLOT_CHECKS = {
-    "ballot-accepted": ("ballot-format", "ballot-election", "ballot-signature", "ballot-proof"),
-    "ballot-audited": (
-        "ballot-format",
-        "ballot-election",
-        "ballot-signature",
-        "ballot-proof",
-        "audit",
-    ),
-}
-_FORMAT_REASONS = {
-    "malformed": "ballot-format",
-    "wrong-election": "ballot-election",
-    "bad-signature": "ballot-signature",
-    "bad-proof": "ballot-proof",
-}
+_BALLOT_CHECKS = ("ballot-format", "ballot-election", "ballot-signature", "ballot-proof")
+# The refusal reasons the worker's findings bear out, in the order of record.md §5.4.
+_FORMAT_REASONS = (
+    ("ballot-format", "malformed"),
+    ("ballot-election", "wrong-election"),
+    ("ballot-signature", "bad-signature"),
+    ("ballot-proof", "bad-proof"),
+)
 
 
 class BoardState:
@@ -54,11 +49,12 @@ class BoardState:
         self.opened: dict[str, Any] | None = None
         self.closed: tuple[int, dict[str, Any]] | None = None
         self.tally_event: Any = None
-        self.tally: Any = None
-        self.decryption_events: list[dict[str, Any]] = []
+        self.tally_line = 0
+        self.tally_hash = b""
+        self.decryption_events: list[tuple[int, dict[str, Any]]] = []
         self.result_event: Any = None
-        self.claims: dict[int, tuple[Any, Any, Any]] = {}
-        """line -> (claimed tracker, supersedes or refusal reason, kind)."""
+        self.claims: dict[int, tuple[Any, Any, str, Any]] = {}
+        """line -> (claimed tracker, supersedes or refusal reason, kind, request)."""
         self.seen: set[bytes] = set()
         self.counted: dict[bytes, tuple[int, str]] = {}
         """credential -> (line, tracker) of its counted ballot."""
@@ -68,10 +64,14 @@ class BoardState:
             k: tuple(manifest.contests[i].id for i in manifest.contests_for(k))
             for k in manifest.constituencies
         }
+        self._opens = datetime.fromisoformat(manifest.opens)
+        self._closes = datetime.fromisoformat(manifest.closes)
+        self._opened_at: datetime | None = None
+        self._last: datetime | None = None
 
     # Events, in board order -------------------------------------------------
 
-    def event(self, line: int, kind: str, body: Any) -> BallotItem | None:
+    def event(self, line: int, kind: str, body: Any, digest: bytes) -> BallotItem | None:
         where = f"board.jsonl:{line}"
         phase = _PHASES.get(kind)
         self.report.ran("board-order")
@@ -83,50 +83,95 @@ class BoardState:
         if phase in (2, 3, 5) and phase == self.phase:
             self.report.fail("board-order", where, f"a second {kind}")
         self.phase = max(self.phase, phase)
-        if not isinstance(body, dict):
-            self.report.fail("board-order", where, "event body is not an object")
+        self.report.ran("event-format")
+        problem = body_problem(kind, body)
+        if problem is not None:
+            self.report.fail("event-format", where, f"{kind}: {problem}")
             return None
+        self._timetable(line, kind, body)
         if kind == "election-opened":
             self.opened = body
         elif kind == "election-closed":
             self.closed = (line, body)
         elif kind == "tally":
-            self.tally_event = body
+            self.tally_event, self.tally_line, self.tally_hash = body, line, digest
         elif kind == "decryption":
-            self.decryption_events.append(body)
+            self.decryption_events.append((line, body))
         elif kind == "result":
             self.result_event = body
         else:
             return self._ballot_item(line, kind, body)
         return None
 
+    def _timetable(self, line: int, kind: str, body: dict[str, Any]) -> None:
+        """opens <= opened_at; opened_at <= each ballot's time < closes, in order;
+        closes <= closed_at."""
+        report, where = self.report, f"board.jsonl:{line}"
+        if kind == "election-opened":
+            report.ran("timetable")
+            at = parse_time(body["opened_at"])
+            self._opened_at = at
+            if at is None or not self._opens <= at < self._closes:
+                report.fail(
+                    "timetable", where, f"opened at {body['opened_at']}, outside the voting time"
+                )
+        elif kind in ("ballot-accepted", "ballot-refused", "ballot-audited"):
+            report.ran("timetable")
+            at = parse_time(body["at"])
+            assert at is not None  # event-format checked it
+            if self._opened_at is None or at < self._opened_at or at >= self._closes:
+                report.fail(
+                    "timetable", where, f"ballot taken at {body['at']}, not while voting was open"
+                )
+            elif self._last is not None and at < self._last:
+                report.fail(
+                    "timetable", where, f"ballot time {body['at']} is before the one above it"
+                )
+            self._last = at if self._last is None else max(self._last, at)
+        elif kind == "election-closed":
+            report.ran("timetable")
+            at = parse_time(body["closed_at"])
+            assert at is not None
+            if at < self._closes or (self._last is not None and at < self._last):
+                report.fail(
+                    "timetable", where, f"closed at {body['closed_at']}, before the closing time"
+                )
+
     def _ballot_item(self, line: int, kind: str, body: dict[str, Any]) -> BallotItem | None:
-        ballot = body.get("ballot")
-        claim = body.get("reason") if kind == "ballot-refused" else body.get("supersedes")
-        self.claims[line] = (body.get("tracker"), claim, kind)
-        if ballot is None:
-            return None if kind == "ballot-refused" else (line, kind, b"null", None)
-        reveal = body.get("reveal")
-        raw_reveal = canonical.dumps(reveal) if kind == "ballot-audited" else None
-        return line, kind, canonical.dumps(ballot), raw_reveal
+        if kind == "ballot-audited":
+            self.claims[line] = (body["tracker"], None, kind, "audit")
+            return line, kind, canonical.dumps(body["contests"]), canonical.dumps(body["reveal"])
+        if kind == "ballot-accepted":
+            self.claims[line] = (body["tracker"], body["supersedes"], kind, "cast")
+            return line, kind, canonical.dumps(body["ballot"]), None
+        if body["ballot"] is None:  # malformed, as event-format made sure: nothing to re-check
+            self.report.ran("refusal")
+            return None
+        self.claims[line] = (body["tracker"], body["reason"], kind, body["request"])
+        audit = body["audit"]
+        reveal = None if audit is None else canonical.dumps(audit["reveal"])
+        return line, kind, canonical.dumps(body["ballot"]), reveal
 
     # Worker findings, in board order ------------------------------------------
 
     def ballot(self, found: BallotCheck) -> None:
+        claimed, claim, kind, request = self.claims.pop(found.line)
+        if kind == "ballot-audited":
+            self._audited(found, claimed)
+            return
         report = self.report
-        claimed, claim, kind = self.claims.pop(found.line)
         trk = found.tracker.hex() if found.tracker else None
         where = f"board.jsonl:{found.line}" + (f" tracker {trk}" if trk else "")
         if kind == "ballot-refused":
-            self._refusal(found, claim, where)
+            self._refusal(found, claim, request, where)
         else:
             problems = {check for check, _ in found.problems}
-            ran = ("ballot-format",) if "ballot-format" in problems else _BALLOT_CHECKS[kind]
+            ran = ("ballot-format",) if "ballot-format" in problems else _BALLOT_CHECKS
             for check in ran:
                 report.ran(check)
             for check, detail in found.problems:
                 report.fail(check, where, detail)
-            if any(check == "ballot-proof" for check, _ in found.problems) or trk is None:
+            if "ballot-proof" in problems or trk is None:
                 self.unaggregated.add(found.line)
         report.ran("ballot-tracker")
         if trk is not None and claimed != trk:
@@ -144,11 +189,34 @@ class BoardState:
         constituency = self.credentials.get(found.credential)
         if constituency is None:
             report.fail("ballot-credential", where, "credential is not on the published list")
-        elif found.contests != self._entitled.get(constituency):
+        else:
             report.ran("ballot-entitlement")
-            report.fail("ballot-entitlement", where, f"contests {list(found.contests)}")
-        if kind == "ballot-accepted":
-            self._revote(found, claim, where)
+            if found.contests != self._entitled.get(constituency):
+                report.fail("ballot-entitlement", where, f"contests {list(found.contests)}")
+        self._revote(found, claim, where)
+
+    def _audited(self, found: BallotCheck, claimed: str) -> None:
+        """An audited ballot: it opens to a valid vote, of some constituency's contests, once."""
+        report = self.report
+        where = f"board.jsonl:{found.line} tracker {claimed}"
+        problems = {check for check, _ in found.problems}
+        report.ran("ballot-format")
+        if "ballot-format" not in problems:
+            report.ran("audit")
+            report.ran("ballot-entitlement")
+            if found.contests not in self._entitled.values():
+                report.fail(
+                    "ballot-entitlement",
+                    where,
+                    f"no constituency has contests {list(found.contests)}",
+                )
+        for check, detail in found.problems:
+            report.fail(check, where, detail)
+        report.ran("ballot-duplicate")
+        tracker = bytes.fromhex(claimed)
+        if tracker in self.seen:
+            report.fail("ballot-duplicate", where, "an audit of a ballot already on the board")
+        self.seen.add(tracker)
 
     def _revote(self, found: BallotCheck, supersedes: Any, where: str) -> None:
         assert found.credential is not None and found.tracker is not None
@@ -172,30 +240,35 @@ class BoardState:
         self.uncounted.add(line)
         self.counted[found.credential] = (found.line, found.tracker.hex())
 
-    def _refusal(self, found: BallotCheck, reason: Any, where: str) -> None:
-        report = self.report
-        report.ran("refusal")
+    def _expected_reason(self, found: BallotCheck, request: str) -> str | None:
+        """The first reason of record.md §5.4 that applies to this submission, or None."""
         problems = {check for check, _ in found.problems}
-        if reason in _FORMAT_REASONS:
-            true = _FORMAT_REASONS[reason] in problems
-        elif reason == "unknown-credential":
-            true = found.credential not in self.credentials
-        elif reason == "not-entitled":
-            constituency = self.credentials.get(found.credential or b"")
-            true = constituency is not None and found.contests != self._entitled.get(constituency)
-        elif reason == "replay":
-            true = found.tracker in self.seen
-        elif reason in ("revote-forbidden", "first-counts"):
-            rule = "forbidden" if reason == "revote-forbidden" else "first"
-            true = self.manifest.revote == rule and found.credential in self.counted
-        elif reason == "bad-audit":
-            true = True  # the reveal that failed is not published; nothing to re-check
-        else:
-            true = False
-        if not true:
-            report.fail(
-                "refusal", where, f"refused as {reason!r}, which the ballot does not bear out"
+        for check, reason in _FORMAT_REASONS:
+            if check in problems:
+                return reason
+        constituency = self.credentials.get(found.credential or b"")
+        if constituency is None:
+            return "unknown-credential"
+        if found.contests != self._entitled.get(constituency):
+            return "not-entitled"
+        if found.tracker in self.seen:
+            return "replay"
+        if request == "cast":
+            if found.credential in self.counted and self.manifest.revote != "last":
+                return "first-counts" if self.manifest.revote == "first" else "revote-forbidden"
+            return None
+        return "bad-audit" if "audit" in problems else None
+
+    def _refusal(self, found: BallotCheck, reason: Any, request: Any, where: str) -> None:
+        self.report.ran("refusal")
+        expected = self._expected_reason(found, request)
+        if expected != reason:
+            why = (
+                "nothing applies"
+                if expected is None
+                else f"the first reason that applies is {expected!r}"
             )
+            self.report.fail("refusal", where, f"refused as {reason!r}, but {why}")
 
     # After the board --------------------------------------------------------
 
@@ -206,11 +279,11 @@ class BoardState:
             report.fail("closed", "board.jsonl", "the election was never closed")
             return
         line, body = self.closed
-        if body.get("events") != line - 1 or body.get("counted") != len(self.counted):
+        if body["events"] != line - 1 or body["counted"] != len(self.counted):
             report.fail(
                 "closed",
                 f"board.jsonl:{line}",
-                f"says {body.get('events')!r} events and {body.get('counted')!r} counted; "
+                f"says {body['events']!r} events and {body['counted']!r} counted; "
                 f"found {line - 1} and {len(self.counted)}",
             )
 
@@ -221,8 +294,13 @@ class BoardState:
         return len(self.counted)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON, types included: true is not 1 (canonical bytes compared)."""
+    return canonical.dumps(a) == canonical.dumps(b)
+
+
 def compare_result(report: Report, expected: dict[str, Any], published: Any) -> None:
-    """Name each way the declared result differs from the recomputed one."""
+    """Name each way the declared result differs from the recomputed one, types included."""
     if not isinstance(published, dict):
         report.ran("result-counts")
         report.fail("result-counts", "board.jsonl", "no result event")
@@ -230,7 +308,7 @@ def compare_result(report: Report, expected: dict[str, Any], published: Any) -> 
     top = {"electorate": "electorate", "ballots_counted": "turnout", "turnout": "turnout"}
     for key, check in top.items():
         report.ran(check)
-        if published.get(key) != expected[key]:
+        if not _same(published.get(key), expected[key]):
             report.fail(
                 check,
                 f"result.{key}",
@@ -238,6 +316,7 @@ def compare_result(report: Report, expected: dict[str, Any], published: Any) -> 
             )
     theirs = published.get("contests")
     if not isinstance(theirs, list) or len(theirs) != len(expected["contests"]):
+        report.ran("result-counts")
         report.fail("result-counts", "result.contests", "contests missing or extra")
         return
     fields = {
@@ -258,7 +337,7 @@ def compare_result(report: Report, expected: dict[str, Any], published: Any) -> 
             continue
         for key, check in fields.items():
             report.ran(check)
-            if other.get(key) != mine[key]:
+            if not _same(other.get(key), mine[key]):
                 report.fail(
                     check,
                     f"contest {mine['id']}.{key}",

@@ -50,8 +50,8 @@ def _open_election(members: int) -> tuple[Any, list[tuple[str, str, bytes]]]:
     from tellers.election.fingerprint import election_fingerprint, manifest_hash
     from tellers.election.manifest import Choice, Contest, Manifest
     from tellers.record.store import credentials_hash
-    from tellers.record.v1 import manifest_to_json
-    from tellers.record.v1_tally import ceremony_to_json
+    from tellers.record.v2 import manifest_to_json
+    from tellers.record.v2_tally import ceremony_to_json
     from tellers.simulate import local_ceremony
     from tellers.web.store.board import append_event
     from tellers.web.store.context import second_factor_hash
@@ -131,7 +131,7 @@ def _encrypt(job: tuple[dict[str, Any], str, str, str, int]) -> bytes:
     from tellers.ballot import encrypt_ballot
     from tellers.crypto.credentials import derive_signing_key
     from tellers.crypto.group import Point
-    from tellers.record.v1 import ballot_to_json, manifest_from_json
+    from tellers.record.v2 import ballot_to_json, manifest_from_json
 
     manifest_json, fingerprint, key, code, pick = job
     manifest = manifest_from_json(manifest_json)

@@ -47,7 +47,7 @@ from tellers.board import (
 from tellers.board import Event as CoreEvent
 from tellers.errors import BallotRejected, RecordError
 from tellers.record.store import write_record
-from tellers.record.v1 import ballot_from_json
+from tellers.record.v2 import ballot_from_json
 from tellers.web.store.context import election_context
 from tellers.web.store.models import BoardEvent, BoardHead, CredentialRecord, Election
 

@@ -3,7 +3,7 @@
 A trustee runs ``tellers trustee`` on their own machine and uploads each
 public file it writes; ``accept_trustee_file`` checks it and keeps it. The
 files served back (``ceremony_keys``, ``bundle_for``, ``count.tally_for_trustees``)
-and the ones taken in are mapped in ``tellers.record.v1_trustee``. When every
+and the ones taken in are mapped in ``tellers.record.v2_trustee``. When every
 confirmation is in, the joint election key is fixed; a decryption goes on to
 ``count``.
 """
@@ -22,8 +22,8 @@ from tellers.crypto import threshold
 from tellers.crypto.ceremony_messages import TrusteeCommitment
 from tellers.election.fingerprint import manifest_hash
 from tellers.errors import EncodingError, InputFileError, TellersError
-from tellers.record import v1_trustee as files
-from tellers.record.v1_tally import ceremony_to_json
+from tellers.record import v2_trustee as files
+from tellers.record.v2_tally import ceremony_to_json
 from tellers.web.store import count
 from tellers.web.store.models import Election, Trustee, TrusteeFile
 from tellers.web.store.setup import seal_setup

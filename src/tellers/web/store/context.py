@@ -13,7 +13,7 @@ from tellers.board import ElectionContext
 from tellers.crypto.group import Point
 from tellers.crypto.hashing import hash_fields
 from tellers.election.manifest import Manifest
-from tellers.record.v1 import manifest_from_json
+from tellers.record.v2 import manifest_from_json
 from tellers.web.store.models import CredentialRecord, Election
 
 __all__ = ["credentials", "election_context", "manifest", "second_factor_hash"]

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from tellers.crypto import threshold
 from tellers.crypto.ceremony_messages import DecryptionShare
 from tellers.election.fingerprint import manifest_hash
-from tellers.record import v1_trustee
-from tellers.record.v1_tally import (
+from tellers.record import v2_trustee
+from tellers.record.v2_tally import (
     ceremony_from_json,
     decryption_from_json,
     decryption_to_json,
@@ -135,7 +135,7 @@ def start_tally(election: Election, actor: Any) -> None:
 
 def tally_for_trustees(election: Election) -> dict[str, Any]:
     """tally.json: the encrypted totals to decrypt, with the election fingerprint."""
-    return v1_trustee.tally_for_trustees_to_json(
+    return v2_trustee.tally_for_trustees_to_json(
         election.slug, bytes.fromhex(election.fingerprint), _tallies(election)
     )
 
@@ -148,7 +148,7 @@ def accept_decryption(election: Election, trustee: int, obj: dict[str, Any]) -> 
     """
     if obj.get("fingerprint") != election.fingerprint:
         raise refuse(_("This decryption is for another election or tally."))
-    _index, decrypted = v1_trustee.decryption_shares_from_json(obj, "decryption")
+    _index, decrypted = v2_trustee.decryption_shares_from_json(obj, "decryption")
     _names, commitments = ceremony_from_json(election.ceremony)
     threshold.check_decryption_shares(
         bytes.fromhex(election.fingerprint),

@@ -53,7 +53,7 @@ class Election(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when the key ceremony completes and the election opens (record.md §3.4, §8):
     ceremony = models.JSONField(_("key ceremony"), null=True, blank=True)
-    """ceremony.json: trustees' commitments and key proofs (``record.v1_tally``)."""
+    """ceremony.json: trustees' commitments and key proofs (``record.v2_tally``)."""
     election_key = models.CharField(_("election public key"), max_length=66, blank=True)
     credentials_hash = models.CharField(max_length=64, blank=True)
     # Set when the scrutineer signs the result off (REQUIREMENTS.md 10):

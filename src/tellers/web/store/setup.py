@@ -26,7 +26,7 @@ from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.roll import check_roll_csv
 from tellers.errors import TellersError
 from tellers.record.store import credentials_hash
-from tellers.record.v1 import manifest_from_json, manifest_to_json
+from tellers.record.v2 import manifest_from_json, manifest_to_json
 from tellers.web.store.context import second_factor_hash
 from tellers.web.store.models import CredentialRecord, Election, Member, Trustee, TrusteeFile
 from tellers.web.store.steps import S, locked, log, manifest_of, refuse

@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tellers.election.manifest import Manifest
-from tellers.record.v1 import manifest_from_json
+from tellers.record.v2 import manifest_from_json
 from tellers.web.store.models import AuditLog, Election
 
 __all__ = ["S", "Step", "locked", "log", "manifest_of", "now", "refuse"]

@@ -1,4 +1,4 @@
-"""Record format ``v1``: every mapping between in-memory values and JSON (record.md).
+"""Record format ``v2``: every mapping between in-memory values and JSON (record.md).
 
 Nothing else in Tellers builds or reads record JSON. ``*_to_json`` returns
 plain JSON values (serialise with ``canonical.dumps``); ``*_from_json``
@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tellers.ballot import Ballot, ContestBallot, ContestReveal, EncryptedSelection, Reveal
+from tellers.ballot import (
+    AuditedBallot,
+    AuditedContest,
+    Ballot,
+    ContestBallot,
+    ContestReveal,
+    EncryptedSelection,
+    Reveal,
+)
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import Point, Scalar
 from tellers.crypto.proofs import ChaumPedersenProof, RangeProof, SchnorrProof
@@ -20,6 +28,8 @@ from tellers.errors import EncodingError, ManifestError
 __all__ = [
     "FORMAT",
     "MANIFEST_FORMAT",
+    "audited_from_json",
+    "audited_to_json",
     "ballot_from_json",
     "ballot_to_json",
     "bytes_from_hex",
@@ -27,6 +37,7 @@ __all__ = [
     "ciphertext_to_json",
     "cp_proof_from_json",
     "cp_proof_to_json",
+    "exact_keys",
     "get",
     "manifest_from_json",
     "manifest_to_json",
@@ -39,8 +50,8 @@ __all__ = [
     "schnorr_to_json",
 ]
 
-FORMAT = "tellers-record/v1"
-MANIFEST_FORMAT = "tellers-manifest/v1"
+FORMAT = "tellers-record/v2"
+MANIFEST_FORMAT = "tellers-manifest/v2"
 
 Json = Any
 
@@ -80,6 +91,18 @@ def _exact_keys(obj: Json, keys: set[str], where: str) -> None:
     extra = set(obj) - keys
     if extra:
         raise EncodingError(where, f"unexpected field(s) {sorted(extra)}")
+
+
+def exact_keys(obj: Json, keys: set[str] | frozenset[str], where: str) -> dict[str, Any]:
+    """``obj`` with exactly ``keys``; ``EncodingError`` naming the extra or missing ones."""
+    if not isinstance(obj, dict):
+        raise EncodingError(where, f"expected an object, found {_name(obj)}")
+    extra, missing = set(obj) - set(keys), set(keys) - set(obj)
+    if extra:
+        raise EncodingError(where, f"unexpected field(s) {sorted(extra)}")
+    if missing:
+        raise EncodingError(where, f"missing field(s) {sorted(missing)}")
+    return obj
 
 
 def bytes_from_hex(text: Json, size: int, where: str) -> bytes:
@@ -254,6 +277,39 @@ def reveal_from_json(obj: Json, where: str = "reveal") -> Reveal:
     return Reveal(tuple(contests))
 
 
+def audited_to_json(a: AuditedBallot) -> Json:
+    """The ``contests`` of a ``ballot-audited`` event: ciphertexts only (record.md §4.4)."""
+    return [
+        {
+            "id": c.contest_id,
+            "selections": [ciphertext_to_json(x) for x in c.selections],
+            "blank": None if c.blank is None else ciphertext_to_json(c.blank),
+        }
+        for c in a.contests
+    ]
+
+
+def audited_from_json(obj: Json, where: str = "contests") -> AuditedBallot:
+    if not isinstance(obj, list):
+        raise EncodingError(where, f"expected a list, found {_name(obj)}")
+    contests = []
+    for i, c in enumerate(obj):
+        w = f"{where}[{i}]"
+        exact_keys(c, {"id", "selections", "blank"}, w)
+        blank = get(c, "blank", (dict, type(None)), w)
+        contests.append(
+            AuditedContest(
+                get(c, "id", str, w),
+                tuple(
+                    ciphertext_from_json(x, f"{w}.selections[{j}]")
+                    for j, x in enumerate(get(c, "selections", list, w))
+                ),
+                None if blank is None else ciphertext_from_json(blank, f"{w}.blank"),
+            )
+        )
+    return AuditedBallot(tuple(contests))
+
+
 # Manifest --------------------------------------------------------------------
 
 
@@ -270,6 +326,7 @@ def manifest_to_json(m: Manifest) -> Json:
         "trustees": {"count": m.trustees, "quorum": m.quorum},
         "constituencies": list(m.constituencies),
         "contests": [_contest_to_json(c) for c in m.contests],
+        "public_board": m.public_board,
     }
 
 
@@ -297,8 +354,11 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
     """Read a manifest; shape errors raise ``EncodingError``, rule errors ``ManifestError``."""
     fmt = get(obj, "format", str, where)
     if fmt != MANIFEST_FORMAT:
-        raise EncodingError(f"{where}.format", f"expected {MANIFEST_FORMAT!r}, found {fmt!r}")
+        hint = ' (add "public_board" and change the format)' if fmt == "tellers-manifest/v1" else ""
+        raise EncodingError(f"{where}.format", f"expected {MANIFEST_FORMAT!r}, found {fmt!r}{hint}")
+    _exact_keys(obj, _MANIFEST_KEYS, where)
     trustees = get(obj, "trustees", dict, where)
+    _exact_keys(trustees, {"count", "quorum"}, f"{where}.trustees")
     try:
         return Manifest(
             election_id=get(obj, "election_id", str, where),
@@ -308,6 +368,7 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
             opens=get(obj, "opens", str, where),
             closes=get(obj, "closes", str, where),
             revote=get(obj, "revote", str, where),
+            public_board=_optional(obj, "public_board", str, "live", where),
             trustees=get(trustees, "count", int, f"{where}.trustees"),
             quorum=get(trustees, "quorum", int, f"{where}.trustees"),
             constituencies=_strings(obj, "constituencies", where),
@@ -318,6 +379,33 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
         )
     except ManifestError as exc:
         raise ManifestError(f"{where}: {exc}") from None
+
+
+_MANIFEST_KEYS = {
+    "format",
+    "election_id",
+    "title",
+    "organisation",
+    "scrutineer",
+    "opens",
+    "closes",
+    "revote",
+    "trustees",
+    "constituencies",
+    "contests",
+    "public_board",
+}
+_CONTEST_KEYS = {
+    "id",
+    "title",
+    "method",
+    "seats",
+    "allow_blank",
+    "constituencies",
+    "statement",
+    "choices",
+    "thresholds",
+}
 
 
 def _strings(obj: Json, key: str, where: str) -> tuple[str, ...]:
@@ -336,6 +424,11 @@ def _optional(obj: Json, key: str, kind: type, default: Any, where: str) -> Any:
 def _contest_from_json(obj: Json, where: str) -> Contest:
     if not isinstance(obj, dict):
         raise EncodingError(where, f"expected an object, found {_name(obj)}")
+    _exact_keys(obj, _CONTEST_KEYS, where)
+    for i, x in enumerate(get(obj, "choices", list, where)):
+        _exact_keys(
+            x if isinstance(x, dict) else {}, {"id", "name", "address"}, f"{where}.choices[{i}]"
+        )
     t = get(obj, "thresholds", (dict, type(None)), where) if "thresholds" in obj else None
     constituencies = None
     if obj.get("constituencies") is not None:
@@ -362,6 +455,7 @@ def _contest_from_json(obj: Json, where: str) -> Contest:
 
 
 def _thresholds_from_json(obj: Json, where: str) -> Thresholds:
+    _exact_keys(obj, {"turnout_percent", "yes_majority", "yes_percent_of_entitled"}, where)
     return Thresholds(
         turnout_percent=_optional(obj, "turnout_percent", int, None, where),
         yes_majority=_optional(obj, "yes_majority", bool, True, where),

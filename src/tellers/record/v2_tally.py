@@ -1,6 +1,7 @@
-"""Record format ``v1``, second half: ceremony, tally, decryption and result (record.md §6–7).
+"""Record format ``v2``, second half: the tally and the result (record.md §6.2, §7).
 
-Kept apart from ``v1`` only for length; the same rules apply.
+Kept apart from ``v2`` only for length; the same rules apply. The ceremony
+and the decryptions are trustee messages: ``v2_trustee``.
 """
 
 from __future__ import annotations
@@ -8,67 +9,16 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from tellers.crypto.ceremony_messages import DecryptionShare, TrusteeCommitment
-from tellers.record.v1 import (
-    ciphertext_from_json,
-    ciphertext_to_json,
-    cp_proof_from_json,
-    cp_proof_to_json,
-    get,
-    point_from_json,
-    schnorr_from_json,
-    schnorr_to_json,
-)
+from tellers.record.v2 import ciphertext_from_json, ciphertext_to_json, exact_keys, get
 from tellers.tally import ContestTally, Result
 
 __all__ = [
-    "ceremony_from_json",
-    "ceremony_to_json",
-    "decryption_from_json",
-    "decryption_to_json",
     "result_to_json",
     "tally_from_json",
     "tally_to_json",
 ]
 
 Json = Any
-
-
-def ceremony_to_json(names: list[str], commitments: list[TrusteeCommitment]) -> Json:
-    return {
-        "trustees": [
-            {
-                "index": c.trustee,
-                "name": name,
-                "commitments": [p.hex() for p in c.coefficients],
-                "proofs": [schnorr_to_json(p) for p in c.proofs],
-            }
-            for name, c in zip(names, commitments, strict=True)
-        ]
-    }
-
-
-def ceremony_from_json(
-    obj: Json, where: str = "ceremony"
-) -> tuple[list[str], list[TrusteeCommitment]]:
-    names, commitments = [], []
-    for i, t in enumerate(get(obj, "trustees", list, where)):
-        w = f"{where}.trustees[{i}]"
-        names.append(get(t, "name", str, w))
-        commitments.append(
-            TrusteeCommitment(
-                get(t, "index", int, w),
-                tuple(
-                    point_from_json(p, f"{w}.commitments[{j}]")
-                    for j, p in enumerate(get(t, "commitments", list, w))
-                ),
-                tuple(
-                    schnorr_from_json(p, f"{w}.proofs[{j}]")
-                    for j, p in enumerate(get(t, "proofs", list, w))
-                ),
-            )
-        )
-    return names, commitments
 
 
 def tally_to_json(tallies: tuple[ContestTally, ...]) -> Json:
@@ -86,9 +36,11 @@ def tally_to_json(tallies: tuple[ContestTally, ...]) -> Json:
 
 
 def tally_from_json(obj: Json, where: str = "tally") -> tuple[ContestTally, ...]:
+    exact_keys(obj, {"contests"}, where)
     out = []
     for i, t in enumerate(get(obj, "contests", list, where)):
         w = f"{where}.contests[{i}]"
+        exact_keys(t, {"id", "ballots", "choices", "blank"}, w)
         blank = get(t, "blank", (dict, type(None)), w)
         out.append(
             ContestTally(
@@ -104,28 +56,6 @@ def tally_from_json(obj: Json, where: str = "tally") -> tuple[ContestTally, ...]
             )
         )
     return tuple(out)
-
-
-def decryption_to_json(trustee: int, shares: tuple[DecryptionShare, ...]) -> Json:
-    return {
-        "trustee": trustee,
-        "shares": [{"share": s.share.hex(), "proof": cp_proof_to_json(s.proof)} for s in shares],
-    }
-
-
-def decryption_from_json(obj: Json, where: str = "decryption") -> tuple[int, list[DecryptionShare]]:
-    trustee = get(obj, "trustee", int, where)
-    shares = []
-    for i, s in enumerate(get(obj, "shares", list, where)):
-        w = f"{where}.shares[{i}]"
-        shares.append(
-            DecryptionShare(
-                trustee,
-                point_from_json(get(s, "share", str, w), f"{w}.share", allow_infinity=True),
-                cp_proof_from_json(get(s, "proof", dict, w), f"{w}.proof"),
-            )
-        )
-    return trustee, shares
 
 
 def result_to_json(result: Result) -> Json:
