@@ -51,6 +51,7 @@ __all__ = [
     "DecryptionMessage",
     "Outcome",
     "TrusteeSecrets",
+    "check_announcement",
     "check_announcements",
     "check_ceremony",
     "check_commitment_message",
@@ -227,26 +228,31 @@ def check_signed_by(
     check_signed(obj, announcements[trustee - 1].signing_key, f"trustee {trustee}'s {what}")
 
 
+def check_announcement(a: Announcement) -> None:
+    """Trustee i's announcement: an x-only signing key, a 32-byte ceremony key, signed."""
+    try:
+        check_x_only(a.signing_key, "signing_key")
+    except EncodingError as exc:
+        raise InvalidShare(a.trustee, f"announcement: {exc}") from None
+    if len(a.ceremony_key) != KEY_BYTES:
+        raise InvalidShare(a.trustee, "announcement: the ceremony key is not 32 bytes")
+    try:
+        check_signed(a.signed, a.signing_key, f"trustee {a.trustee}'s announcement")
+    except InvalidSignature as exc:
+        raise InvalidShare(a.trustee, str(exc)) from None
+
+
 def check_announcements(announcements: Sequence[Announcement], trustees: int) -> None:
-    """One announcement from each trustee 1..n, each signed by the key it announces."""
+    """One announcement from each trustee 1..n, each valid, no key announced twice."""
     indices = [a.trustee for a in announcements]
     if indices != list(range(1, trustees + 1)):
         raise EncodingError("announcements", f"expected trustees 1..{trustees}, found {indices}")
     seen: set[bytes] = set()
     for a in announcements:
-        try:
-            check_x_only(a.signing_key, "signing_key")
-        except EncodingError as exc:
-            raise InvalidShare(a.trustee, f"announcement: {exc}") from None
-        if len(a.ceremony_key) != KEY_BYTES:
-            raise InvalidShare(a.trustee, "announcement: the ceremony key is not 32 bytes")
+        check_announcement(a)
         if a.signing_key in seen or a.ceremony_key in seen:
             raise InvalidShare(a.trustee, "announcement: a key another trustee announced too")
         seen.update((a.signing_key, a.ceremony_key))
-        try:
-            check_signed(a.signed, a.signing_key, f"trustee {a.trustee}'s announcement")
-        except InvalidSignature as exc:
-            raise InvalidShare(a.trustee, str(exc)) from None
 
 
 def check_commitment_message(

@@ -10,7 +10,7 @@ from typing import Any
 
 from tellers.election.manifest import Manifest
 
-__all__ = ["declaration", "summary"]
+__all__ = ["declaration", "parties", "summary"]
 
 
 def declaration(manifest: Manifest, figures: dict[str, Any], root: str) -> str:
@@ -25,7 +25,21 @@ def declaration(manifest: Manifest, figures: dict[str, Any], root: str) -> str:
     for contest, found in zip(manifest.contests, figures.get("contests", []), strict=False):
         lines += _contest(manifest, contest.id, found)
         lines.append("")
+    if figures.get("fingerprint"):
+        lines.append(f"Election fingerprint: {figures['fingerprint']}")
     lines.append(f"Election record root: {root}")
+    return "\n".join(lines)
+
+
+def parties(figures: dict[str, Any]) -> str:
+    """Who signed what, with the key fingerprints each party confirms out of band."""
+    found = figures.get("parties") or []
+    if not found:
+        return ""
+    lines = ["Signed by (compare each fingerprint with what the party gave you):"]
+    for party in found:
+        note = "" if party.get("qualified", True) else "   (disqualified)"
+        lines.append(f"  {party['role']:<24}{party['name']:<36}{party['fingerprint']}{note}")
     return "\n".join(lines)
 
 

@@ -17,18 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tellers import canonical
+from tellers import canonical, trustee
 from tellers.ballot import Ballot, ContestBallot, Reveal, ballot_message, encrypt_ballot
 from tellers.board import GENESIS, event_hash, event_line
+from tellers.ceremony import TrusteeSecrets
 from tellers.crypto.credentials import derive_signing_key
 from tellers.crypto.dlog import discrete_log
 from tellers.crypto.elgamal import Ciphertext, KeyPair, decrypt_to_point, partial_decrypt
 from tellers.crypto.group import Point, Scalar, bip340_public_key, bip340_sign
-from tellers import trustee
-from tellers.ceremony import TrusteeSecrets
 from tellers.election.conduct import close_and_tally, open_election, publish_result
-from tellers.election.roll import Member
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
+from tellers.election.roll import Member
 from tellers.parties import SigningKey, sign_object
 from tellers.record.store import seal
 from tellers.record.v2 import ballot_to_json, manifest_from_json, reveal_to_json

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from recordtools import Kit, make_kit, signed, small_manifest
 
-from tellers.simulate import SimulatedClock
-
 from tellers import canonical
 from tellers.ballot import encrypt_ballot
 from tellers.board import Board, ElectionContext, read_events
 from tellers.crypto.group import Scalar, bip340_public_key
 from tellers.errors import BallotRejected
 from tellers.record.v2 import ballot_from_json, ballot_to_json, reveal_to_json
+from tellers.simulate import SimulatedClock
 
 SOUTH = {"president": ["bea"]}
 
@@ -206,7 +205,9 @@ def test_an_audited_ballot_is_published_without_its_credential(election: Electio
 
 
 def _proof_scalars(ballot: dict) -> list[str]:
-    return [c for contest in ballot["contests"] for s in contest["selections"] for c in s["proof"]["c"]]
+    return [
+        c for contest in ballot["contests"] for s in contest["selections"] for c in s["proof"]["c"]
+    ]
 
 
 def test_a_cast_ballot_cannot_be_audited_and_an_audited_one_cannot_be_cast(

@@ -187,7 +187,9 @@ def test_bad_reveal_shapes_name_the_field(edit: Callable[[Any], None], field: st
 
 
 def test_audited_ballots_round_trip_and_refuse_extra_fields(small_election: SmallElection) -> None:
-    body = next(e["body"] for e in read_board(small_election.record) if e["type"] == "ballot-audited")
+    body = next(
+        e["body"] for e in read_board(small_election.record) if e["type"] == "ballot-audited"
+    )
     assert audited_to_json(audited_from_json(body["contests"])) == body["contests"]
     extra = copy.deepcopy(body["contests"])
     extra[0]["credential"] = "00" * 32

@@ -78,7 +78,11 @@ def _drop(path: list[Any]) -> Callable[[Any], None]:
         (["commitments", 0], _set(["keys"], "ab"), "commitments[0].keys"),
         (["commitments", 1], _set(["commitments", 0], "02"), "commitments[1].commitments[0]"),
         (["commitments", 1], _set(["proofs", 1, "s"], 5), "commitments[1].proofs[1].s"),
-        (["commitments", 2], _set(["shares", 0, "sealed"], "zz"), "commitments[2].shares[0].sealed"),
+        (
+            ["commitments", 2],
+            _set(["shares", 0, "sealed"], "zz"),
+            "commitments[2].shares[0].sealed",
+        ),
         (["commitments", 2], _set(["shares", 1, "to"], 1), "commitments[2].shares[1]"),
         (["confirmations", 0], _set(["qualified"], [1, "2"]), "confirmations[0].qualified"),
         (["confirmations", 2], _set(["verification_key"], "00" * 33), "confirmations[2]."),

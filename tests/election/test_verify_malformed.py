@@ -105,7 +105,36 @@ def test_a_file_is_not_a_record(tmp_path: Path, tellers_cli: Cli) -> None:
     path.write_text("{}\n")
     code, _, err = tellers_cli("verify", str(path), "--workers", "1")
     assert code == 2
-    assert f"{path}: not a directory" in err
+    assert f"{path}: not a record: neither a directory nor a ZIP archive" in err
+
+
+@pytest.mark.parametrize(
+    ("names", "problem"),
+    [
+        (["a/index.json", "b/board.jsonl"], "in one folder"),
+        (["a/b/index.json"], "in one folder"),
+        (["../index.json"], "in one folder"),
+    ],
+)
+def test_an_archive_that_climbs_out_is_unusable(
+    tmp_path: Path, tellers_cli: Cli, names: list[str], problem: str
+) -> None:
+    import zipfile
+
+    path = tmp_path / "record.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name in names:
+            zf.writestr(name, "{}\n")
+    code, _, err = tellers_cli("verify", str(path), "--workers", "1")
+    assert code == 2 and problem in err and "Traceback" not in err
+
+
+def test_a_zipped_record_verifies_as_its_folder(record: Path, tellers_cli: Cli) -> None:
+    from tellers.record.archive import write_archive
+
+    write_archive(record, record.parent / "record.zip")
+    code, out, _ = tellers_cli("verify", str(record.parent / "record.zip"), "--workers", "1")
+    assert code == 0 and "VALID" in out
 
 
 def test_a_missing_directory_is_not_a_record(tmp_path: Path, tellers_cli: Cli) -> None:

@@ -8,7 +8,11 @@ client enforces CSRF checks, as a browser would meet them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 
 import django
@@ -54,6 +58,34 @@ def cast(db: None) -> dict[str, Any]:
         "scrutineer": _user("scrutineer", SCRUTINEER_GROUP),
         "outsider": _user("outsider", None),
     }
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[list[EmailMessage]]:
+    """A real SMTP server on loopback that the site sends its mail to; the messages it got."""
+    from aiosmtpd.controller import Controller
+
+    received: list[EmailMessage] = []
+
+    class Keep:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+            assert isinstance(message, EmailMessage)
+            received.append(message)
+            return "250 OK"
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        yield received
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

@@ -66,7 +66,9 @@ def test_public_election_page_in_chromium(live_server: Any) -> None:
         scrutineer_name="Independent Ballot Services Ltd",
     )
     for i, name in enumerate(["Amira Khan", "Brian O'Neill", "Chen Wei"], start=1):
-        Trustee.objects.create(election=election, index=i, name=name)
+        Trustee.objects.create(
+            election=election, index=i, name=name, email=f"t{i}@example.org", token_hash=f"{i:064x}"
+        )
 
     title = election.title
     problems: list[str] = []

@@ -8,8 +8,6 @@ each step refuses plainly when it is not due or its input is wrong.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,12 +17,15 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from webtesting import postgres_param
+from webtesting import authority_codes, postgres_param
 
 from tellers import canonical
 from tellers.ballot import encrypt_ballot
 from tellers.crypto.credentials import derive_signing_key
+from tellers.crypto.group import Scalar
+from tellers.parties import SigningKey, sign_object
 from tellers.record.v2 import ballot_to_json
+from tellers.vault import open_vault
 from tellers.verify import verify_record
 from tellers.web.demo import decrypt_as_trustee, run_ceremony
 from tellers.web.store import ceremony, count, due, setup, steps
@@ -41,7 +42,7 @@ ALIASES = [pytest.param("default", id="sqlite"), postgres_param()]
 def manifest_json(slug: str = "exec-2026", **changes: Any) -> dict[str, Any]:
     now = timezone.now().replace(microsecond=0)
     manifest = {
-        "format": "tellers-manifest/v1",
+        "format": "tellers-manifest/v2",
         "election_id": slug,
         "title": "Executive 2026",
         "organisation": "Test Union",
@@ -49,6 +50,7 @@ def manifest_json(slug: str = "exec-2026", **changes: Any) -> dict[str, Any]:
         "opens": (now - timedelta(hours=1)).isoformat(),
         "closes": (now + timedelta(days=1)).isoformat(),
         "revote": "last",
+        "public_board": "live",
         "trustees": {"count": 3, "quorum": 2},
         "constituencies": ["north", "south"],
         "contests": [
@@ -64,6 +66,7 @@ def manifest_json(slug: str = "exec-2026", **changes: Any) -> dict[str, Any]:
     return manifest
 
 
+TRUSTEES = [(f"T {n}", f"t{n.lower()}@example.org") for n in ("One", "Two", "Three")]
 ROLL = (
     "member_id,constituency,name,email,postal_address\n"
     "M1,north,Ann Member,ann@example.org,1 High St\n"
@@ -100,13 +103,12 @@ def new_election(**changes: Any) -> Election:
 def ready(election: Election, work: Path) -> tuple[dict[int, Path], dict[str, str]]:
     """Roll, trustees, ceremony, credentials: (trustee dirs, member number -> code)."""
     setup.import_roll(election, ROLL.encode(), "roll.csv", None)
-    setup.set_trustees(election, [("T One", ""), ("T Two", ""), ("T Three", "")], None)
+    setup.set_trustees(election, TRUSTEES, None)
     dirs = run_ceremony(election, work)
     election.refresh_from_db()
-    mailing = setup.generate_credentials(election, None)
+    codes = authority_codes(election, work)
     election.refresh_from_db()
-    rows = csv.DictReader(io.StringIO(mailing))
-    return dirs, {r["member_number"]: r["code"] for r in rows}
+    return dirs, codes
 
 
 def vote(election: Election, code: str, constituency: str, choice: str) -> str:
@@ -213,37 +215,47 @@ def test_roll_report_lists_every_bad_row_and_imports_nothing() -> None:
 def test_roll_is_frozen_once_credentials_exist(tmp_path: Path) -> None:
     election = new_election()
     setup.import_roll(election, ROLL.encode(), "roll.csv", None)
-    setup.generate_credentials(election, None)
+    authority_codes(election, tmp_path)
     with pytest.raises(ValidationError, match="frozen"):
         setup.import_roll(election, ROLL.encode(), "roll.csv", None)
     assert election.members.count() == 3
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bad_commitment_is_refused_naming_the_trustee(tmp_path: Path) -> None:
+def test_bad_commitment_is_refused_naming_the_trustee(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     election = new_election()
-    setup.set_trustees(election, [("A", ""), ("B", ""), ("C", "")], None)
+    setup.set_trustees(election, TRUSTEES, None)
     trustees = list(election.trustees.order_by("index"))
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps(election.manifest))
     from tellers.cli import main
 
+    monkeypatch.setenv("TELLERS_PASSPHRASE", "trustee passphrase")
     for t in trustees:
         d = tmp_path / str(t.index)
         where = ["--manifest", str(manifest), "--dir", str(d)]
         assert main(["trustee", "keygen", "--index", str(t.index), *where]) == 0
-        ceremony.accept_trustee_file(t, (d / "ceremony-key-public.json").read_bytes(), "k.json")
+        ceremony.accept_trustee_file(t, (d / "announcement.json").read_bytes(), "a.json")
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps(ceremony.ceremony_keys(election)))
     d = tmp_path / "2"
     assert main(["trustee", "commit", "--dir", str(d), "--keys", str(keys)]) == 0
     obj = json.loads((d / "commitment.json").read_text())
-    obj["commitment"]["proofs"][0]["s"] = obj["commitment"]["proofs"][1]["s"]
-    with pytest.raises(ValidationError, match="trustee 2: commitment C_2,0"):
+    obj["proofs"][0]["s"] = obj["proofs"][1]["s"]
+    # Altered on its way: the signature no longer holds, whoever altered it.
+    with pytest.raises(ValidationError, match="trustee 2's commitment"):
         ceremony.accept_trustee_file(trustees[1], json.dumps(obj).encode(), "commitment.json")
+    # Signed so by trustee 2 itself: the proof check names it.
+    vault = open_vault(d / "trustee-secrets.json", b"trustee passphrase")
+    key = SigningKey.from_secret(Scalar.from_hex(vault["signing_key"]))
+    signed = sign_object(key, {k: v for k, v in obj.items() if k != "signature"})
+    with pytest.raises(ValidationError, match="trustee 2: commitment C_2,0"):
+        ceremony.accept_trustee_file(trustees[1], json.dumps(signed).encode(), "commitment.json")
     with pytest.raises(ValidationError, match="not the file due now"):
         ceremony.accept_trustee_file(
-            trustees[1], (tmp_path / "1" / "ceremony-key-public.json").read_bytes(), "k.json"
+            trustees[1], (tmp_path / "1" / "announcement.json").read_bytes(), "a.json"
         )
 
 
@@ -259,5 +271,5 @@ def test_steps_out_of_order_are_refused() -> None:
     with pytest.raises(ValidationError, match="no declared result"):
         count.sign_off(election, None, {})
     with pytest.raises(ValidationError, match="3 trustees; 2 given"):
-        setup.set_trustees(election, [("A", ""), ("B", "")], None)
+        setup.set_trustees(election, TRUSTEES[:2], None)
     assert due.due_step(election).step == "roll"

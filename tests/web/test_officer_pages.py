@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 from test_lifecycle_flow import ROLL, manifest_json, new_election
+from webtesting import authority_codes
 
 from tellers.web.store.models import CredentialRecord, Election
 
@@ -105,31 +106,66 @@ def test_roll_import_reports_rows(election: Election, client_for: ClientFor) -> 
     assert election.members.count() == 3
 
 
-def test_trustee_links_and_one_time_mailing_file(election: Election, client_for: ClientFor) -> None:
+def test_trustee_links_go_by_mail_never_through_the_officer(
+    election: Election, client_for: ClientFor, smtp: list[Any]
+) -> None:
+    """Attack 2: the officer's pages listed every trustee link, so the officer alone could play
+    all three trustees. Now each link goes by mail to its trustee and is shown to nobody."""
     client = client_for("officer")
     url = f"/officer/e/{SLUG}/trustees/"
-    people = {"name-1": "Amy", "name-2": "Ben", "name-3": "", "email-1": "amy@example.org"}
+    people = {
+        "name-1": "Amy", "name-2": "Ben", "name-3": "",
+        "email-1": "amy@example.org", "email-2": "ben@example.org", "email-3": "cal@example.org",
+    }  # fmt: skip
     response = csrf_post(client, url, url, people)
     assert response.status_code == 400 and b"Trustee 3: enter a name" in response.content
+    assert smtp == []
     response = csrf_post(client, url, url, {**people, "name-3": "Cal"})
     assert response.status_code == 302
-    page = client.get(url).content.decode()
-    for trustee in election.trustees.all():
-        assert f"/trustee/{trustee.token}/" in page
+    assert sorted(m["To"] for m in smtp) == [
+        "amy@example.org",
+        "ben@example.org",
+        "cal@example.org",
+    ]
+    links = [re.search(r"http://testserver(/trustee/[^/]+/)", m.get_content()) for m in smtp]
+    assert all(links)
+    officer_sees = b"".join(
+        client.get(page).content for page in [*PAGES, f"/officer/e/{SLUG}/roll/"]
+    )
+    for found in links:
+        assert found is not None
+        token = found.group(1).split("/")[2]
+        assert token.encode() not in officer_sees
+        assert client_for(None).get(found.group(1)).status_code == 200  # the link works
+    stored = json.dumps(list(election.trustees.values()))
+    assert not any(f.group(1).split("/")[2] in stored for f in links if f)  # only hashes kept
 
+
+def test_the_officer_never_sees_a_code_or_a_credential_link(
+    election: Election, client_for: ClientFor, tmp_path: Any
+) -> None:
+    """Attack 3: the site made every code and the officer downloaded them beside the membership
+    numbers, and could vote for every abstainer. Now codes are made off the site."""
+    client = client_for("officer")
     csrf_post(
         client,
         f"/officer/e/{SLUG}/roll/import/",
         f"/officer/e/{SLUG}/roll/import/",
         {"roll": upload("r", ROLL, "roll.csv")},
     )
-    url = f"/officer/e/{SLUG}/credentials/"
-    response = csrf_post(client, url, url, {})
-    assert response.status_code == 200
-    assert response["Content-Disposition"] == f'attachment; filename="mailing-{SLUG}.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [r["member_number"] for r in rows] == ["M1", "M2", "M3"]
-    assert rows[0]["name"] == "Ann Member" and rows[0]["postal_address"] == "1 High St"
+    assert client.post(f"/officer/e/{SLUG}/credentials/").status_code in (403, 405)
+    codes = authority_codes(election, tmp_path)
+    pages = [*PAGES, f"/officer/e/{SLUG}/roll/", f"/scrutiny/e/{SLUG}/mailing-roll.csv"]
+    seen = b"".join(client.get(page).content for page in pages)
+    assert all(code.encode() not in seen for code in codes.values())
+    assert client.get(f"/scrutiny/e/{SLUG}/mailing-roll.csv").status_code == 403
+    credentials = list(CredentialRecord.objects.filter(election=election))
+    assert b"3 credentials issued" in client.get(f"/officer/e/{SLUG}/credentials/").content
     stored = json.dumps(list(CredentialRecord.objects.values()))
-    assert all(r["code"] not in stored for r in rows)
-    assert b"3 credentials issued" in client.get(url).content
+    assert all(code not in stored for code in codes.values())
+    # Rows are in credential order, not roll order, and nothing in them names a member.
+    assert [c.public_credential for c in credentials] == sorted(
+        c.public_credential for c in credentials
+    )
+    for member in election.members.all():
+        assert member.member_number not in stored and member.reference not in stored

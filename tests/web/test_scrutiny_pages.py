@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from test_lifecycle_flow import ROLL, new_election
-from test_officer_pages import csrf_post
+from test_officer_pages import csrf_post, upload
+from webtesting import authority_codes
 
+from tellers.cli import main
 from tellers.web.store import setup
 from tellers.web.store.models import Election
 
@@ -20,10 +26,10 @@ SLUG = "exec-2026"
 
 
 @pytest.fixture
-def election(cast: dict[str, Any]) -> Election:
+def election(cast: dict[str, Any], tmp_path: Path) -> Election:
     e = new_election()
     setup.import_roll(e, ROLL.encode(), "roll.csv", None)
-    setup.generate_credentials(e, None)
+    authority_codes(e, tmp_path)
     return e
 
 
@@ -47,7 +53,7 @@ def test_scrutiny_pages_admit_their_roles(
 def test_report_and_credential_list(election: Election, client_for: ClientFor) -> None:
     page = client_for("scrutineer").get(f"/scrutiny/e/{SLUG}/").content.decode()
     assert 'data-figure="papers_sent">3<' in page
-    assert "credentials-generated" in page  # the audit log
+    assert "credentials-taken" in page  # the audit log
     listing = client_for("scrutineer").get(f"/scrutiny/e/{SLUG}/credentials.csv")
     lines = listing.content.decode().splitlines()
     assert lines[0] == "public_credential,constituency" and len(lines) == 4
@@ -65,3 +71,45 @@ def test_sign_off_is_the_scrutineers_and_needs_a_result(
     assert b"no declared result to sign off" in client.get(f"/scrutiny/e/{SLUG}/").content
     election.refresh_from_db()
     assert election.signed_off_at is None
+
+
+def test_the_credential_authority_works_from_the_mailing_roll_through_the_pages(
+    cast: dict[str, Any], client_for: ClientFor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scrutineer downloads the mailing roll (no membership numbers), runs the authority's
+    command off the site, and uploads its signed list; a list altered on the way is refused."""
+    e = new_election()
+    setup.import_roll(e, ROLL.encode(), "roll.csv", None)
+    client = client_for("scrutineer")
+    roll = client.get(f"/scrutiny/e/{SLUG}/mailing-roll.csv").content.decode()
+    rows = list(csv.DictReader(io.StringIO(roll)))
+    assert [r["name"] for r in sorted(rows, key=lambda r: r["name"])] == [
+        "Ann Member", "Bo Member", "Cy Member",
+    ]  # fmt: skip
+    assert "M1" not in roll and "member_id" not in roll and "member_number" not in roll
+    (tmp_path / "roll.csv").write_text(roll)
+    (tmp_path / "manifest.json").write_bytes(
+        client.get(f"/scrutiny/e/{SLUG}/manifest.json").content
+    )
+    monkeypatch.setenv("TELLERS_PASSPHRASE", "authority passphrase")
+    out = tmp_path / "authority"
+    args = ["--manifest", str(tmp_path / "manifest.json"), "--roll", str(tmp_path / "roll.csv")]
+    args += ["--key", str(tmp_path / "key.json"), "--name", "Ballots Ltd", "--out", str(out)]
+    assert main(["credentials", "issue", *args, "--workers", "1"]) == 0
+    good = (out / "credentials-upload.json").read_bytes()
+    forged = json.loads(good)
+    forged["credentials"][0]["constituency"] = "south" if forged["credentials"][0][
+        "constituency"] == "north" else "north"  # fmt: skip
+    page = f"/scrutiny/e/{SLUG}/"
+    url = f"/scrutiny/e/{SLUG}/credentials/"
+    csrf_post(client, page, url, {"credentials": upload("c", json.dumps(forged), "c.json")})
+    assert b"not the one the authority issued" in client.get(page).content
+    assert e.credentials.count() == 0
+    officer = csrf_post(
+        client_for("officer"), "/", url, {"credentials": upload("c", good, "c.json")}
+    )
+    assert officer.status_code == 403  # the officer cannot put a list of its own
+    csrf_post(client, page, url, {"credentials": upload("c", good, "c.json")})
+    shown = client.get(page).content.decode()
+    assert "3 credentials issued by Ballots Ltd" in shown
+    assert e.credentials.count() == 3

@@ -130,8 +130,19 @@ def test_closing_time_never_moves_once_open(cast: dict[str, Any]) -> None:
 
 
 def test_trustee_link(cast: dict[str, Any], client_for: ClientFor) -> None:
-    trustee = Trustee.objects.create(election=cast["election"], index=1, name="Tess Trustee")
-    response = client_for(None).get(f"/trustee/{trustee.token}/")
+    from test_lifecycle_flow import new_election
+
+    from tellers.web.store.setup import token_hash
+
+    election = new_election(slug="tess-2026")
+    Trustee.objects.create(
+        election=election,
+        index=1,
+        name="Tess Trustee",
+        email="tess@example.org",
+        token_hash=token_hash("tess-link"),
+    )
+    response = client_for(None).get("/trustee/tess-link/")
     assert response.status_code == 200
     assert b"Tess Trustee" in response.content
     assert response["Referrer-Policy"] == "no-referrer"

@@ -1,14 +1,18 @@
-"""A whole election in real Chromium, against a live server, through every audience's pages.
+"""A whole election in real Chromium, against a live server, with every party apart.
 
-An officer creates the election from a manifest file and imports a roll;
-three trustees run ``tellers trustee`` and exchange its files through their
-pages; the officer generates credentials and downloads the mailing file
-(the codes are read from it); five members vote in the browser, one
-auditing first and one voting again (policy "last"); the officer closes and
-starts the tally; two of the three trustees decrypt; the scrutineer signs
-off; the officer publishes. The result page shows the right counts, every
-member finds their tracker on the board, and the downloaded record passes
-``tellers verify``. Screenshots go to test-artifacts/.
+An officer creates the election from a manifest file, imports a roll and
+names three trustees, whose links go to them by mail (a real SMTP server on
+loopback); each trustee runs ``tellers trustee`` as a process of its own and
+exchanges only files with its page; the scrutineer downloads the mailing
+roll, runs the credential authority's ``tellers credentials issue`` as a
+separate process and uploads its signed list; each member's code reaches
+the member from the authority's mailing file alone. Five members vote in the
+browser, one auditing first and one voting again (policy "last"); the
+officer closes and starts the tally; two of the three trustees download the
+record so far, verify it and decrypt; the scrutineer signs off; the officer
+publishes. The result page shows the right counts, every member finds their
+tracker on the board, and the downloaded record passes ``tellers verify``.
+Screenshots go to test-artifacts/.
 
 The browser thread runs Playwright's event loop, so the test never touches
 the database while it is open: everything goes through the pages.
@@ -19,6 +23,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import subprocess
+import sys
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +38,6 @@ from django.utils import timezone
 from test_browser_smoke import ARTIFACTS, chromium
 from test_browser_smoke import pytestmark as browser_marks
 
-from tellers.cli import main
 from tellers.verify import verify_record
 from tellers.web.store import count, steps
 from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP
@@ -63,7 +70,7 @@ EXPECTED = {"president": {"ann": 3, "bo": 1, "cy": 1}, "motion": {"yes": 4, "no"
 def manifest() -> dict[str, Any]:
     now = timezone.now().replace(microsecond=0)
     return {
-        "format": "tellers-manifest/v1",
+        "format": "tellers-manifest/v2",
         "election_id": SLUG,
         "title": "Branch officers 2026",
         "organisation": "Test Union",
@@ -71,6 +78,7 @@ def manifest() -> dict[str, Any]:
         "opens": (now - timedelta(hours=1)).isoformat(),
         "closes": (now + timedelta(days=1)).isoformat(),
         "revote": "last",
+        "public_board": "live",
         "trustees": {"count": 3, "quorum": 2},
         "constituencies": ["north", "south"],
         "contests": [
@@ -111,8 +119,21 @@ def download(page: Any, selector: str, to: Path) -> Path:
     return to
 
 
-def trustee_run(argv: list[str]) -> None:
-    assert main(["trustee", *argv]) == 0, argv
+def party(*argv: str) -> str:
+    """``tellers ARGV`` as a process of its own (a trustee's or the authority's machine)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tellers.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TELLERS_PASSPHRASE": "a party's own passphrase"},
+    )
+    assert done.returncode == 0, (argv, done.stdout, done.stderr)
+    return done.stdout
+
+
+def trustee_run(argv: list[str]) -> str:
+    return party("trustee", *argv)
 
 
 def upload(page: Any, path: Path) -> None:
@@ -121,6 +142,13 @@ def upload(page: Any, path: Path) -> None:
     page.click("#upload")
     page.wait_for_load_state()
     assert "Received and checked" in page.inner_text(".messages"), page.inner_text("main")
+
+
+def upload_credentials(page: Any, path: Path) -> None:
+    page.set_input_files("#id_credentials", str(path))
+    page.click("#upload-credentials")
+    page.wait_for_load_state()
+    assert "credentials taken" in page.inner_text(".messages"), page.inner_text("main")
 
 
 def vote(browser: Any, base: str, number: str, code: str, *, audit_first: bool) -> str:
@@ -160,7 +188,7 @@ def vote(browser: Any, base: str, number: str, code: str, *, audit_first: bool) 
 
 @pytest.mark.django_db(transaction=True)
 def test_whole_election_in_chromium(
-    live_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: list[Any]
 ) -> None:
     for name, group in (("officer", OFFICER_GROUP), ("scrutineer", SCRUTINEER_GROUP)):
         User.objects.create_user(name, password=PASSWORD).groups.add(Group.objects.get(name=group))
@@ -182,25 +210,33 @@ def test_whole_election_in_chromium(
         officer.goto(f"{base}/officer/e/{SLUG}/trustees/")
         for i, name in enumerate(["Amira Khan", "Brian O'Neill", "Chen Wei"], start=1):
             officer.fill(f"#id_name-{i}", name)
+            officer.fill(f"#id_email-{i}", f"trustee{i}@example.org")
         officer.click("#save-trustees")
         officer.wait_for_load_state()
+        assert "/trustee/" not in officer.content()
+        by_mail = {m["To"]: m.get_content() for m in smtp}
         links = [
-            officer.get_attribute(f'a.trustee-link[data-trustee="{i}"]', "href") for i in (1, 2, 3)
+            re.search(r"(/trustee/[^/\s]+/)", by_mail[f"trustee{i}@example.org"]).group(1)  # type: ignore[union-attr]
+            for i in (1, 2, 3)
         ]
 
         # The key ceremony: each trustee on their own page, with their own folder.
         trustees = [browser.new_context().new_page() for _ in links]
+        fingerprints: dict[int, str] = {}
         dirs = [tmp_path / f"trustee-{i}" for i in (1, 2, 3)]
         for i, (page, link) in enumerate(zip(trustees, links, strict=True), start=1):
             page.goto(f"{base}{link}")
             got = download(page, "#download", tmp_path / f"manifest-{i}.json")
             where = ["--manifest", str(got), "--dir", str(dirs[i - 1])]
-            trustee_run(["keygen", "--index", str(i), *where])
-            upload(page, dirs[i - 1] / "ceremony-key-public.json")
+            said = trustee_run(["keygen", "--index", str(i), *where])
+            fingerprints[i] = re.search(r"fingerprint is ([0-9A-Z-]{19})", said).group(1)  # type: ignore[union-attr]
+            upload(page, dirs[i - 1] / "announcement.json")
         for i, page in enumerate(trustees, start=1):
             page.reload()
             keys = download(page, "#download", tmp_path / f"keys-{i}.json")
-            trustee_run(["commit", "--dir", str(dirs[i - 1]), "--keys", str(keys)])
+            # Each trustee pins the others' fingerprints, as read out to it.
+            pins = [f"--expect={j}={fp}" for j, fp in fingerprints.items() if j != i]
+            trustee_run(["commit", "--dir", str(dirs[i - 1]), "--keys", str(keys), *pins])
             upload(page, dirs[i - 1] / "commitment.json")
         for i, page in enumerate(trustees, start=1):
             page.reload()
@@ -208,14 +244,32 @@ def test_whole_election_in_chromium(
             trustee_run(["receive", "--dir", str(dirs[i - 1]), "--bundle", str(bundle)])
             upload(page, dirs[i - 1] / "confirmation.json")
 
-        officer.goto(f"{base}/officer/e/{SLUG}/credentials/")
-        mailing = download(officer, "#generate", tmp_path / "mailing.csv")
-        codes = {r["member_number"]: r["code"] for r in csv.DictReader(mailing.open())}
+        scrutineer = sign_in(browser, base, "scrutineer")
+        scrutineer.goto(f"{base}/scrutiny/e/{SLUG}/")
+        roll = download(scrutineer, "#mailing-roll", tmp_path / "mailing-roll.csv")
+        manifest_copy = download(scrutineer, "#manifest", tmp_path / "authority-manifest.json")
+        authority = tmp_path / "authority"
+        party(
+            "credentials", "issue", "--manifest", str(manifest_copy), "--roll", str(roll),
+            "--key", str(tmp_path / "authority-key.json"), "--name", "Independent Ballots Ltd",
+            "--out", str(authority), "--workers", "1",
+        )  # fmt: skip
+        upload_credentials(scrutineer, authority / "credentials-upload.json")
+        # A member's letter: the authority's code, sent to the address the roll gives.
+        letters = {
+            r["email"]: r["code"] for r in csv.DictReader((authority / "mailing.csv").open())
+        }
+        numbers = {r["email"]: r["member_id"] for r in csv.DictReader(io.StringIO(ROLL))}
+        codes = {numbers[email]: code for email, code in letters.items()}
         assert sorted(codes) == ["M1", "M2", "M3", "M4", "M5", "M6"]
         officer.goto(f"{base}/officer/e/{SLUG}/")
         officer.click("#open-election")
         officer.wait_for_load_state()
         assert officer.get_attribute("#status", "data-status") == "open"
+        public_page = browser.new_context().new_page()
+        public_page.goto(f"{base}/e/{SLUG}/")
+        for i, fp in fingerprints.items():  # what each trustee read out is what is published
+            assert fp in public_page.inner_text(f'tr[data-party="trustee-{i}"]')
 
         trackers = {
             number: vote(browser, base, number, codes[number], audit_first=number == "M1")
@@ -233,11 +287,11 @@ def test_whole_election_in_chromium(
         for i in (1, 3):  # trustee 2 is away: two of three are a quorum
             page = trustees[i - 1]
             page.reload()
-            tally = download(page, "#download", tmp_path / f"tally-{i}.json")
-            trustee_run(["decrypt", "--dir", str(dirs[i - 1]), "--tally", str(tally)])
+            record = download(page, "#download", tmp_path / f"record-so-far-{i}.zip")
+            said = trustee_run(["decrypt", "--dir", str(dirs[i - 1]), "--record", str(record)])
+            assert "the board verifies" in said
             upload(page, dirs[i - 1] / "decryption.json")
 
-        scrutineer = sign_in(browser, base, "scrutineer")
         scrutineer.goto(f"{base}/scrutiny/e/{SLUG}/")
         assert scrutineer.inner_text('[data-figure="papers_sent"]') == "6"
         assert scrutineer.inner_text('[data-figure="returned"]') == "6"
@@ -270,9 +324,14 @@ def test_whole_election_in_chromium(
         record = public.context.request.get(f"{base}/e/{SLUG}/record/")
         assert record.status == 200
         archive = record.body()
+        root = public.context.request.get(f"{base}/e/{SLUG}/result/").text()
 
+    (tmp_path / "record.zip").write_bytes(archive)
+    said = party("verify", str(tmp_path / "record.zip"), "--workers", "1")  # as anyone would
+    assert "VALID" in said
     with zipfile.ZipFile(io.BytesIO(archive)) as zf:
         zf.extractall(tmp_path / "record")
     (folder,) = (tmp_path / "record").iterdir()
     report = verify_record(folder, workers=1)
     assert report.valid, report.to_json()
+    assert report.root in root  # the result page shows the root tellers verify prints

@@ -12,29 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tellers import canonical
+from tellers import canonical, trustee
 from tellers.ballot import Ballot, Reveal, encrypt_ballot
-from tellers.crypto import threshold
-from tellers.crypto.ceremony_messages import TrusteeCommitment, TrusteeKey
-from tellers.crypto.credentials import derive_signing_key, issue_credential
+from tellers.ceremony import TrusteeSecrets
+from tellers.crypto.credentials import derive_signing_key
 from tellers.crypto.group import Point, Scalar
-from tellers.election.fingerprint import election_fingerprint, manifest_hash
+from tellers.election.conduct import opened_body
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
-from tellers.record.store import credentials_hash
+from tellers.election.roll import Member as RollMember
 from tellers.record.v2 import ballot_to_json, manifest_to_json, reveal_to_json
-from tellers.record.v2_tally import (
-    ceremony_to_json,
-    decryption_to_json,
-    result_to_json,
-    tally_to_json,
-)
-from tellers.simulate import local_ceremony
-from tellers.tally import count_ballots, declare, flatten
+from tellers.record.v2_tally import result_to_json, tally_to_json
+from tellers.record.v2_trustee import ceremony_to_json
+from tellers.simulate import local_authority, local_ceremony
+from tellers.tally import count_ballots, decrypt_and_declare
+from tellers.web.store import count
 from tellers.web.store.board import append_event, close_board, counted_ballots, counted_count
 from tellers.web.store.context import second_factor_hash
 from tellers.web.store.models import CredentialRecord, Election, Member, Trustee
+from tellers.web.store.setup import token_hash
 
 __all__ = [
     "BuiltElection",
@@ -46,6 +44,8 @@ __all__ = [
 ]
 
 TRUSTEES = ("Amira Khan", "Brian O'Neill", "Chen Wei")
+NOW = datetime.now(UTC).replace(microsecond=0)
+"""The test run's elections open an hour before it starts and close a day after."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +62,7 @@ class BuiltElection:
     manifest: Manifest
     fingerprint: bytes
     key: Point
-    commitments: tuple[TrusteeCommitment, ...]
-    trustee_keys: tuple[TrusteeKey, ...]
+    trustees: tuple[TrusteeSecrets, ...]
     voters: tuple[Voter, ...]
     using: str
 
@@ -100,8 +99,8 @@ def sample_manifest(election_id: str, revote: str = "last") -> Manifest:
         title="General Secretary and Executive 2026",
         organisation="Tellers Test Union",
         scrutineer="Independent Ballot Services Ltd",
-        opens="2026-03-02T09:00:00+00:00",
-        closes="2026-03-23T12:00:00+00:00",
+        opens=(NOW - timedelta(hours=1)).isoformat(),
+        closes=(NOW + timedelta(days=1)).isoformat(),
         revote=revote,  # type: ignore[arg-type]
         trustees=3,
         quorum=2,
@@ -118,30 +117,38 @@ def build_open_election(
     using: str = "default",
 ) -> BuiltElection:
     manifest = sample_manifest(slug, revote)
-    commitments, keys = local_ceremony(manifest)
-    key = threshold.joint_public_key(commitments)
-    voters = []
-    for i in range(members):
-        issued = issue_credential(manifest.election_id.encode())
-        constituency = "north" if i % 2 == 0 else "south"
-        voters.append(Voter(f"M{i + 1:05d}", constituency, issued.code, issued.public))
-    entries = [(v.credential, v.constituency) for v in voters]
-    cred_hash = credentials_hash(entries)
-    digest = manifest_hash(manifest)
-    fingerprint = election_fingerprint(digest, key, cred_hash)
+    ceremony, secrets = local_ceremony(manifest, TRUSTEES)
+    roll = [RollMember(f"M{i + 1:05d}", "north" if i % 2 == 0 else "south") for i in range(members)]
+    issued, statement = local_authority(manifest, roll)
+    voters = [Voter(i.reference, i.constituency, i.code, i.credential) for i in issued]
+    listed = sorted((v.credential, v.constituency) for v in voters)
+    opened_at = datetime.fromisoformat(manifest.opens)
+    outcome, fingerprint, body = opened_body(
+        manifest, ceremony, listed, statement, opened_at.isoformat()
+    )
     election = Election.objects.using(using).create(
         slug=slug,
         title=manifest.title,
         manifest=manifest_to_json(manifest),
-        ceremony=ceremony_to_json(list(TRUSTEES), list(commitments)),
-        election_key=key.hex(),
+        ceremony=ceremony_to_json(ceremony),
+        election_key=outcome.joint_key.hex(),
         fingerprint=fingerprint.hex(),
-        credentials_hash=cred_hash.hex(),
+        credentials_hash=body["credentials_hash"],
+        authority=statement,
         scrutineer_name=manifest.scrutineer,
         status=Election.Status.OPEN,
+        opens_at=opened_at,
+        closes_at=datetime.fromisoformat(manifest.closes),
+        opened_at=opened_at,
     )
     for i, name in enumerate(TRUSTEES, start=1):
-        Trustee.objects.using(using).create(election=election, index=i, name=name)
+        Trustee.objects.using(using).create(
+            election=election,
+            index=i,
+            name=name,
+            email=f"trustee{i}@example.org",
+            token_hash=token_hash(f"{slug}-trustee-{i}"),
+        )
     for i, v in enumerate(voters):
         Member.objects.using(using).create(
             election=election,
@@ -149,27 +156,16 @@ def build_open_election(
             name=f"Member {i}",
             constituency=v.constituency,
         )
+    for v in sorted(voters, key=lambda v: v.credential):
         CredentialRecord.objects.using(using).create(
             election=election,
             public_credential=v.credential.hex(),
             constituency=v.constituency,
             factor_hash=second_factor_hash(v.credential, v.member_number),
         )
-    append_event(
-        election,
-        "election-opened",
-        {
-            "manifest_hash": digest.hex(),
-            "joint_key": key.hex(),
-            "credentials_hash": cred_hash.hex(),
-            "credentials": len(entries),
-            "fingerprint": fingerprint.hex(),
-            "opened_at": manifest.opens,
-        },
-        using=using,
-    )
+    append_event(election, "election-opened", body, using=using)
     return BuiltElection(
-        election, manifest, fingerprint, key, tuple(commitments), tuple(keys), tuple(voters), using
+        election, manifest, fingerprint, outcome.joint_key, tuple(secrets), tuple(voters), using
     )
 
 
@@ -218,30 +214,17 @@ def close_and_publish(built: BuiltElection) -> None:
     election.save(using=using, update_fields=["status"])
     tallies = count_ballots(built.manifest, counted_ballots(election, using=using))
     append_event(election, "tally", tally_to_json(tallies), using=using)
-    ciphertexts = flatten(tallies)
-    shares = []
-    for key in built.trustee_keys[: built.manifest.quorum]:
-        batch = threshold.decryption_shares(built.fingerprint, key, ciphertexts)
-        threshold.check_decryption_shares(built.fingerprint, built.commitments, ciphertexts, batch)
-        append_event(
-            election, "decryption", decryption_to_json(key.trustee, tuple(batch)), using=using
-        )
-        shares.append(batch)
-    bound = max([t.ballots for t in tallies] + [0])
-    values = threshold.threshold_decrypt(ciphertexts, shares, bound)
-    by_constituency: dict[str, int] = {}
-    for v in built.voters:
-        by_constituency[v.constituency] = by_constituency.get(v.constituency, 0) + 1
-    per_contest = {
-        c.id: sum(n for k, n in by_constituency.items() if c.entitles(k))
-        for c in built.manifest.contests
-    }
-    result = declare(
+    verified = count.verified_tally(election)  # the trustees each check it from the record
+    batches = []
+    for secrets in built.trustees[: built.manifest.quorum]:
+        _, message = trustee.decrypt(secrets, built.manifest, verified)
+        append_event(election, "decryption", message, using=using)
+        batches.append(count.check_decryption(built.manifest, verified, message).shares)
+    result = decrypt_and_declare(
         built.manifest,
         tallies,
-        values,
-        per_contest,
-        len(built.voters),
+        batches,
+        [v.constituency for v in built.voters],
         counted_count(election, using=using),
     )
     body = result_to_json(result)

@@ -10,6 +10,8 @@ fails the PostgreSQL tests instead of skipping them.
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("TELLERS_SECRET_KEY", "tellers-tests-only-not-secret")
 
@@ -51,3 +53,4 @@ if POSTGRES_PROBLEM is None or REQUIRE_POSTGRES:
     DATABASES["pg"] = database_from_url(POSTGRES_URL)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+DATA_DIR = Path(tempfile.mkdtemp(prefix="tellers-test-data-"))  # the records the site keeps

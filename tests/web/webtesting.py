@@ -4,12 +4,14 @@ as ``conftest``). Django is configured by ``tests/web/conftest.py`` before any t
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
-__all__ = ["PASSWORD", "csrf_client", "postgres_param"]
+__all__ = ["PASSWORD", "authority_codes", "csrf_client", "postgres_param"]
 
 PASSWORD = "correct horse battery staple"
 
@@ -29,3 +31,14 @@ def postgres_param() -> Any:
 
 def csrf_client() -> Client:
     return Client(enforce_csrf_checks=True)
+
+
+def authority_codes(election: Any, work: Path) -> dict[str, str]:
+    """Play the credential authority (``tellers credentials issue`` and the upload); return each
+    member's code by membership number, as the member's own letter would join them."""
+    from tellers.web.demo import issue_credentials
+
+    mailing = issue_credentials(election, work)
+    numbers = dict(election.members.values_list("reference", "member_number"))
+    with mailing.open(newline="", encoding="utf-8") as handle:
+        return {numbers[row["reference"]]: row["code"] for row in csv.DictReader(handle)}

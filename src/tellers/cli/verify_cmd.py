@@ -1,5 +1,6 @@
 """``tellers verify RECORD``: re-check an election record from its files alone.
 
+RECORD is the record's directory or a .zip of it (as the result page offers).
 Exit 0 when every check passes, 1 when any fails, 2 when the record cannot
 be used (a missing file, a line that is not JSON, a truncated line).
 """
@@ -15,9 +16,10 @@ from typing import Any
 
 from tellers.cli.progress import Progress
 from tellers.errors import TellersError
+from tellers.record.archive import open_record
 from tellers.record.store import read_json
 from tellers.record.v2 import manifest_from_json
-from tellers.report import declaration, summary
+from tellers.report import declaration, parties, summary
 from tellers.verify import verify_record
 
 __all__ = ["register", "run"]
@@ -30,7 +32,7 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("record", type=Path, help="the election record directory")
+    parser.add_argument("record", type=Path, help="the election record (folder or .zip)")
     parser.add_argument(
         "--workers",
         type=int,
@@ -44,7 +46,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     progress = Progress("checking ballots")
     try:
-        report = verify_record(args.record, workers=max(1, args.workers), progress=progress)
+        with open_record(args.record) as directory:
+            report = verify_record(directory, workers=max(1, args.workers), progress=progress)
+            manifest = manifest_from_json(read_json(directory / "manifest.json"))
     except (TellersError, OSError) as exc:
         progress.done()
         print(f"tellers verify: {exc}", file=sys.stderr)
@@ -55,8 +59,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         print(summary(result))
+        if report.figures.get("parties"):
+            print()
+            print(parties(report.figures))
         if report.figures.get("contests"):
-            manifest = manifest_from_json(read_json(args.record / "manifest.json"))
             print()
             print(declaration(manifest, report.figures, report.root))
     return 0 if report.valid else 1

@@ -45,7 +45,11 @@ def _unpack(path: Path, work: Path) -> Path:
     with zipfile.ZipFile(path) as archive:
         entries = [e for e in archive.infolist() if not e.is_dir()]
         folders = {PurePosixPath(e.filename).parts[:-1] for e in entries}
-        if len(folders) > 1 or any(len(f) > 1 for f in folders):
+        if (
+            len(folders) > 1
+            or any(len(f) > 1 for f in folders)
+            or any(part in ("", ".", "..") or part.startswith("/") for f in folders for part in f)
+        ):
             raise RecordError(
                 str(path), 0, "the archive must hold the record's files in one folder"
             )

@@ -20,12 +20,14 @@ from typing import Any
 
 from tellers import canonical
 from tellers.board import GENESIS, ElectionContext, event_hash
+from tellers.ceremony import Ceremony, Outcome
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import Point
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.manifest import Manifest
 from tellers.errors import CountingError, EncodingError, ManifestError, RecordError
 from tellers.parallel import chunked_map
+from tellers.parties import key_fingerprint, short_text
 from tellers.record.store import FILES, file_sha256, read_index, read_json
 from tellers.record.v2 import ballot_from_json, manifest_from_json, manifest_to_json
 from tellers.record.v2_tally import result_to_json
@@ -94,8 +96,12 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
     recomputed = aggregate.result()
     published = check_tally(report, state.tally_event, recomputed)
     per_contest, total = manifest.electorate(credentials.values())
-    report.figures = {"electorate": total, "ballots_counted": state.counted_total()}
-    report.figures["trustees"] = [name for _, name in ceremony.names]
+    report.figures = {
+        "electorate": total,
+        "ballots_counted": state.counted_total(),
+        "fingerprint": short_text(fingerprint),
+        "parties": _parties(ceremony, outcome, state.opened),
+    }
     if outcome is None or published is None:
         _missing_result(report, complete)
         return report
@@ -123,6 +129,35 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
         report.fail("result-file", "result.json", "differs from the board's result event")
     report.figures.update(_figures(expected))
     return report
+
+
+def _parties(ceremony: Ceremony, outcome: Outcome | None, opened: Any) -> list[dict[str, Any]]:
+    """The credential authority and the trustees as the record names them, with fingerprints."""
+    out: list[dict[str, Any]] = []
+    authority = opened.get("authority") if isinstance(opened, dict) else None
+    if isinstance(authority, dict) and isinstance(authority.get("signing_key"), str):
+        try:
+            key = bytes.fromhex(authority["signing_key"])
+            out.append(
+                {
+                    "role": "credential authority",
+                    "name": str(authority.get("name", "")),
+                    "fingerprint": key_fingerprint(key),
+                }
+            )
+        except ValueError:
+            pass
+    names = dict(ceremony.names)
+    for a in ceremony.announcements:
+        out.append(
+            {
+                "role": f"trustee {a.trustee}",
+                "name": names.get(a.trustee, ""),
+                "fingerprint": key_fingerprint(a.signing_key),
+                "qualified": outcome is not None and a.trustee in outcome.qualified,
+            }
+        )
+    return out
 
 
 def _missing_result(report: Report, complete: bool) -> None:

@@ -23,7 +23,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["decrypt_as_trustee", "prepare_demo", "run_ceremony", "serve"]
+from tellers.vault import PASSPHRASE_ENV
+
+__all__ = ["decrypt_as_trustee", "issue_credentials", "prepare_demo", "run_ceremony", "serve"]
 
 DEMO_SLUG = "demo"
 DEMO_MEMBERS = [
@@ -38,14 +40,32 @@ DEMO_MEMBERS = [
 ]
 
 
+DEMO_PASSPHRASE = "demo passphrase, not secret"
+"""The simulated parties' vault passphrase: the demo's trustees and authority are throwaway."""
+
+
 def _cli(argv: list[str]) -> None:
     """``tellers ARGV`` in this process, its messages kept off the console."""
     from tellers.cli import main
 
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = main(argv)
+    saved = os.environ.get(PASSPHRASE_ENV)
+    os.environ[PASSPHRASE_ENV] = DEMO_PASSPHRASE
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main(argv)
+    finally:
+        if saved is None:
+            os.environ.pop(PASSPHRASE_ENV, None)
+        else:
+            os.environ[PASSPHRASE_ENV] = saved
     if code != 0:
         raise RuntimeError(f"tellers {' '.join(argv)} exited {code}")
+
+
+def _upload(trustee: Any, path: Path) -> None:
+    from tellers.web.store import ceremony
+
+    ceremony.accept_trustee_file(trustee, path.read_bytes(), path.name)
 
 
 def run_ceremony(election: Any, workdir: Path) -> dict[int, Path]:
@@ -60,37 +80,54 @@ def run_ceremony(election: Any, workdir: Path) -> dict[int, Path]:
     for t in trustees:
         where = ["--manifest", str(manifest), "--dir", str(dirs[t.index])]
         _cli(["trustee", "keygen", "--index", str(t.index), *where])
-        path = dirs[t.index] / "ceremony-key-public.json"
-        ceremony.accept_trustee_file(t, path.read_bytes(), path.name)
+        _upload(t, dirs[t.index] / "announcement.json")
     keys = workdir / "ceremony-keys.json"
     keys.write_text(json.dumps(ceremony.ceremony_keys(election)))
     for t in trustees:
         _cli(["trustee", "commit", "--dir", str(dirs[t.index]), "--keys", str(keys)])
-        path = dirs[t.index] / "commitment.json"
-        ceremony.accept_trustee_file(t, path.read_bytes(), path.name)
+        _upload(t, dirs[t.index] / "commitment.json")
     for t in trustees:
         bundle = workdir / f"bundle-{t.index}.json"
         bundle.write_text(json.dumps(ceremony.bundle_for(t)))
         _cli(["trustee", "receive", "--dir", str(dirs[t.index]), "--bundle", str(bundle)])
-        path = dirs[t.index] / "confirmation.json"
-        ceremony.accept_trustee_file(t, path.read_bytes(), path.name)
+        _upload(t, dirs[t.index] / "confirmation.json")
     return dirs
 
 
-def decrypt_as_trustee(trustee: Any, directory: Path) -> None:
-    """Play one trustee at the tally: ``tellers trustee decrypt`` and the upload."""
-    from tellers.web.store import ceremony, count
+def issue_credentials(election: Any, workdir: Path) -> Path:
+    """Play the credential authority: ``tellers credentials issue`` from the mailing roll, and
+    the upload as the scrutineer's page takes it. Returns the authority's mailing file."""
+    from tellers.web.store import setup
 
-    tally = directory / "tally.json"
-    tally.write_text(json.dumps(count.tally_for_trustees(trustee.election)))
-    _cli(["trustee", "decrypt", "--dir", str(directory), "--tally", str(tally)])
-    path = directory / "decryption.json"
-    ceremony.accept_trustee_file(trustee, path.read_bytes(), path.name)
+    (workdir / "manifest.json").write_text(json.dumps(election.manifest))
+    (workdir / "mailing-roll.csv").write_text(setup.mailing_roll(election))
+    out = workdir / "authority"
+    _cli(
+        [
+            "credentials", "issue", "--manifest", str(workdir / "manifest.json"),
+            "--roll", str(workdir / "mailing-roll.csv"),
+            "--key", str(workdir / "authority-key.json"),
+            "--name", "Independent Scrutineer (demo)", "--out", str(out), "--workers", "1",
+        ]
+    )  # fmt: skip
+    upload = out / "credentials-upload.json"
+    setup.accept_credentials(election, upload.read_bytes(), upload.name, None)
+    return out / "mailing.csv"
+
+
+def decrypt_as_trustee(trustee: Any, directory: Path) -> None:
+    """Play one trustee at the tally: ``tellers trustee decrypt`` of the record so far (which
+    it verifies), and the upload."""
+    from tellers.web.store import records
+
+    record = records.archive_path(trustee.election, "tally")
+    _cli(["trustee", "decrypt", "--dir", str(directory), "--record", str(record), "--workers", "1"])
+    _upload(trustee, directory / "decryption.json")
 
 
 def _demo_manifest(opens: str, closes: str) -> dict[str, Any]:
     return {
-        "format": "tellers-manifest/v1",
+        "format": "tellers-manifest/v2",
         "election_id": DEMO_SLUG,
         "title": "Demo union: General Secretary 2026",
         "organisation": "Demo Union",
@@ -98,6 +135,7 @@ def _demo_manifest(opens: str, closes: str) -> dict[str, Any]:
         "opens": opens,
         "closes": closes,
         "revote": "last",
+        "public_board": "live",
         "trustees": {"count": 3, "quorum": 2},
         "constituencies": ["north", "south"],
         "contests": [
@@ -147,17 +185,24 @@ def prepare_demo(base_url: str = "http://127.0.0.1:8000") -> str | None:
             email = name.split()[0].lower() + "@example.org"
             writer.writerow([number, constituency, name, email, "1 Demo Street, Demotown"])
         setup.import_roll(election, roll.getvalue().encode(), "demo-roll.csv", None)
-        setup.set_trustees(
-            election, [("Trustee One", ""), ("Trustee Two", ""), ("Trustee Three", "")], None
-        )
+        trustees = [(f"Trustee {n}", f"trustee{i}@example.org") for i, n in
+                    enumerate(("One", "Two", "Three"), start=1)]  # fmt: skip
+        setup.set_trustees(election, trustees, None)  # no mail: the demo plays the trustees
         with tempfile.TemporaryDirectory() as work:
             run_ceremony(election, Path(work))  # the trustees' secrets vanish with it
+            election.refresh_from_db()
+            mailing = issue_credentials(election, Path(work)).read_text(encoding="utf-8")
         election.refresh_from_db()
-        mailing = setup.generate_credentials(election, None)
+        references = dict(election.members.values_list("reference", "member_number"))
+        rows = list(csv.DictReader(io.StringIO(mailing)))
         data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(codes_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(mailing)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            # The demo's one place where a code meets a membership number: a member's own letter.
+            writer = csv.writer(handle)
+            writer.writerow(["member_number", "name", "code"])
+            for row in sorted(rows, key=lambda r: references[r["reference"]]):
+                writer.writerow([references[row["reference"]], row["name"], row["code"]])
         count.open_election(election, None)
         for username, group in (("officer", OFFICER_GROUP), ("scrutineer", SCRUTINEER_GROUP)):
             if not User.objects.filter(username=username).exists():

@@ -45,25 +45,26 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/tellers_bench"
 
 def _open_election(members: int) -> tuple[Any, list[tuple[str, str, bytes]]]:
     """An open election in the database; (election, [(member number, code, credential)])."""
-    from tellers.crypto import threshold
-    from tellers.crypto.credentials import issue_credential
-    from tellers.election.fingerprint import election_fingerprint, manifest_hash
+    from datetime import UTC, datetime, timedelta
+
+    from tellers.election.conduct import opened_body
     from tellers.election.manifest import Choice, Contest, Manifest
-    from tellers.record.store import credentials_hash
+    from tellers.election.roll import Member
     from tellers.record.v2 import manifest_to_json
-    from tellers.record.v2_tally import ceremony_to_json
-    from tellers.simulate import local_ceremony
+    from tellers.record.v2_trustee import ceremony_to_json
+    from tellers.simulate import local_authority, local_ceremony
     from tellers.web.store.board import append_event
     from tellers.web.store.context import second_factor_hash
     from tellers.web.store.models import CredentialRecord, Election
 
+    now = datetime.now(UTC).replace(microsecond=0)
     manifest = Manifest(
         election_id=SLUG,
         title="Load benchmark",
         organisation="Tellers",
         scrutineer="Independent Scrutineer Ltd",
-        opens="2026-03-02T09:00:00+00:00",
-        closes="2026-03-23T12:00:00+00:00",
+        opens=(now - timedelta(hours=1)).isoformat(),
+        closes=(now + timedelta(days=1)).isoformat(),
         revote="last",
         trustees=3,
         quorum=2,
@@ -81,24 +82,25 @@ def _open_election(members: int) -> tuple[Any, list[tuple[str, str, bytes]]]:
             ),
         ),
     )
-    commitments, _keys = local_ceremony(manifest)
-    key = threshold.joint_public_key(commitments)
-    voters = []
-    for i in range(members):
-        issued = issue_credential(SLUG.encode())
-        voters.append((f"B{i:07d}", issued.code, issued.public))
-    cred_hash = credentials_hash((c, "all") for _, _, c in voters)
-    digest = manifest_hash(manifest)
-    fingerprint = election_fingerprint(digest, key, cred_hash)
+    ceremony, _secrets = local_ceremony(manifest)
+    roll = [Member(f"B{i:07d}", "all") for i in range(members)]
+    issued, statement = local_authority(manifest, roll)
+    voters = [(one.reference, one.code, one.credential) for one in issued]
+    listed = sorted((c, "all") for _, _, c in voters)
+    outcome, fingerprint, body = opened_body(manifest, ceremony, listed, statement, now.isoformat())
     election = Election.objects.create(
         slug=SLUG,
         title=manifest.title,
         manifest=manifest_to_json(manifest),
-        ceremony=ceremony_to_json(["T1", "T2", "T3"], list(commitments)),
-        election_key=key.hex(),
+        ceremony=ceremony_to_json(ceremony),
+        election_key=outcome.joint_key.hex(),
         fingerprint=fingerprint.hex(),
-        credentials_hash=cred_hash.hex(),
+        credentials_hash=body["credentials_hash"],
+        authority=statement,
         status=Election.Status.OPEN,
+        opens_at=datetime.fromisoformat(manifest.opens),
+        closes_at=datetime.fromisoformat(manifest.closes),
+        opened_at=now,
     )
     CredentialRecord.objects.bulk_create(
         [
@@ -108,21 +110,10 @@ def _open_election(members: int) -> tuple[Any, list[tuple[str, str, bytes]]]:
                 constituency="all",
                 factor_hash=second_factor_hash(c, number),
             )
-            for number, _, c in voters
+            for number, _, c in sorted(voters, key=lambda v: v[2])
         ]
     )
-    append_event(
-        election,
-        "election-opened",
-        {
-            "manifest_hash": digest.hex(),
-            "joint_key": key.hex(),
-            "credentials_hash": cred_hash.hex(),
-            "credentials": members,
-            "fingerprint": fingerprint.hex(),
-            "opened_at": manifest.opens,
-        },
-    )
+    append_event(election, "election-opened", body)
     return election, voters
 
 

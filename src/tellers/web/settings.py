@@ -9,6 +9,8 @@ except for the local ``tellers serve`` which makes one per data directory.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -42,6 +44,19 @@ def _secret_key() -> str:
 
 DEBUG = os.environ.get("TELLERS_DEBUG") == "1"
 SECRET_KEY = _secret_key()
+# Keys the binding of each credential to its member's second factor (store.context): kept
+# with the site's secrets, never in its database. TELLERS_FACTOR_KEY sets it apart from the
+# secret key (hex); by default it is derived from it.
+TELLERS_FACTOR_KEY = (
+    bytes.fromhex(os.environ["TELLERS_FACTOR_KEY"])
+    if os.environ.get("TELLERS_FACTOR_KEY")
+    else hmac.new(SECRET_KEY.encode(), b"tellers second factor", hashlib.sha256).digest()
+)
+# Trustees' personal links go by email; the site's address and where links point.
+DEFAULT_FROM_EMAIL = os.environ.get("TELLERS_FROM_EMAIL", "tellers@localhost")
+EMAIL_HOST = os.environ.get("TELLERS_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("TELLERS_SMTP_PORT", "25"))
+TELLERS_SITE_URL = os.environ.get("TELLERS_SITE_URL", "")
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("TELLERS_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 ]

@@ -15,20 +15,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tellers.web.store import access, ceremony, count, due, setup, steps
+from tellers.web.store import access, ceremony, count, due, notify, setup, steps
 from tellers.web.store.models import Election
+from tellers.web.store.parties import authority_of
 
 __all__ = [
     "close",
+    "close_answers",
     "credentials",
     "dashboard",
     "election",
     "new",
     "open_voting",
     "publish",
+    "restart_ceremony",
     "roll",
     "roll_import",
     "tally",
+    "trustee_link",
     "trustees",
 ]
 
@@ -75,13 +79,15 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
     access.require_officer(request.user)
     e = get_object_or_404(Election, slug=slug)
     trustees = list(e.trustees.all())
+    complaints = ceremony.complaints(e)
     context = {
         "election": e,
         "due": due.due_step(e),
         "members": e.members.count(),
         "credentials": e.credentials.count(),
         "trustees": [(t, ceremony.trustee_step(t)) for t in trustees],
-        "complaints": ceremony.complaints(e),
+        "complaints": complaints,
+        "awaiting_answer": any(not c.answered and c.loser is None for c in complaints),
     }
     return render(request, "officer/election.html", context)
 
@@ -135,35 +141,52 @@ def trustees(request: HttpRequest, slug: str) -> HttpResponse:
             for i in range(1, n + 1)
         ]
         try:
-            setup.set_trustees(e, people, request.user)
+            tokens = setup.set_trustees(e, people, request.user)
         except ValidationError as exc:
             errors = exc.messages
         else:
-            messages.success(request, _("Trustees saved. Send each their personal link."))
+            problems = notify.send_trustee_links(e, tokens, request.build_absolute_uri("/"))
+            for problem in problems:
+                messages.error(request, problem)
+            if not problems:
+                messages.success(request, _("Trustees saved; each has been sent their link."))
             return redirect("officer:trustees", e.slug)
     rows = [(i, name, email, existing.get(i)) for i, (name, email) in enumerate(people, start=1)]
     context = {"election": e, "rows": rows, "errors": errors}
     return render(request, "officer/trustees.html", context, status=400 if errors else 200)
 
 
-@require_http_methods(["GET", "POST"])
+@require_POST
 @login_required
-def credentials(request: HttpRequest, slug: str) -> HttpResponse:
+def trustee_link(request: HttpRequest, slug: str, index: int) -> HttpResponse:
+    """Send a trustee a new link (the old one stops working), before they have taken part."""
     access.require_officer(request.user)
     e = get_object_or_404(Election, slug=slug)
-    errors: list[str] = []
-    if request.method == "POST":
-        try:
-            mailing = setup.generate_credentials(e, request.user)
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            response = HttpResponse(mailing, content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="mailing-{e.slug}.csv"'
-            response["Cache-Control"] = "no-store"
-            return response
-    context = {"election": e, "issued": e.credentials.count(), "errors": errors}
-    return render(request, "officer/credentials.html", context, status=400 if errors else 200)
+    trustee = get_object_or_404(e.trustees, index=index)
+    try:
+        token = setup.new_trustee_link(trustee, request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        problems = notify.send_trustee_links(e, {index: token}, request.build_absolute_uri("/"))
+        for problem in problems:
+            messages.error(request, problem)
+        if not problems:
+            messages.success(
+                request, _("A new link has been sent to trustee %(i)d.") % {"i": index}
+            )
+    return redirect("officer:trustees", e.slug)
+
+
+@require_GET
+@login_required
+def credentials(request: HttpRequest, slug: str) -> HttpResponse:
+    """What the officer may know of the credentials: how many, and whose statement."""
+    access.require_officer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    context = {"election": e, "issued": e.credentials.count(), "authority": authority_of(e)}
+    return render(request, "officer/credentials.html", context)
 
 
 def _step(request: HttpRequest, slug: str, step: steps.Step, done: str) -> HttpResponse:
@@ -202,3 +225,17 @@ def tally(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
     return _step(request, slug, count.publish, _("The result is published."))
+
+
+@require_POST
+@login_required
+def close_answers(request: HttpRequest, slug: str) -> HttpResponse:
+    done = _("The ceremony goes on: a complaint left unanswered disqualifies the accused.")
+    return _step(request, slug, ceremony.close_answers, done)
+
+
+@require_POST
+@login_required
+def restart_ceremony(request: HttpRequest, slug: str) -> HttpResponse:
+    done = _("The key ceremony starts again: each trustee begins with tellers trustee keygen.")
+    return _step(request, slug, ceremony.restart_ceremony, done)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("e/<slug:slug>/audited/", views.audited, name="audited"),
     path("e/<slug:slug>/result/", views.result, name="result"),
     path("e/<slug:slug>/record/", views.record, name="record"),
+    path("e/<slug:slug>/credentials.jsonl", views.credentials, name="credentials"),
 ]

@@ -1,31 +1,42 @@
 """Public pages, no login: elections, the bulletin board, audited ballots, the result, the record.
 
 Nothing here identifies a member: the board shows trackers only, audited
-ballots their revealed choices, the result the counts.
+ballots their revealed choices, the result the counts. Where the manifest
+says ``"public_board": "after-close"``, neither the board's events nor any
+count of ballots is shown until voting has closed; a member can look up
+their own (whole) tracker at any time. The parties' key fingerprints, the
+credential authority's count and the credential list are public from the
+opening, so anyone can compare the count with the roll before voting ends.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-import zipfile
-from pathlib import Path
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tellers import canonical
-from tellers.web.store.board import export_record
+from tellers.web.store import records
 from tellers.web.store.context import manifest as manifest_of
 from tellers.web.store.models import BoardEvent, Election
+from tellers.web.store.parties import authority_of, short_fingerprint, trustees_of
 
-__all__ = ["audited", "board", "csrf_failure", "election", "home", "record", "result"]
+__all__ = [
+    "audited",
+    "board",
+    "credentials",
+    "csrf_failure",
+    "election",
+    "home",
+    "record",
+    "result",
+]
 
 _PUBLIC = ["open", "closed", "tallying", "published"]  # every status but draft
 _HEX = re.compile(r"[^0-9a-f]")
@@ -35,6 +46,12 @@ MIN_PREFIX = 8
 
 def _public_election(slug: str) -> Election:
     return get_object_or_404(Election, slug=slug, status__in=_PUBLIC)
+
+
+def board_shown(e: Election) -> bool:
+    """Whether the board's events and counts may be shown now (the manifest's public_board)."""
+    live = (e.manifest or {}).get("public_board", "live") == "live"
+    return live or e.status not in ("draft", "open")
 
 
 def _counts(e: Election) -> dict[str, int]:
@@ -62,38 +79,62 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def election(request: HttpRequest, slug: str) -> HttpResponse:
     e = _public_election(slug)
+    shown = board_shown(e)
     context = {
         "election": e,
-        "trustees": e.trustees.all(),
-        "events": e.board.count(),
-        "counts": _counts(e),
+        "trustees": trustees_of(e),
+        "authority": authority_of(e),
+        "short_fingerprint": short_fingerprint(e),
+        "credentials": e.credentials.count(),
+        "shown": shown,
+        "events": e.board.count() if shown else None,
+        "counts": _counts(e) if shown else None,
     }
     return render(request, "public/election.html", context)
 
 
 @require_GET
+def credentials(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published credential list (``credentials.jsonl``), from the opening on."""
+    e = _public_election(slug)
+    rows = e.credentials.order_by("public_credential").values_list(
+        "public_credential", "constituency"
+    )
+    lines = (
+        canonical.dumps({"constituency": k, "credential": c}) + b"\n" for c, k in rows.iterator()
+    )
+    response = StreamingHttpResponse(lines, content_type="application/jsonl; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="credentials-{e.slug}.jsonl"'
+    return response
+
+
+@require_GET
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     e = _public_election(slug)
+    shown = board_shown(e)
     tracker = _HEX.sub("", request.GET.get("tracker", "").lower())[:64]
     matches: list[BoardEvent] = []
-    short = bool(tracker) and len(tracker) < MIN_PREFIX
+    least = MIN_PREFIX if shown else 64  # while the board is hidden, only whole trackers
+    short = bool(tracker) and len(tracker) < least
     if tracker and not short:
         found = BoardEvent.objects.filter(election=e, tracker__startswith=tracker).exclude(
             tracker=""
         )
         matches = list(found.order_by("seq").only("seq", "type", "tracker")[:20])
-    page = Paginator(
-        e.board.order_by("-seq").only("seq", "type", "tracker", "recorded_at"), 100
-    ).get_page(request.GET.get("page"))
+    events = e.board.order_by("-seq") if shown else e.board.none()
+    page = Paginator(events.only("seq", "type", "tracker", "recorded_at"), 100).get_page(
+        request.GET.get("page")
+    )
     context = {
         "election": e,
         "page": page,
+        "shown": shown,
         "tracker": tracker,
         "short": short,
         "matches": matches,
         "found": matches[0] if matches else None,
-        "counts": _counts(e),
-        "min_prefix": MIN_PREFIX,
+        "counts": _counts(e) if shown else None,
+        "min_prefix": least,
     }
     return render(request, "public/board.html", context)
 
@@ -102,6 +143,8 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 def audited(request: HttpRequest, slug: str) -> HttpResponse:
     e = _public_election(slug)
     rows = BoardEvent.objects.filter(election=e, type="ballot-audited").order_by("seq")
+    if not board_shown(e):
+        rows = rows.none()
     page = Paginator(rows.only("seq", "tracker", "body"), 50).get_page(request.GET.get("page"))
     manifest = manifest_of(e) if e.manifest else None
     ballots = []
@@ -175,21 +218,17 @@ def record(request: HttpRequest, slug: str) -> HttpResponse:
             "election": e,
         }
         return render(request, "tellers/error.html", context, status=404)
-    work = Path(tempfile.mkdtemp(prefix="tellers-record-"))
-    try:
-        folder = work / f"{e.slug}-record"
-        root = export_record(e, folder)
-        archive = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, closed by it
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(folder.iterdir()):
-                zf.write(path, f"{folder.name}/{path.name}")
-        archive.seek(0)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    path = records.archive_path(e, "result")
+    if not path.exists() or not e.record_root:  # published before records were kept: once
+        e.record_root = records.write_archive_for(e, "result").hex()
+        e.save(update_fields=["record_root"])
     response = FileResponse(
-        archive, as_attachment=True, filename=f"{e.slug}-record.zip", content_type="application/zip"
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{e.slug}-record.zip",
+        content_type="application/zip",
     )
-    response["X-Tellers-Record-Root"] = root.hex()
+    response["X-Tellers-Record-Root"] = e.record_root
     return response
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,10 +20,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tellers.web.store import access, ceremony, count, due
+from tellers.web.store import access, ceremony, count, due, setup
 from tellers.web.store.models import AuditLog, Election
+from tellers.web.store.parties import authority_of
 
-__all__ = ["credential_list", "dashboard", "election", "sign_off"]
+__all__ = [
+    "credential_list",
+    "credentials_upload",
+    "dashboard",
+    "election",
+    "mailing_roll",
+    "manifest",
+    "sign_off",
+]
+
+MAX_UPLOAD = 512 * 1024 * 1024
+"""A credential list for a million members is about 150 MB."""
 
 
 @require_GET
@@ -42,6 +55,7 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
         "election": e,
         "log": log,
         "report": count.statutory_report(e),
+        "authority": authority_of(e),
         "complaints": ceremony.complaints(e),
         "due": due.due_step(e),
         "statements": [
@@ -83,6 +97,51 @@ def credential_list(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="credentials-{e.slug}.csv"'
     return response
+
+
+def _download(content: str, filename: str, kind: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def mailing_roll(request: HttpRequest, slug: str) -> HttpResponse:
+    """The roll the credential authority issues codes from: references, no membership numbers."""
+    access.require_scrutineer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    return _download(setup.mailing_roll(e), f"mailing-roll-{e.slug}.csv", "text/csv; charset=utf-8")
+
+
+@require_GET
+@login_required
+def manifest(request: HttpRequest, slug: str) -> HttpResponse:
+    access.require_scrutineer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    text = json.dumps(e.manifest, indent=2, ensure_ascii=False) + "\n"
+    return _download(text, f"manifest-{e.slug}.json", "application/json; charset=utf-8")
+
+
+@require_POST
+@login_required
+def credentials_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """The credential authority's upload: its signed statement, the credentials, references."""
+    access.require_scrutineer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    upload = request.FILES.get("credentials")
+    if upload is None or upload.size > MAX_UPLOAD:
+        messages.error(request, _("Choose the credentials-upload.json file to upload."))
+        return redirect("scrutiny:election", e.slug)
+    try:
+        taken = setup.accept_credentials(e, upload.read(), upload.name, request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(n)d credentials taken.") % {"n": taken})
+    return redirect("scrutiny:election", e.slug)
 
 
 @require_POST

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,14 @@ from tellers.board import (
     event_hash,
     event_line,
     receipt,
+    voting_time,
 )
 from tellers.board import Event as CoreEvent
+from tellers.election.manifest import Manifest
 from tellers.errors import BallotRejected, RecordError
 from tellers.record.store import write_record
 from tellers.record.v2 import ballot_from_json
+from tellers.web.store import steps
 from tellers.web.store.context import election_context
 from tellers.web.store.models import BoardEvent, BoardHead, CredentialRecord, Election
 
@@ -182,6 +186,21 @@ def context_for(election: Election) -> ElectionContext:
     return found
 
 
+_FIELDS = ("status", "opened_at")
+
+
+def _now(current: Election, manifest: Manifest) -> str:
+    """The board's time for this ballot, read under the lock; refused outside the voting time.
+
+    Whatever the officer has or has not pressed, the board takes no ballot
+    at or after the manifest's closing time (record.md §5.5).
+    """
+    at = steps.now().astimezone(UTC).isoformat(timespec="microseconds")
+    opened = current.opened_at.astimezone(UTC).isoformat() if current.opened_at else None
+    voting_time(manifest, opened, at)
+    return at
+
+
 def _require_open(election: Election) -> None:
     if election.status != Election.Status.OPEN:
         raise BallotRejected(
@@ -242,6 +261,7 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
 
     def step(current: Election, _: BoardHead) -> Decision:
         _require_open(current)
+        at = _now(current, context.manifest)
         constituency, counted, seen = _looked(current)
         had.append(counted is not None)
         kind, body = decide(
@@ -250,6 +270,7 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
             constituency=constituency,
             seen=seen,
             counted=None if counted is None else bytes.fromhex(counted),
+            at=at,
         )
         return kind, body, _tracker_hex(verdict)
 
@@ -272,7 +293,7 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
             )
 
     looks = _looks(election, credential, verdict.tracker)
-    return _receipt(_append(election, step, using, after, looks, ("status",)))
+    return _receipt(_append(election, step, using, after, looks, _FIELDS))
 
 
 def audit(
@@ -285,12 +306,15 @@ def audit(
 
     def step(current: Election, _: BoardHead) -> Decision:
         _require_open(current)
-        on_list = _looked(current)[0] is not None
-        kind, body = decide_audit(context, verdict, raw_reveal, on_list=on_list)
+        at = _now(current, context.manifest)
+        constituency, _counted, seen = _looked(current)
+        kind, body = decide_audit(
+            context, verdict, raw_reveal, constituency=constituency, seen=seen, at=at
+        )
         return kind, body, _tracker_hex(verdict)
 
-    looks = _looks(election, verdict.credential, None)
-    return _receipt(_append(election, step, using, looks=looks, fields=("status",)))
+    looks = _looks(election, verdict.credential, verdict.tracker)
+    return _receipt(_append(election, step, using, looks=looks, fields=_FIELDS))
 
 
 def _tracker_hex(verdict: Verdict) -> str:
@@ -365,11 +389,20 @@ def check_chain(election: Election, *, using: str = "default") -> int:
 def export_record(election: Election, directory: Path, *, using: str = "default") -> bytes:
     """Write the election record from the database (``record.store.write_record``); its root.
 
-    Needs the ceremony and the declared result; the board is streamed in
-    sequence order, exactly the lines that were hashed.
+    Needs the ceremony and the board's tally: before the result is published
+    the record is one in progress (no ``result.json``), which is what the
+    trustees verify before they decrypt. The board is streamed in sequence
+    order, exactly the lines that were hashed.
     """
-    if election.ceremony is None or election.result is None:
-        raise ValueError(f"election {election.slug}: no record before the result is declared")
+    if (
+        election.ceremony is None
+        or not BoardEvent.objects.using(using)
+        .filter(election_id=election.pk, type="tally")
+        .exists()
+    ):
+        raise ValueError(f"election {election.slug}: no record before the tally")
+    published = BoardEvent.objects.using(using).filter(election_id=election.pk, type="result")
+    result = election.result if published.exists() else None
     credentials = (
         (bytes.fromhex(c), k)
         for c, k in CredentialRecord.objects.using(using)
@@ -378,6 +411,4 @@ def export_record(election: Election, directory: Path, *, using: str = "default"
         .iterator(chunk_size=5000)
     )
     lines = (line_of(event) for event in _events(election, using))
-    return write_record(
-        directory, election.manifest, election.ceremony, credentials, lines, election.result
-    )
+    return write_record(directory, election.manifest, election.ceremony, credentials, lines, result)

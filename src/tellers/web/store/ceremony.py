@@ -1,226 +1,350 @@
-"""The trustees' side: the key ceremony's files, their uploads, and complaints (ceremony.md §3).
+"""The trustees' side: the key ceremony's signed messages, relayed and checked (ceremony.md §3).
 
-A trustee runs ``tellers trustee`` on their own machine and uploads each
-public file it writes; ``accept_trustee_file`` checks it and keeps it. The
-files served back (``ceremony_keys``, ``bundle_for``, ``count.tally_for_trustees``)
-and the ones taken in are mapped in ``tellers.record.v2_trustee``. When every
-confirmation is in, the joint election key is fixed; a decryption goes on to
+A trustee runs ``tellers trustee`` on its own machine and uploads each signed
+message it writes; ``accept_trustee_file`` checks the signature against the
+key the trustee announced, and the message against the ceremony so far,
+exactly as ``tellers.ceremony`` (and so the verifier) will. The site serves
+the ceremony so far back (``ceremony_keys``, ``bundle_for``). A complaint is
+answered by the accused and judged by anyone; whenever the messages change,
+earlier confirmations no longer match the transcript and every qualified
+trustee confirms again. When every qualified trustee has confirmed the
+current transcript, the joint election key is fixed. A decryption goes on to
 ``count``.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tellers.crypto import threshold
-from tellers.crypto.ceremony_messages import TrusteeCommitment
+from tellers.ceremony import (
+    Ceremony,
+    Outcome,
+    check_announcement,
+    check_commitment_message,
+    check_confirmation,
+    check_signed_by,
+    evaluate,
+    judge,
+    keys_transcript,
+)
 from tellers.election.fingerprint import manifest_hash
 from tellers.errors import EncodingError, InputFileError, TellersError
 from tellers.record import v2_trustee as files
-from tellers.record.v2_tally import ceremony_to_json
-from tellers.web.store import count
+from tellers.web.store import count, steps
 from tellers.web.store.models import Election, Trustee, TrusteeFile
 from tellers.web.store.setup import seal_setup
 from tellers.web.store.steps import S, locked, log, manifest_of, refuse
 
 __all__ = [
-    "Complaint",
+    "ComplaintState",
     "accept_trustee_file",
     "bundle_for",
     "ceremony_keys",
+    "ceremony_so_far",
+    "close_answers",
     "complaints",
+    "restart_ceremony",
     "trustee_step",
 ]
 
-# TrusteeFile kinds, one per step (each uploaded once).
-KEY, COMMITMENT, CONFIRMATION, COMPLAINT, DECRYPTION = (
-    "ceremony-key",
-    "commitment",
-    "confirmation",
-    "complaint",
-    "decryption",
-)
-_KIND_OF_FORMAT = {
-    files.PUBLIC_KEY: KEY,
-    files.COMMITMENT: COMMITMENT,
-    files.CONFIRMATION: CONFIRMATION,
-    files.COMPLAINT: COMPLAINT,
-    files.DECRYPTION: DECRYPTION,
-}
-# The step (``trustee_step``) at which each kind may be uploaded.
-_DUE_AT = {
-    KEY: ("keygen",),
-    COMMITMENT: ("commit",),
-    CONFIRMATION: ("receive",),
-    COMPLAINT: ("receive",),
-    DECRYPTION: ("decrypt",),
-}
+# Upload formats and the TrusteeFile kind each is kept as (complaints and answers: -L).
+_FORMATS = [
+    files.ANNOUNCEMENT,
+    files.COMMITMENT,
+    files.COMPLAINT,
+    files.ANSWER,
+    files.CONFIRMATION,
+    files.DECRYPTION,
+]
 
 
-def _files(election: Election, kind: str) -> dict[int, dict[str, Any]]:
-    rows = TrusteeFile.objects.filter(trustee__election=election, kind=kind).select_related(
-        "trustee"
+def _rows(election: Election) -> dict[tuple[int, str], dict[str, Any]]:
+    found = TrusteeFile.objects.filter(trustee__election=election).select_related("trustee")
+    return {(f.trustee.index, f.kind): json.loads(f.body) for f in found}
+
+
+def ceremony_so_far(election: Election) -> Ceremony:
+    """Every stored message, in the canonical order of ``ceremony.json`` (record.md §6.1)."""
+    rows = _rows(election)
+    names = tuple(election.trustees.order_by("index").values_list("index", "name"))
+
+    def of(kind: str, read: Any) -> list[Any]:
+        return [read(body) for (i, k), body in sorted(rows.items()) if k.split("-")[0] == kind]
+
+    complaints = sorted(of("complaint", files.complaint_from_json), key=lambda c: (c.by, c.against))
+    answers = sorted(of("answer", files.answer_from_json), key=lambda a: (a.trustee, a.complainant))
+    return Ceremony(
+        names,
+        tuple(of("announcement", files.announcement_from_json)),
+        tuple(of("commitment", files.commitment_from_json)),
+        tuple(complaints),
+        tuple(answers),
+        tuple(of("confirmation", files.confirmation_from_json)),
     )
-    return {f.trustee.index: json.loads(f.body) for f in rows}
 
 
-def _commitments(election: Election) -> list[TrusteeCommitment]:
-    found = _files(election, COMMITMENT)
-    return [files.commitment_file_from_json(found[i], "commitment")[1] for i in sorted(found)]
-
-
-def trustee_step(trustee: Trustee) -> str:
-    """What is due from this trustee: keygen, commit, receive, decrypt, or wait / done."""
-    election = trustee.election
-    n = election.trustees.count()  # set_trustees made exactly the manifest's n
-    mine = set(trustee.files.values_list("kind", flat=True))
-    counts = Counter(
-        TrusteeFile.objects.filter(trustee__election=election).values_list("kind", flat=True)
-    )
-    if counts[COMPLAINT]:
-        return "complaint"
-    if KEY not in mine:
-        return "keygen"
-    if counts[KEY] < n:
-        return "wait-keys"
-    if COMMITMENT not in mine:
-        return "commit"
-    if counts[COMMITMENT] < n:
-        return "wait-commitments"
-    if CONFIRMATION not in mine:
-        return "receive"
-    if not election.election_key:
-        return "wait-confirmations"
-    if election.status in (S.DRAFT, S.OPEN, S.CLOSED):
-        return "ceremony-done"
-    if DECRYPTION in mine:
-        return "decrypted"
-    return "decrypt" if election.status == S.TALLYING else "finished"
-
-
-def ceremony_keys(election: Election) -> dict[str, Any]:
-    """ceremony-keys.json: every trustee's ceremony public key (for ``trustee commit``)."""
-    found = _files(election, KEY)
-    public = {i: files.public_key_file_from_json(body, "key")[1].hex() for i, body in found.items()}
-    return files.ceremony_keys_to_json(manifest_of(election), public)
-
-
-def bundle_for(trustee: Trustee) -> dict[str, Any]:
-    """bundle.json: all commitments and the shares addressed to ``trustee``."""
-    election = trustee.election
-    found = _files(election, COMMITMENT)
-    names = dict(election.trustees.values_list("index", "name"))
-    order = sorted(found)
-    kept = [files.commitment_file_from_json(found[i], "commitment") for i in order]
-    commitments = [commitment for _i, commitment, _s in kept]
-    shares = [s for _i, _c, sent in kept for s in sent if s.recipient == trustee.index]
-    return files.bundle_to_json(
-        manifest_of(election), trustee.index, [names[i] for i in order], commitments, shares
-    )
+def _outcome(election: Election, ceremony: Ceremony) -> Outcome | None:
+    """The ceremony judged so far, once every trustee has committed (None before)."""
+    manifest = manifest_of(election)
+    if len(ceremony.commitments) < manifest.trustees:
+        return None
+    return evaluate(manifest_hash(manifest), ceremony, manifest.quorum, manifest.trustees)
 
 
 @dataclass(frozen=True, slots=True)
-class Complaint:
+class ComplaintState:
     by: int
     against: int
     problem: str
+    answered: bool
+    loser: int | None
+    """Who the complaint disqualifies, once it can be judged (answered, or answers closed)."""
+    why: str
 
 
-def complaints(election: Election) -> list[Complaint]:
-    found = _files(election, COMPLAINT)
-    return [Complaint(*files.complaint_from_json(found[i], "complaint")) for i in sorted(found)]
+def complaints(election: Election) -> list[ComplaintState]:
+    ceremony = ceremony_so_far(election)
+    if not ceremony.complaints:
+        return []
+    digest = manifest_hash(manifest_of(election))
+    answers = {(a.complainant, a.trustee): a for a in ceremony.answers}
+    out = []
+    for c in ceremony.complaints:
+        answer = answers.get((c.by, c.against))
+        loser, why = None, ""
+        if answer is not None or election.answers_closed_at is not None:
+            loser, why = judge(digest, ceremony.announcements, ceremony.commitments, c, answer)
+        out.append(ComplaintState(c.by, c.against, c.problem, answer is not None, loser, why))
+    return out
+
+
+def _pending(election: Election, ceremony: Ceremony) -> list[tuple[int, int]]:
+    """(complainant, accused) of complaints not answered, while answers are still awaited."""
+    if election.answers_closed_at is not None:
+        return []
+    answered = {(a.complainant, a.trustee) for a in ceremony.answers}
+    return [(c.by, c.against) for c in ceremony.complaints if (c.by, c.against) not in answered]
+
+
+def trustee_step(trustee: Trustee) -> str:
+    """What is due from this trustee: keygen, commit, receive, answer, decrypt; or a wait."""
+    election = trustee.election
+    i = trustee.index
+    if election.election_key:  # the ceremony is complete
+        qualified = [c["trustee"] for c in (election.ceremony or {}).get("confirmations", [])]
+        if i not in qualified:
+            return "disqualified"
+        if election.status in (S.DRAFT, S.OPEN, S.CLOSED):
+            return "ceremony-done"
+        if trustee.files.filter(kind="decryption").exists():
+            return "decrypted"
+        return "decrypt" if election.status == S.TALLYING else "finished"
+    return _ceremony_step(election, i)
+
+
+def _ceremony_step(election: Election, i: int) -> str:
+    n = manifest_of(election).trustees
+    ceremony = ceremony_so_far(election)
+    announced = {a.trustee for a in ceremony.announcements}
+    committed = {m.trustee for m in ceremony.commitments}
+    if i not in announced:
+        return "keygen"
+    if len(announced) < n:
+        return "wait-keys"
+    if i not in committed:
+        return "commit"
+    if len(committed) < n:
+        return "wait-commitments"
+    pending = _pending(election, ceremony)
+    if any(accused == i for _, accused in pending):
+        return "answer"
+    if pending:
+        return "wait-answers"
+    try:
+        outcome = _outcome(election, ceremony)
+    except TellersError:
+        return "failed"
+    if outcome is None:
+        return "wait-commitments"
+    if i in outcome.disqualified:
+        return "disqualified"
+    mine = next((c for c in ceremony.confirmations if c.trustee == i), None)
+    if mine is None or mine.transcript != outcome.transcript:
+        return "receive"
+    return "wait-confirmations"
+
+
+def ceremony_keys(election: Election) -> dict[str, Any]:
+    """ceremony-keys.json: every trustee's signed announcement (for ``trustee commit``)."""
+    manifest = manifest_of(election)
+    ceremony = ceremony_so_far(election)
+    return files.ceremony_keys_to_json(manifest, manifest_hash(manifest), ceremony.announcements)
+
+
+def bundle_for(trustee: Trustee) -> dict[str, Any]:
+    """bundle.json: the whole ceremony so far (for ``trustee receive`` and ``trustee answer``)."""
+    election = trustee.election
+    manifest = manifest_of(election)
+    ceremony = ceremony_so_far(election)
+    current = replace(ceremony, confirmations=())
+    return files.bundle_to_json(manifest, manifest_hash(manifest), current)
+
+
+def _kind(fmt: str, obj: dict[str, Any]) -> str:
+    kind = files.message_kind(fmt)
+    if kind == "complaint":
+        return f"complaint-{obj.get('against')}"
+    if kind == "answer":
+        return f"answer-{obj.get('complainant')}"
+    return kind
+
+
+_DUE_AT = {
+    "announcement": ("keygen",),
+    "commitment": ("commit",),
+    "complaint": ("receive",),
+    "answer": ("answer",),
+    "confirmation": ("receive",),
+    "decryption": ("decrypt",),
+}
 
 
 def accept_trustee_file(trustee: Trustee, data: bytes, filename: str) -> str:
-    """Check and keep a trustee's uploaded file; return its kind (``ValidationError`` if not)."""
+    """Check and keep a trustee's signed message; return its kind (``ValidationError`` if not)."""
     try:
-        obj = files.parse_file(data, filename, list(_KIND_OF_FORMAT))
+        obj = files.parse_file(data, filename, _FORMATS)
     except InputFileError as exc:
         raise refuse(str(exc)) from None
-    kind = _KIND_OF_FORMAT[obj["format"]]
+    kind = _kind(obj["format"], obj)
     with transaction.atomic():
         election = locked(trustee.election)
         trustee = Trustee.objects.select_related("election").get(pk=trustee.pk)
-        if trustee_step(trustee) not in _DUE_AT[kind]:
+        due = trustee_step(trustee)
+        if due not in _DUE_AT[kind.split("-")[0]]:
             raise refuse(_("This is not the file due now (%(kind)s).") % {"kind": kind})
+        if obj.get("trustee") != trustee.index:
+            raise refuse(
+                _("This file is trustee %(found)s's; this page is trustee %(i)d's.")
+                % {"found": obj.get("trustee"), "i": trustee.index}
+            )
         try:
-            _check_trustee_file(election, trustee, kind, obj)
+            _check(election, trustee, kind, obj)
         except (TellersError, KeyError, TypeError, AttributeError, ValueError) as exc:
             raise refuse(
                 _("%(file)s was refused: %(problem)s") % {"file": filename, "problem": exc}
             ) from None
+        if kind == "confirmation":
+            TrusteeFile.objects.filter(trustee=trustee, kind=kind).delete()
         TrusteeFile.objects.create(trustee=trustee, kind=kind, body=json.dumps(obj))
-        log(election, None, f"trustee-{kind}", trustee=trustee.index, **_log_detail(kind, obj))
-        if kind == CONFIRMATION:
+        log(election, None, f"trustee-{kind.split('-')[0]}", trustee=trustee.index, **_detail(obj))
+        if kind == "confirmation":
             _finish_ceremony(election)
-        elif kind == DECRYPTION:
+        elif kind == "decryption":
             count.maybe_declare(election)
     return kind
 
 
-def _log_detail(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-    if kind == COMPLAINT:
-        return {"against": obj.get("against"), "problem": obj.get("problem")}
-    return {}
+def _detail(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: obj[k] for k in ("against", "problem", "complainant") if k in obj}
 
 
-def _check_trustee_file(
-    election: Election, trustee: Trustee, kind: str, obj: dict[str, Any]
-) -> None:
+def _check(election: Election, trustee: Trustee, kind: str, obj: dict[str, Any]) -> None:
+    """The message checks as ``tellers.ceremony`` will check it in the record."""
+    if kind == "decryption":
+        count.accept_decryption(election, trustee.index, obj)
+        return
     manifest = manifest_of(election)
     digest = manifest_hash(manifest)
+    files.check_header(obj, manifest.election_id, digest, "file")
+    ceremony = ceremony_so_far(election)
     i = trustee.index
-    if obj.get("trustee") != i:
-        raise refuse(
-            _("This file is trustee %(found)s's; this page is trustee %(i)d's.")
-            % {"found": obj.get("trustee"), "i": i}
-        )
-    if kind == DECRYPTION:
-        count.accept_decryption(election, i, obj)
+    if kind == "announcement":
+        announcement = files.announcement_from_json(obj)
+        check_announcement(announcement)
+        for other in ceremony.announcements:
+            mine = {announcement.signing_key, announcement.ceremony_key}
+            if mine & {other.signing_key, other.ceremony_key}:
+                raise EncodingError("announcement", f"a key trustee {other.trustee} announced too")
         return
-    if obj.get("manifest_hash") != digest.hex():
-        raise refuse(_("This file is for another election or manifest."))
-    if kind == KEY:
-        files.public_key_file_from_json(obj, "key")
-    elif kind == COMMITMENT:
-        _sender, commitment, shares = files.commitment_file_from_json(obj, "commitment")
-        if commitment.trustee != i:
-            raise EncodingError("commitment.index", f"expected {i}, found {commitment.trustee}")
-        threshold.check_commitment(digest, commitment, manifest.quorum, manifest.trustees)
-        found = sorted((s.sender, s.recipient) for s in shares)
-        expected = [(i, r) for r in range(1, manifest.trustees + 1)]
-        if found != expected:
-            raise EncodingError("shares", f"expected one share from {i} to each of 1..n")
-    elif kind == CONFIRMATION:
-        _by, verification_key = files.confirmation_from_json(obj, "confirmation")
-        if verification_key != threshold.verification_key(i, _commitments(election)):
-            raise EncodingError(
-                "verification_key", "does not match the published commitments (X_l)"
-            )
-    elif kind == COMPLAINT:
-        _by, against, _problem = files.complaint_from_json(obj, "complaint")
-        if not 1 <= against <= manifest.trustees:
-            raise EncodingError("against", f"expected a trustee 1..{manifest.trustees}")
+    announcements = ceremony.announcements
+    t1 = keys_transcript(digest, announcements)
+    if kind == "commitment":
+        message = files.commitment_from_json(obj)
+        check_commitment_message(digest, announcements, t1, message, manifest.quorum)
+    elif kind.startswith("complaint"):
+        complaint = files.complaint_from_json(obj)
+        check_signed_by(announcements, i, obj, "complaint")
+        if complaint.keys != t1 or not 1 <= complaint.against <= manifest.trustees:
+            raise EncodingError("complaint", "made for other keys, or against no trustee")
+        if complaint.against == i:
+            raise EncodingError("complaint.against", "a trustee cannot complain against itself")
+    elif kind.startswith("answer"):
+        answer = files.answer_from_json(obj)
+        check_signed_by(announcements, i, obj, "answer")
+        if (answer.complainant, i) not in _pending(election, ceremony):
+            raise EncodingError("answer.complainant", "no complaint of that trustee awaits you")
+    elif kind == "confirmation":
+        outcome = _outcome(election, ceremony)
+        if outcome is None:
+            raise EncodingError("confirmation", "the commitments are not all in")
+        check_confirmation(outcome, announcements, files.confirmation_from_json(obj))
 
 
 def _finish_ceremony(election: Election) -> None:
-    """With every commitment valid and every confirmation in: the ceremony and the key."""
+    """With every qualified trustee confirming the current transcript: the key is fixed."""
+    ceremony = ceremony_so_far(election)
     manifest = manifest_of(election)
-    if len(_files(election, CONFIRMATION)) < manifest.trustees or complaints(election):
+    if _pending(election, ceremony):
         return
-    commitments = _commitments(election)
-    threshold.check_commitments(
-        manifest_hash(manifest), commitments, manifest.quorum, manifest.trustees
-    )
-    names = list(election.trustees.order_by("index").values_list("name", flat=True))
-    election.ceremony = ceremony_to_json(names, commitments)
-    election.election_key = threshold.joint_public_key(commitments).hex()
+    outcome = _outcome(election, ceremony)
+    if outcome is None:
+        return
+    current = tuple(c for c in ceremony.confirmations if c.transcript == outcome.transcript)
+    if [c.trustee for c in current] != list(outcome.qualified):
+        return
+    final = replace(ceremony, confirmations=current)
+    stale = [c.trustee for c in ceremony.confirmations if c not in current]
+    TrusteeFile.objects.filter(
+        trustee__election=election, trustee__index__in=stale, kind="confirmation"
+    ).delete()
+    election.ceremony = files.ceremony_to_json(final)
+    election.election_key = outcome.joint_key.hex()
     election.save(update_fields=["ceremony", "election_key"])
     seal_setup(election)
-    log(election, None, "ceremony-complete", election_key=election.election_key)
+    log(
+        election,
+        None,
+        "ceremony-complete",
+        election_key=election.election_key,
+        qualified=list(outcome.qualified),
+        disqualified=outcome.disqualified,
+        quorum=manifest.quorum,
+    )
+
+
+def close_answers(election: Election, actor: Any) -> None:
+    """Let the ceremony go on without an awaited answer: the silent accused is disqualified."""
+    with transaction.atomic():
+        e = locked(election)
+        if e.election_key or not _pending(e, ceremony_so_far(e)):
+            raise refuse(_("No complaint is waiting for an answer."))
+        e.answers_closed_at = steps.now()
+        e.save(update_fields=["answers_closed_at"])
+        log(e, actor, "ceremony-answers-closed")
+
+
+def restart_ceremony(election: Election, actor: Any) -> None:
+    """Start the key ceremony again (e.g. too few trustees remain qualified): every file goes."""
+    with transaction.atomic():
+        e = locked(election)
+        if e.status != S.DRAFT or e.election_key:
+            raise refuse(_("The key ceremony is complete: the key cannot change now."))
+        TrusteeFile.objects.filter(trustee__election=e).delete()
+        e.answers_closed_at = None
+        e.save(update_fields=["answers_closed_at"])
+        log(e, actor, "ceremony-restarted")

@@ -2,12 +2,17 @@
 
 ``election_context`` gives what checking a ballot needs; ``credentials``
 the published list; ``second_factor_hash`` the binding that lets the vote
-page check a member's second factor (e.g. membership number) against the
+page check a member's second factor (the membership number) against the
 public credential the browser derived, without the server ever seeing the
-credential code.
+credential code. The binding is an HMAC under the site's factor key, which
+lives in the site's settings, not in its database: a copy of the database
+alone does not link a credential to a member (credentials.md §7).
 """
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 from tellers.board import ElectionContext
 from tellers.crypto.group import Point
@@ -42,6 +47,12 @@ def credentials(election: Election) -> dict[bytes, str]:
 
 
 def second_factor_hash(public_credential: bytes, member_number: str) -> str:
-    """Binds a credential to the member's second factor (spaces and case ignored)."""
+    """HMAC-SHA256(factor key; H("tellers/v1/second-factor"; credential, number)).
+
+    The number is compared with white space removed and letters upper-cased.
+    """
+    from django.conf import settings
+
     normalised = "".join(member_number.split()).upper().encode()
-    return hash_fields("tellers/v1/second-factor", [public_credential, normalised]).hex()
+    message = hash_fields("tellers/v1/second-factor", [public_credential, normalised])
+    return hmac.new(settings.TELLERS_FACTOR_KEY, message, hashlib.sha256).hexdigest()

@@ -16,28 +16,24 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tellers.crypto import threshold
+from tellers.ceremony import Ceremony, check_ceremony
 from tellers.crypto.ceremony_messages import DecryptionShare
+from tellers.election.conduct import opened_body
 from tellers.election.fingerprint import manifest_hash
-from tellers.record import v2_trustee
-from tellers.record.v2_tally import (
-    ceremony_from_json,
-    decryption_from_json,
-    decryption_to_json,
-    result_to_json,
-    tally_from_json,
-    tally_to_json,
-)
-from tellers.tally import ContestTally, count_ballots, decrypt_and_declare, flatten
-from tellers.web.store import steps
+from tellers.record.v2_tally import result_to_json, tally_from_json, tally_to_json
+from tellers.record.v2_trustee import ceremony_from_json, decryption_from_json
+from tellers.tally import ContestTally, count_ballots, decrypt_and_declare
+from tellers.verify.tally import VerifiedTally, check_decryption
+from tellers.web.store import records, steps
 from tellers.web.store.board import append_event, close_board, counted_ballots, counted_count
-from tellers.web.store.models import BoardEvent, Election
+from tellers.web.store.models import BoardEvent, CredentialRecord, Election
 from tellers.web.store.steps import S, locked, log, manifest_of, refuse
 
 __all__ = [
     "STATEMENTS",
     "StatutoryReport",
     "accept_decryption",
+    "check_decryption",
     "close_election",
     "maybe_declare",
     "open_election",
@@ -45,7 +41,7 @@ __all__ = [
     "sign_off",
     "start_tally",
     "statutory_report",
-    "tally_for_trustees",
+    "verified_tally",
 ]
 
 _DUPLICATE_REASONS = ("replay", "revote-forbidden", "first-counts")
@@ -67,6 +63,32 @@ def _tallies(election: Election) -> tuple[ContestTally, ...]:
     raise refuse(_("The tally has not been started."))
 
 
+def _ceremony(election: Election) -> Ceremony:
+    return ceremony_from_json(election.ceremony)
+
+
+def verified_tally(election: Election) -> VerifiedTally:
+    """The site's own tally with what checking a trustee's decryption of it needs.
+
+    (Each trustee checks the tally for itself from the board before decrypting.)
+    """
+    manifest = manifest_of(election)
+    digest = manifest_hash(manifest)
+    ceremony = _ceremony(election)
+    outcome = check_ceremony(digest, ceremony, manifest.quorum, manifest.trustees)
+    event = BoardEvent.objects.filter(election=election, type="tally").only("hash").first()
+    if event is None:
+        raise refuse(_("The tally has not been started."))
+    return VerifiedTally(
+        digest,
+        bytes.fromhex(election.fingerprint),
+        bytes.fromhex(event.hash),
+        _tallies(election),
+        ceremony.announcements,
+        outcome,
+    )
+
+
 # ---- voting and the tally -------------------------------------------------------------
 
 
@@ -84,20 +106,22 @@ def open_election(election: Election, actor: Any) -> None:
             raise refuse(_("Voting opens at %(t)s, not before.") % {"t": e.opens_at})
         if e.closes_at and at >= e.closes_at:
             raise refuse(_("The closing time has passed."))
-        append_event(
-            e,
-            "election-opened",
-            {
-                "manifest_hash": manifest_hash(manifest_of(e)).hex(),
-                "joint_key": e.election_key,
-                "credentials_hash": e.credentials_hash,
-                "credentials": e.credentials.count(),
-                "fingerprint": e.fingerprint,
-                "opened_at": at.isoformat(),
-            },
+        credentials = (
+            (bytes.fromhex(c), k)
+            for c, k in CredentialRecord.objects.filter(election=e)
+            .order_by("public_credential")
+            .values_list("public_credential", "constituency")
+            .iterator(chunk_size=5000)
         )
+        if e.authority is None:
+            raise refuse(_("The credential authority's list has not been uploaded."))
+        _outcome, _fingerprint, body = opened_body(
+            manifest_of(e), _ceremony(e), credentials, e.authority, at.isoformat()
+        )
+        append_event(e, "election-opened", body)
+        e.opened_at = at
         e.status = S.OPEN
-        e.save(update_fields=["status"])
+        e.save(update_fields=["status", "opened_at"])
         log(e, actor, "election-opened")
 
 
@@ -127,50 +151,36 @@ def start_tally(election: Election, actor: Any) -> None:
         append_event(e, "tally", tally_to_json(tallies))
         e.status = S.TALLYING
         e.save(update_fields=["status"])
-        log(e, actor, "tally-started", ballots=[t.ballots for t in tallies])
+        root = records.write_archive_for(e, "tally")  # what each trustee verifies, then decrypts
+        log(e, actor, "tally-started", ballots=[t.ballots for t in tallies], root=root.hex())
 
 
 # ---- decryption and the declaration (ceremony.md §4) ----------------------------------
 
 
-def tally_for_trustees(election: Election) -> dict[str, Any]:
-    """tally.json: the encrypted totals to decrypt, with the election fingerprint."""
-    return v2_trustee.tally_for_trustees_to_json(
-        election.slug, bytes.fromhex(election.fingerprint), _tallies(election)
-    )
-
-
 def accept_decryption(election: Election, trustee: int, obj: dict[str, Any]) -> None:
-    """Check trustee ``trustee``'s decryption file and put its shares on the board.
+    """Check trustee ``trustee``'s decryption message and put it on the board as it was signed.
 
     Called under the election's lock by ``ceremony.accept_trustee_file``;
-    ``maybe_declare`` follows once the file is kept.
+    ``maybe_declare`` follows once the file is kept. The checks are the
+    verifier's (``verify.tally.check_decryption``).
     """
-    if obj.get("fingerprint") != election.fingerprint:
-        raise refuse(_("This decryption is for another election or tally."))
-    _index, decrypted = v2_trustee.decryption_shares_from_json(obj, "decryption")
-    _names, commitments = ceremony_from_json(election.ceremony)
-    threshold.check_decryption_shares(
-        bytes.fromhex(election.fingerprint),
-        commitments,
-        flatten(_tallies(election)),
-        decrypted,
-    )
-    append_event(election, "decryption", decryption_to_json(trustee, tuple(decrypted)))
+    check_decryption(manifest_of(election), verified_tally(election), obj)
+    append_event(election, "decryption", obj)
 
 
 def maybe_declare(election: Election) -> None:
     """With a quorum of checked decryptions: decrypt, declare, keep (not yet public)."""
     manifest = manifest_of(election)
-    batches: list[list[DecryptionShare]] = [
-        decryption_from_json(body)[1] for _kind, body in _event_bodies(election, "decryption")
+    batches: list[tuple[DecryptionShare, ...]] = [
+        decryption_from_json(body).shares for _kind, body in _event_bodies(election, "decryption")
     ]
     if len(batches) < manifest.quorum or election.result is not None:
         return
     result = decrypt_and_declare(
         manifest,
         _tallies(election),
-        batches,
+        batches[: manifest.quorum],
         election.credentials.values_list("constituency", flat=True),
         counted_count(election),
     )
@@ -275,5 +285,6 @@ def publish(election: Election, actor: Any) -> None:
             raise refuse(_("The scrutineer has not signed the result off."))
         append_event(e, "result", e.result)
         e.status = S.PUBLISHED
-        e.save(update_fields=["status"])
-        log(e, actor, "result-published")
+        e.record_root = records.write_archive_for(e, "result").hex()
+        e.save(update_fields=["status", "record_root"])
+        log(e, actor, "result-published", root=e.record_root)

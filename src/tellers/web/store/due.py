@@ -29,12 +29,15 @@ def due_step(election: Election) -> Due:
             return Due("roll", _("Import the roll."))
         if not election.trustees.exists():
             return Due("trustees", _("Name the trustees and send them their links."))
-        if complaints(election):
+        if any(c.loser is None for c in complaints(election)) and not election.election_key:
             return Due("complaint", _("A trustee complained about a share: see below."))
         if not election.election_key:
             return Due("ceremony", _("Waiting for the trustees to complete the key ceremony."))
         if not election.credentials.exists():
-            return Due("credentials", _("Generate the credentials and download the mailing file."))
+            return Due(
+                "credentials",
+                _("Waiting for the credential authority's list (the scrutineer uploads it)."),
+            )
         return Due("open", _("Open the election."))
     if election.status == S.OPEN:
         if election.closes_at and steps.now() >= election.closes_at:

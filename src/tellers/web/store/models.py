@@ -49,6 +49,8 @@ class Election(models.Model):
     )
     opens_at = models.DateTimeField(_("voting opens"), null=True, blank=True)
     closes_at = models.DateTimeField(_("voting closes"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("voting opened"), null=True, blank=True)
+    """When ``election-opened`` went on the board; no ballot is taken before it."""
     scrutineer_name = models.CharField(_("independent scrutineer"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Set when the key ceremony completes and the election opens (record.md §3.4, §8):
@@ -56,11 +58,18 @@ class Election(models.Model):
     """ceremony.json: trustees' commitments and key proofs (``record.v2_tally``)."""
     election_key = models.CharField(_("election public key"), max_length=66, blank=True)
     credentials_hash = models.CharField(max_length=64, blank=True)
+    authority = models.JSONField(_("credential authority's statement"), null=True, blank=True)
+    """The signed statement of the credential list (``record.v2_authority``), set by its upload."""
+    answers_closed_at = models.DateTimeField(null=True, blank=True)
+    """When the officer let the ceremony go on without the answer to a complaint (ceremony.md
+    §3.7: an unanswered complaint disqualifies the accused)."""
     # Set when the scrutineer signs the result off (REQUIREMENTS.md 10):
     result = models.JSONField(_("declared result"), null=True, blank=True)
     signed_off_at = models.DateTimeField(_("scrutineer signed off"), null=True, blank=True)
     signed_off_by = models.CharField(max_length=150, blank=True)
     scrutineer_report = models.JSONField(_("scrutineer's statements"), null=True, blank=True)
+    record_root = models.CharField(_("election record root"), max_length=64, blank=True)
+    """SHA-256 of the published record's index.json (record.md §1), set at publication."""
     """The s.52 statements the scrutineer made when signing off (``store.count.sign_off``)."""
 
     class Meta:
@@ -89,6 +98,10 @@ class Election(models.Model):
         super().save(*args, **kwargs)
 
 
+def _reference() -> str:
+    return secrets.token_hex(8)
+
+
 class Member(models.Model):
     """One row of the membership roll, frozen at the relevant date."""
 
@@ -98,11 +111,17 @@ class Member(models.Model):
     email = models.EmailField(_("personal email"), blank=True)
     postal_address = models.TextField(_("postal address"), blank=True)
     constituency = models.CharField(_("constituency"), max_length=100, blank=True)
+    reference = models.CharField(max_length=32, default=_reference)
+    """The random mailing reference the credential authority knows the member by
+    (credentials.md §8); it is not the membership number, which the authority never sees."""
 
     class Meta:
         constraints = (
             models.UniqueConstraint(
                 fields=["election", "member_number"], name="member_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["election", "reference"], name="member_unique_reference"
             ),
         )
 
@@ -113,15 +132,16 @@ class Member(models.Model):
 class CredentialRecord(models.Model):
     """A public credential on the published list; unlinked to any member.
 
-    The private codes go into the mailing file for the print/mail house and
-    are never stored here.
+    The codes stay with the credential authority and never reach the site.
+    Rows are made in credential order, so their order says nothing of the
+    roll's; ``factor_hash`` is keyed with a secret kept outside the database.
     """
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="credentials")
     public_credential = models.CharField(_("public credential"), max_length=64)
     constituency = models.CharField(_("constituency"), max_length=100, blank=True)
     factor_hash = models.CharField(max_length=64, blank=True)
-    """H("tellers/v1/second-factor"; credential, member number) — see ``store.context``."""
+    """HMAC(the site's factor key; credential, member number) — see ``store.context``."""
 
     class Meta:
         constraints = (
@@ -165,13 +185,19 @@ class BoardEvent(models.Model):
 
 
 class Trustee(models.Model):
-    """A trustee of the election key, reached through a personal link."""
+    """A trustee of the election key, reached through a personal link sent by email.
+
+    Only the link's hash is stored: the link itself goes to the trustee and is
+    shown to no one else. Once the trustee has announced its signing key,
+    every file it uploads must be signed by that key, so the link alone no
+    longer lets anyone act as the trustee.
+    """
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="trustees")
     index = models.PositiveSmallIntegerField()
     name = models.CharField(_("name"), max_length=200)
-    email = models.EmailField(_("email"), blank=True)
-    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
+    email = models.EmailField(_("email"))
+    token_hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = (
@@ -187,7 +213,12 @@ class Trustee(models.Model):
 
 
 class TrusteeFile(models.Model):
-    """A public file a trustee uploaded (commitments, encrypted shares, decryption share)."""
+    """A signed message a trustee uploaded (ceremony.md §7), kept as it was signed.
+
+    ``kind`` is announcement, commitment, complaint, answer-L (to trustee L's
+    complaint), confirmation (replaced when the ceremony transcript changes)
+    or decryption.
+    """
 
     trustee = models.ForeignKey(Trustee, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=32)

@@ -1,16 +1,19 @@
 """Setting an election up: manifest, roll, trustees, credentials (the draft stage).
 
-The officer's steps before the election opens (``steps`` lists them all).
-The key ceremony runs alongside (``ceremony``); ``seal_setup`` fixes the
-credentials hash and the election fingerprint once both it and the
-credentials are done.
+The officer's steps before the election opens (``steps`` lists them all),
+and the scrutineer's: the mailing roll for the credential authority and the
+authority's upload. The key ceremony runs alongside (``ceremony``);
+``seal_setup`` fixes the credentials hash and the election fingerprint once
+both it and the credentials are done. The site never makes or sees a code.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,23 +23,29 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tellers.crypto.credentials import issue_credential
-from tellers.crypto.group import Point
+from tellers.crypto.group import Point, check_x_only
+from tellers.election.authority import check_statement
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.roll import check_roll_csv
-from tellers.errors import TellersError
+from tellers.errors import EncodingError, TellersError
+from tellers.parties import key_fingerprint
+from tellers.record import v2_trustee as files
 from tellers.record.store import credentials_hash
 from tellers.record.v2 import manifest_from_json, manifest_to_json
+from tellers.record.v2_authority import UPLOAD, Upload, upload_from_json
 from tellers.web.store.context import second_factor_hash
 from tellers.web.store.models import CredentialRecord, Election, Member, Trustee, TrusteeFile
 from tellers.web.store.steps import S, locked, log, manifest_of, refuse
 
 __all__ = [
+    "accept_credentials",
     "create_election",
-    "generate_credentials",
     "import_roll",
+    "mailing_roll",
+    "new_trustee_link",
     "seal_setup",
     "set_trustees",
+    "token_hash",
 ]
 
 
@@ -104,8 +113,19 @@ def import_roll(election: Election, data: bytes, filename: str, actor: Any) -> i
     return len(rows)
 
 
-def set_trustees(election: Election, people: Sequence[tuple[str, str]], actor: Any) -> None:
-    """The manifest's n trustees, numbered 1..n, each with a fresh personal link."""
+def token_hash(token: str) -> str:
+    """What the site keeps of a trustee's link: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_trustees(
+    election: Election, people: Sequence[tuple[str, str]], actor: Any
+) -> dict[int, str]:
+    """The manifest's n trustees, numbered 1..n, each with a fresh personal link.
+
+    Returns trustee index -> link token, for sending to each trustee's own
+    address (``notify.send_trustee_links``); the site keeps only their hashes.
+    """
     n = manifest_of(election).trustees
     problems = []
     if len(people) != n:
@@ -115,80 +135,163 @@ def set_trustees(election: Election, people: Sequence[tuple[str, str]], actor: A
     for i, (name, email) in enumerate(people, start=1):
         if not name.strip():
             problems.append(_("Trustee %(i)d: enter a name.") % {"i": i})
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                problems.append(
-                    _("Trustee %(i)d: %(email)s is not an email address.")
-                    % {"i": i, "email": email}
-                )
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(
+                _("Trustee %(i)d: %(email)s is not an email address (the link goes there).")
+                % {"i": i, "email": email or "—"}
+            )
     if problems:
         raise ValidationError(problems)
+    tokens = {i: secrets.token_urlsafe(32) for i in range(1, len(people) + 1)}
     with transaction.atomic():
         e = locked(election)
         if e.status != S.DRAFT or TrusteeFile.objects.filter(trustee__election=e).exists():
             raise refuse(_("The trustees cannot change once the key ceremony has begun."))
         e.trustees.all().delete()
         for i, (name, email) in enumerate(people, start=1):
-            Trustee.objects.create(election=e, index=i, name=name.strip(), email=email.strip())
+            Trustee.objects.create(
+                election=e,
+                index=i,
+                name=name.strip(),
+                email=email.strip(),
+                token_hash=token_hash(tokens[i]),
+            )
         log(e, actor, "trustees-set", trustees=[name for name, _ in people])
+    return tokens
 
 
-# ---- credentials (credentials.md) ---------------------------------------------------
+def new_trustee_link(trustee: Trustee, actor: Any) -> str:
+    """A fresh link for a trustee who has not yet announced a key (the old link stops working)."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        locked(trustee.election)
+        if TrusteeFile.objects.filter(trustee=trustee).exists():
+            raise refuse(
+                _("Trustee %(i)d has taken part already: their key, not a link, identifies them.")
+                % {"i": trustee.index}
+            )
+        Trustee.objects.filter(pk=trustee.pk).update(token_hash=token_hash(token))
+        log(trustee.election, actor, "trustee-link-renewed", trustee=trustee.index)
+    return token
 
 
-def generate_credentials(election: Election, actor: Any) -> str:
-    """Issue every member a code; return the mailing file (CSV). Codes are never stored.
+# ---- credentials (credentials.md §8): the authority's upload ------------------------
 
-    Allowed again while the election is a draft: the new codes replace the old,
-    and the earlier mailing file becomes void.
-    """
-    manifest = manifest_of(election)
-    election_id = manifest.election_id.encode()
+
+def mailing_roll(election: Election) -> str:
+    """The roll the credential authority is given: references and contacts, no numbers."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["member_number", "name", "postal_address", "email", "code"])
+    writer.writerow(["reference", "constituency", "name", "email", "postal_address"])
+    rows = election.members.order_by("reference").values_list(
+        "reference", "constituency", "name", "email", "postal_address"
+    )
+    writer.writerows(rows.iterator())
+    return out.getvalue()
+
+
+def accept_credentials(election: Election, data: bytes, filename: str, actor: Any) -> int:
+    """Take the authority's upload: check it, bind each credential to its member's second
+    factor through the reference, and keep the list (in credential order) and the statement.
+
+    Allowed again while the election is a draft: a new upload replaces the old.
+    """
+    try:
+        upload = upload_from_json(files.parse_file(data, filename, [UPLOAD]), "upload")
+    except (TellersError, ValueError) as exc:
+        raise refuse(
+            _("%(file)s was refused: %(problem)s") % {"file": filename, "problem": exc}
+        ) from None
+    manifest = manifest_of(election)
+    digest = manifest_hash(manifest)
     with transaction.atomic():
         e = locked(election)
         if e.status != S.DRAFT:
-            raise refuse(_("Credentials can only be generated before the election opens."))
-        if not e.members.exists():
-            raise refuse(_("Import the roll first."))
+            raise refuse(_("Credentials can only be taken before the election opens."))
+        members = {
+            m.reference: m for m in e.members.only("reference", "member_number", "constituency")
+        }
+        problems = _credential_problems(upload, members, manifest.election_id, digest)
+        if problems:
+            raise ValidationError(problems)
         e.credentials.all().delete()
-        rows = []
-        for member in e.members.order_by("member_number").iterator():
-            issued = issue_credential(election_id)
-            rows.append(
+        CredentialRecord.objects.bulk_create(
+            (
                 CredentialRecord(
                     election=e,
-                    public_credential=issued.public.hex(),
-                    constituency=member.constituency,
-                    factor_hash=second_factor_hash(issued.public, member.member_number),
+                    public_credential=credential.hex(),
+                    constituency=constituency,
+                    factor_hash=second_factor_hash(credential, members[reference].member_number),
                 )
-            )
-            writer.writerow(
-                [
-                    member.member_number,
-                    member.name,
-                    member.postal_address,
-                    member.email,
-                    issued.code,
-                ]
-            )
-        CredentialRecord.objects.bulk_create(rows, batch_size=2000)
+                for credential, constituency, reference in upload.credentials
+            ),
+            batch_size=2000,
+        )
+        e.authority = upload.statement.signed
+        e.save(update_fields=["authority"])
         seal_setup(e)
-        log(e, actor, "credentials-generated", credentials=len(rows))
-    return out.getvalue()
+        log(
+            e,
+            actor,
+            "credentials-taken",
+            credentials=len(upload.credentials),
+            authority=upload.statement.name,
+            authority_key=key_fingerprint(upload.statement.signing_key),
+        )
+    return len(upload.credentials)
+
+
+def _credential_problems(
+    upload: Upload, members: dict[str, Any], election_id: str, digest: bytes
+) -> list[str]:
+    listed = [(c, k) for c, k, _ in upload.credentials]
+    try:
+        check_statement(
+            upload.statement, digest, election_id, credentials_hash(listed), len(listed)
+        )
+    except (TellersError, ValueError) as exc:
+        return [_("The authority's statement does not check: %(problem)s") % {"problem": exc}]
+    problems: list[str] = []
+    if len(listed) != len(members):
+        problems.append(
+            _("%(n)d credentials for %(m)d members on the roll.")
+            % {"n": len(listed), "m": len(members)}
+        )
+    seen: set[str] = set()
+    previous = b""
+    for credential, constituency, reference in upload.credentials:
+        member = members.get(reference)
+        if credential <= previous:
+            problems.append(_("The credentials are not in order, or one is repeated."))
+        previous = credential
+        try:
+            check_x_only(credential, "credential")
+        except EncodingError:
+            problems.append(_("Credential %(c)s is not a valid key.") % {"c": credential.hex()})
+        if member is None or reference in seen:
+            problems.append(
+                _("Reference %(r)s is not on the roll, or repeated.") % {"r": reference}
+            )
+        elif member.constituency != constituency:
+            problems.append(
+                _("Reference %(r)s: constituency %(k)s, but the roll says %(m)s.")
+                % {"r": reference, "k": constituency, "m": member.constituency}
+            )
+        seen.add(reference)
+        if len(problems) >= 20:
+            break
+    return problems
 
 
 def seal_setup(election: Election) -> None:
     """Credentials hash and fingerprint, once both the key and the credentials exist."""
     if not election.election_key or not election.credentials.exists():
         return
+    rows = election.credentials.order_by("public_credential")
     entries = [
-        (bytes.fromhex(c), k)
-        for c, k in election.credentials.values_list("public_credential", "constituency")
+        (bytes.fromhex(c), k) for c, k in rows.values_list("public_credential", "constituency")
     ]
     digest = credentials_hash(entries)
     key = Point.from_hex(election.election_key, "election_key")

@@ -2,15 +2,16 @@
 
     setup     create_election      from a manifest file (draft)
               import_roll          the roll CSV, all or nothing; frozen once credentials exist
-              set_trustees         n trustees, each with a personal link
-    ceremony  accept_trustee_file  the ceremony and decryption files trustees upload
-                                   (``tellers trustee``)
-    setup     generate_credentials one code per member, returned once as the mailing file
+              set_trustees         n trustees, each with a personal link sent by email
+    ceremony  accept_trustee_file  the signed messages trustees upload (``tellers trustee``),
+                                   checked as the verifier will; complaints judged
+    setup     mailing_roll         references and contacts for the credential authority
+              accept_credentials   the authority's signed list (``tellers credentials issue``)
     count     open_election        ``election-opened``, exactly the body
-                                   ``conduct.open_election`` writes
+                                   ``conduct.opened_body`` makes
               close_election       ``election-closed`` at or after the closing time
-              start_tally          the counted ballots summed; ``tally``
-              (trustees upload decryptions; a quorum declares the result, not yet public)
+              start_tally          the counted ballots summed; ``tally``; the record so far
+              (trustees verify it and upload decryptions; a quorum declares, not yet public)
               sign_off             the scrutineer's s.52 statements
               publish              ``result``; status published
     due       due_step             the officer's next step, in plain words

@@ -10,5 +10,5 @@ app_name = "trustee"
 urlpatterns = [
     path("<str:token>/", views.home, name="home"),
     path("<str:token>/upload/", views.upload, name="upload"),
-    path("<str:token>/<slug:name>.json", views.download, name="download"),
+    path("<str:token>/download/<slug:name>/", views.download, name="download"),
 ]

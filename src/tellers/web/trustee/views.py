@@ -2,7 +2,9 @@
 
 The page says which step of the key ceremony (or the count) is due, offers
 the files the trustee's ``tellers trustee`` command needs, and takes the
-public file it wrote (``store.ceremony.accept_trustee_file`` checks it).
+signed file it wrote (``store.ceremony.accept_trustee_file`` checks it). At
+the count it offers the record so far, which the trustee verifies before
+decrypting.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tellers.web.store import ceremony, count
+from tellers.web.store import ceremony, records
 from tellers.web.store.models import Trustee
+from tellers.web.store.setup import token_hash
 
 __all__ = ["download", "home", "upload"]
 
@@ -28,12 +31,16 @@ DOWNLOADS = {
     "keygen": "manifest",
     "commit": "ceremony-keys",
     "receive": "bundle",
-    "decrypt": "tally",
+    "answer": "bundle",
+    "disqualified": "bundle",
+    "decrypt": "record",
 }
+UPLOADS = ("keygen", "commit", "receive", "answer", "decrypt")
 
 
 def _trustee(token: str) -> Trustee:
-    return get_object_or_404(Trustee.objects.select_related("election"), token=token)
+    found = Trustee.objects.select_related("election")
+    return get_object_or_404(found, token_hash=token_hash(token))
 
 
 def _private(response: HttpResponse, referrer: str = "no-referrer") -> HttpResponse:
@@ -51,12 +58,13 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
     step = ceremony.trustee_step(trustee)
     context = {
         "trustee": trustee,
+        "token": token,
         "election": trustee.election,
         "step": step,
         "download": DOWNLOADS.get(step),
-        "files": trustee.files.all(),
+        "files": trustee.files.order_by("uploaded_at"),
         "complaints": ceremony.complaints(trustee.election),
-        "accepts_upload": step in ("keygen", "commit", "receive", "decrypt"),
+        "accepts_upload": step in UPLOADS,
     }
     return _private(render(request, "trustee/home.html", context))
 
@@ -71,10 +79,15 @@ def download(request: HttpRequest, token: str, name: str) -> HttpResponse:
         content = election.manifest
     elif name == "ceremony-keys" and step not in ("keygen", "wait-keys"):
         content = ceremony.ceremony_keys(election)
-    elif name == "bundle" and step in ("receive", "wait-confirmations", "ceremony-done"):
+    elif name == "bundle" and step in ("receive", "answer", "wait-confirmations", "disqualified"):
         content = ceremony.bundle_for(trustee)
-    elif name == "tally" and step in ("decrypt", "decrypted"):
-        content = count.tally_for_trustees(election)
+    elif name == "record" and step in ("decrypt", "decrypted"):
+        path = records.archive_path(election, "tally")
+        if not path.exists():
+            raise Http404("the record so far is not ready")
+        filename = f"{election.slug}-record-so-far.zip"
+        response = FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+        return _private(response)
     else:
         raise Http404("not available at this step")
     response = HttpResponse(
@@ -90,7 +103,7 @@ def download(request: HttpRequest, token: str, name: str) -> HttpResponse:
 def upload(request: HttpRequest, token: str) -> HttpResponse:
     trustee = _trustee(token)
     if request.method == "GET":
-        context = {"trustee": trustee, "step": ceremony.trustee_step(trustee)}
+        context = {"trustee": trustee, "token": token, "step": ceremony.trustee_step(trustee)}
         return _private(render(request, "trustee/upload.html", context), "same-origin")
     uploaded = request.FILES.get("file")
     if uploaded is None or uploaded.size > MAX_FILE:

@@ -148,6 +148,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "manifest": election.manifest,
         "fingerprint": election.fingerprint,
         "election_key": election.election_key,
+        "credentials_hash": election.credentials_hash,
         "constituency": record.constituency,
         "credential": credential,
         "cast_url": reverse("voter:cast", args=[election.slug]),
