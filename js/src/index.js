@@ -7,6 +7,7 @@
 export * from "./crypto.js";
 export * from "./credentials.js";
 export * from "./ballot.js";
+export * from "./fingerprint.js";
 import { wirePages } from "./pages.js";
 
 if (typeof document !== "undefined") {

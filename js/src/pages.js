@@ -9,6 +9,7 @@
 import { bytesToHex, hashFields, hexToBytes, pointFromBytes, bip340Sign } from "./crypto.js";
 import { deriveSigningKey, normaliseCode, publicCredential } from "./credentials.js";
 import { canonicalJson, encryptBallot, maxSelections } from "./ballot.js";
+import { electionFingerprint, shortText } from "./fingerprint.js";
 
 const codeKey = (slug) => `tellers:code:${slug}`;
 
@@ -82,6 +83,24 @@ function ballotPage(form) {
   const auditButton = document.getElementById("audit");
   const auditResult = document.getElementById("audit-result");
   let current = null;
+
+  // The page's election data must be the election it says it is: recompute the fingerprint
+  // from the manifest, key and credential list it was served, and show its short form.
+  let checked = null;
+  try {
+    checked = bytesToHex(electionFingerprint(data.manifest, data.election_key, data.credentials_hash));
+  } catch {
+    checked = null;
+  }
+  const shortOut = document.getElementById("election-fingerprint");
+  if (checked !== data.fingerprint) {
+    form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    document.getElementById("encrypt").disabled = true;
+    show(status, text.fingerprint_mismatch);
+    status.setAttribute("role", "alert");
+    return;
+  }
+  if (shortOut) shortOut.textContent = shortText(hexToBytes(checked));
 
   const forget = () => {
     current = null;
@@ -171,6 +190,7 @@ function ballotPage(form) {
       const { ok, data: answer } = await post(data.cast_url, csrf, canonicalJson(current.ballot));
       castButton.disabled = false;
       if (ok && answer.accepted) {
+        sessionStorage.removeItem(codeKey(data.slug)); // the code has done its work here
         window.location.assign(answer.receipt_url);
         return;
       }
@@ -180,9 +200,14 @@ function ballotPage(form) {
   }
 }
 
+function signOut(form) {
+  form.addEventListener("submit", () => sessionStorage.removeItem(codeKey(form.dataset.slug)));
+}
+
 export function wirePages(doc) {
   const signInForm = doc.getElementById("sign-in-form");
   if (signInForm) signIn(signInForm);
+  for (const form of doc.querySelectorAll("form.sign-out")) signOut(form);
   const ballotForm = doc.getElementById("ballot-form");
   if (ballotForm) ballotPage(ballotForm);
 }

@@ -36,6 +36,11 @@ function nonceSource(nonces) {
 }
 
 const OPS = {
+  short_text: (c) => T.shortText(bytes(c.bytes)),
+  election_fingerprint: (c) => {
+    const fp = T.electionFingerprint(c.manifest, c.joint_key, c.credentials_hash);
+    return { fingerprint: hex(fp), short: T.shortText(fp) };
+  },
   scalar_roundtrip: (c) => scalarHex(scalar(c.scalar)),
   point_decode: (c) => pointHex(point(c.point, c.allow_infinity ?? false)),
   base_times: (c) => pointHex(T.baseTimes(scalar(c.k))),

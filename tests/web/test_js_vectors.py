@@ -58,6 +58,14 @@ def _cases() -> list[tuple[str, dict[str, Any], Any]]:
         }
         want = {k: v[k] for k in ("alpha", "beta", "challenges", "responses")}
         out.append(("range_proofs", case, want))
+    parties = _load("parties")
+    for v in parties.get("short_texts", []):
+        out.append(("short_texts", {"op": "short_text", "bytes": v["bytes"]}, v["short"]))
+    for v in parties.get("election_fingerprints", []):
+        case = {"op": "election_fingerprint", **{k: v[k] for k in ("manifest", "joint_key")}}
+        case["credentials_hash"] = v["credentials_hash"]
+        want = {"fingerprint": v["fingerprint"], "short": v["short"]}
+        out.append(("election_fingerprints", case, want))
     return out
 
 

@@ -14,6 +14,8 @@ from test_browser_smoke import pytestmark as browser_marks
 from voter_fixtures import build_open_election
 
 from tellers.crypto.credentials import ALPHABET
+from tellers.crypto.group import Point, Scalar
+from tellers.web.store.parties import short_fingerprint
 from tellers.web.store.models import BoardEvent
 
 __all__: list[str] = []
@@ -46,6 +48,9 @@ def test_member_votes_in_chromium(live_server: Any) -> None:
         page.click("#sign-in")
         page.wait_for_url(f"{base}/ballot/")
         page.locator("html[data-tellers-crypto=ready]").wait_for(state="attached")
+        # The browser recomputed the fingerprint and shows it for the member to compare.
+        shown = page.inner_text("#election-fingerprint")
+        assert shown == short_fingerprint(built.election) and len(shown) == 19
 
         page.check('input[name="contest-general-secretary"][value="patel"]')
         page.check('input[name="contest-executive-north"][value="ali"]')
@@ -71,6 +76,8 @@ def test_member_votes_in_chromium(live_server: Any) -> None:
         page.click("#cast")
         page.wait_for_url(f"{base}/receipt/{cast_tracker}/")
         assert page.inner_text("#tracker") == cast_tracker
+        stored = page.evaluate("JSON.stringify(Object.keys(sessionStorage))")
+        assert stored == "[]", "the code stays in the browser after casting"
 
         page.goto(f"{live_server.url}/e/browser-vote/board/?tracker={cast_tracker[:10]}")
         page.locator("#tracker-found").wait_for(state="visible")
@@ -78,3 +85,39 @@ def test_member_votes_in_chromium(live_server: Any) -> None:
     types = dict(BoardEvent.objects.filter(election=built.election).values_list("tracker", "type"))
     assert types[audited_tracker] == "ballot-audited"
     assert types[cast_tracker] == "ballot-accepted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_refuses_to_encrypt_under_a_key_the_fingerprint_does_not_bind(
+    live_server: Any,
+) -> None:
+    """Attack 9: a server that sends its own election key (to read the ballot) is caught by
+    the member's browser, which recomputes the fingerprint before it encrypts anything."""
+    built = build_open_election("browser-key")
+    voter = built.voters[0]
+    base = f"{live_server.url}/vote/browser-key"
+    own_key = Point.base_times(Scalar.random()).hex()
+
+    def swap_key(route: Any) -> None:
+        response = route.fetch()
+        body = response.text().replace(built.election.election_key, own_key)
+        route.fulfill(response=response, body=body)
+
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 360, "height": 740})
+        page.goto(f"{base}/", wait_until="networkidle")
+        page.fill("#code", voter.code)
+        page.fill("#id_member_number", voter.member_number)
+        page.click("#sign-in")
+        page.wait_for_url(f"{base}/ballot/")
+        page.route(f"{base}/ballot/", swap_key)
+        page.reload()
+        page.locator("html[data-tellers-crypto=ready]").wait_for(state="attached")
+        assert own_key in page.content()
+        assert page.locator("#encrypt").is_disabled()
+        assert "does not match its fingerprint" in page.inner_text("#ballot-status")
+        page.unroute(f"{base}/ballot/")
+        page.click("text=Sign out")
+        page.wait_for_load_state()
+        assert page.evaluate("JSON.stringify(Object.keys(sessionStorage))") == "[]"
+    assert not BoardEvent.objects.filter(election=built.election, type="ballot-accepted").exists()

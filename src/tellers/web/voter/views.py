@@ -164,6 +164,10 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "failed": _("Something went wrong:"),
         "auditing": _("Checking the encryption…"),
         "casting": _("Sending your ballot…"),
+        "fingerprint_mismatch": _(
+            "This page's election data does not match its fingerprint, so your browser will not "
+            "encrypt a ballot with it. Do not vote here: tell the independent scrutineer."
+        ),
     }
     context = {
         "election": election,
