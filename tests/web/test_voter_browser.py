@@ -15,8 +15,8 @@ from voter_fixtures import build_open_election
 
 from tellers.crypto.credentials import ALPHABET
 from tellers.crypto.group import Point, Scalar
-from tellers.web.store.parties import short_fingerprint
 from tellers.web.store.models import BoardEvent
+from tellers.web.store.parties import short_fingerprint
 
 __all__: list[str] = []
 
