@@ -6,7 +6,7 @@
 // checked here, kept in sessionStorage for this tab only, and never sent:
 // the server sees the public credential and signatures.
 
-import { bytesToHex, hashFields, hexToBytes, pointFromBytes, bip340Sign } from "./crypto.js";
+import { bytesToHex, hashFields, hexToBytes, pointFromBytes, bip340Sign, utf8 } from "./crypto.js";
 import { deriveSigningKey, normaliseCode, publicCredential } from "./credentials.js";
 import { canonicalJson, encryptBallot, maxSelections } from "./ballot.js";
 import { electionFingerprint, shortText } from "./fingerprint.js";
@@ -83,6 +83,7 @@ function ballotPage(form) {
   const auditButton = document.getElementById("audit");
   const auditResult = document.getElementById("audit-result");
   let current = null;
+  let signingKey = null;
 
   // The page's election data must be the election it says it is: recompute the fingerprint
   // from the manifest, key and credential list it was served, and show its short form.
@@ -153,6 +154,7 @@ function ballotPage(form) {
       current = null;
       return show(status, text.no_code);
     }
+    signingKey = key;
     trackerOut.textContent = current.tracker;
     trackerBox.hidden = false;
     trackerOut.focus();
@@ -163,10 +165,16 @@ function ballotPage(form) {
     const sent = current;
     forget();
     show(status, text.auditing);
+    // The member asks for this audit, signed: nobody else can have a ballot opened.
+    const request = hashFields("tellers/v1/audit-request", [
+      hexToBytes(sent.tracker),
+      utf8(canonicalJson(sent.reveal)),
+    ]);
+    const signature = bytesToHex(bip340Sign(signingKey, request));
     const { ok, data: answer } = await post(
       data.audit_url,
       csrf,
-      canonicalJson({ ballot: sent.ballot, reveal: sent.reveal }),
+      canonicalJson({ ballot: sent.ballot, reveal: sent.reveal, signature }),
     );
     if (!ok || !answer.audited) return show(status, answer.message ?? text.failed);
     show(status, "");

@@ -36,7 +36,7 @@ from tellers.ballot import (
     check_ballot_signature,
     tracker,
 )
-from tellers.crypto.group import Point
+from tellers.crypto.group import Point, bip340_verify
 from tellers.crypto.hashing import hash_fields
 from tellers.election.manifest import Manifest
 from tellers.errors import (
@@ -62,6 +62,8 @@ __all__ = [
     "Event",
     "Receipt",
     "Verdict",
+    "audit_request_message",
+    "check_audit_request",
     "check_submission",
     "decide",
     "decide_audit",
@@ -243,10 +245,42 @@ def decide(
     }
 
 
+def audit_request_message(tracker: bytes, reveal: Any) -> bytes:
+    """What a member signs to ask for an audit: H("tellers/v1/audit-request"; tracker, reveal).
+
+    ``reveal`` is the reveal's JSON value, hashed as its canonical bytes (record.md §4.4).
+    """
+    return hash_fields("tellers/v1/audit-request", [tracker, canonical.dumps(reveal)])
+
+
+def check_audit_request(verdict: Verdict, raw_reveal: bytes, signature: bytes) -> Any:
+    """The audit request is the member's: its reveal is JSON and the credential signed it.
+
+    Returns the reveal's JSON value. ``BallotRejected`` otherwise, and no event
+    is written: a request the credential did not sign is nobody's to record,
+    so no cast ballot can be passed off as a failed audit (record.md §5.4).
+    An unreadable ballot is not checked here; it is recorded as ``malformed``.
+    """
+    try:
+        reveal = canonical.loads(raw_reveal, "reveal")
+    except (EncodingError, RecursionError) as exc:
+        raise BallotRejected("malformed", f"the audit's reveal is not JSON ({exc})") from None
+    if verdict.credential is None or verdict.tracker is None:
+        return reveal
+    try:
+        bip340_verify(verdict.credential, audit_request_message(verdict.tracker, reveal), signature)
+    except InvalidSignature:
+        raise BallotRejected(
+            "bad-signature", "the audit request is not signed by the ballot's credential"
+        ) from None
+    return reveal
+
+
 def decide_audit(
     context: ElectionContext,
     verdict: Verdict,
-    raw_reveal: bytes,
+    reveal_json: Any,
+    signature: bytes,
     *,
     constituency: str | None,
     seen: bool,
@@ -254,22 +288,23 @@ def decide_audit(
 ) -> tuple[str, Any]:
     """The event an audit request becomes: ``ballot-audited``, or refused (record.md §5.3).
 
-    An audit of a ballot already on the board is refused as a ``replay`` and
-    its reveal is not published: a cast ballot is never opened. A reveal that
-    does not open the ballot is refused as ``bad-audit`` and published, so
-    that anyone can see it fails. An audited ballot is published as its
-    ciphertexts and the reveal, without the credential.
+    ``reveal_json`` and ``signature`` as ``check_audit_request`` passed them. An
+    audit of a ballot already on the board is refused as a ``replay`` and its
+    reveal is not published: a cast ballot is never opened. A reveal that does
+    not open the ballot is refused as ``bad-audit`` and published with the
+    member's signed request, so that anyone can see the member asked and the
+    reveal fails. An audited ballot is published as its ciphertexts and the
+    reveal, without the credential.
     """
     reason, detail = _listed(context.manifest, verdict, constituency, seen)
     if reason is not None:
         return _refused(verdict, reason, detail, "audit", at)
-    reveal_json: Any = None
     try:
-        reveal_json = canonical.loads(raw_reveal, "reveal")
         ballot = ballot_from_json(verdict.ballot_json)
         check_audit(context.manifest, context.election_key, ballot, reveal_from_json(reveal_json))
     except (EncodingError, InvalidProof, ManifestError, RecursionError) as exc:
-        return _refused(verdict, "bad-audit", str(exc)[:500], "audit", at, {"reveal": reveal_json})
+        audit = {"reveal": reveal_json, "signature": signature.hex()}
+        return _refused(verdict, "bad-audit", str(exc)[:500], "audit", at, audit)
     assert verdict.tracker is not None
     return "ballot-audited", {
         "at": at,
@@ -382,18 +417,23 @@ class Board:
             pending.append((kind, body))
         return [receipt(event) for event in self._append_many(pending)]
 
-    def audit(self, raw_ballot: bytes, raw_reveal: bytes) -> Receipt:
-        """Publish an audited ballot with its reveal; it is never counted."""
+    def audit(self, raw_ballot: bytes, raw_reveal: bytes, signature: bytes) -> Receipt:
+        """Publish an audited ballot with its reveal; it is never counted.
+
+        ``signature``: the credential's BIP340 signature of ``audit_request_message``.
+        """
         if self.closed:
             raise BallotRejected("not-open", "the election is closed; no more ballots are taken")
         verdict = check_submission(self.context, raw_ballot)
+        reveal = check_audit_request(verdict, raw_reveal, signature)
         credential = verdict.credential
         at = self.clock()
         voting_time(self.context.manifest, self.opened_at, at)
         kind, body = decide_audit(
             self.context,
             verdict,
-            raw_reveal,
+            reveal,
+            signature,
             constituency=None if credential is None else self.credentials.get(credential),
             seen=verdict.tracker in self.trackers,
             at=at,

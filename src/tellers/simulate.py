@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from tellers import canonical, trustee
-from tellers.ballot import encrypt_ballot
-from tellers.board import ElectionContext, Receipt, Verdict
+from tellers.ballot import encrypt_ballot, tracker
+from tellers.board import ElectionContext, Receipt, Verdict, audit_request_message
 from tellers.ceremony import Ceremony, TrusteeSecrets
-from tellers.crypto.credentials import derive_signing_key
+from tellers.crypto.credentials import derive_signing_key, sign
 from tellers.election import authority
 from tellers.election.authority import Issued
 from tellers.election.conduct import close_and_tally, open_election, publish_result
@@ -322,7 +322,10 @@ def _init_worker(context: ElectionContext) -> None:
     _WORKER[:] = [context]
 
 
-def _encrypt_one(item: tuple[str, str, dict[str, list[str]], bool]) -> tuple[bytes, bytes | None]:
+def _encrypt_one(
+    item: tuple[str, str, dict[str, list[str]], bool],
+) -> tuple[bytes, tuple[bytes, bytes] | None]:
+    """The ballot; with the reveal and the member's signed audit request when auditing."""
     code, constituency, selections, with_reveal = item
     context = _WORKER[0]
     manifest = context.manifest
@@ -336,7 +339,11 @@ def _encrypt_one(item: tuple[str, str, dict[str, list[str]], bool]) -> tuple[byt
         selections,
     )
     raw = canonical.dumps(ballot_to_json(ballot))
-    return raw, canonical.dumps(reveal_to_json(reveal)) if with_reveal else None
+    if not with_reveal:
+        return raw, None
+    opened = reveal_to_json(reveal)
+    request = audit_request_message(tracker(ballot), opened)
+    return raw, (canonical.dumps(opened), sign(signing_key, request))
 
 
 def run_scenario(
@@ -410,9 +417,9 @@ def run_scenario(
                 elif kind == "final":
                     yield codes[v.member], member.constituency, v.selections, False
 
-        for raw, reveal in pool.imap(_encrypt_one, items("audit"), chunksize=16):
-            assert reveal is not None
-            receipt = election.board.audit(raw, reveal)
+        for raw, request in pool.imap(_encrypt_one, items("audit"), chunksize=16):
+            assert request is not None
+            receipt = election.board.audit(raw, *request)
             audited += receipt.accepted
         # Members' devices encrypt a batch, then the board checks and records it: bounded
         # memory, and both steps spread over the workers.

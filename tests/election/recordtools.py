@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from tellers import canonical, trustee
-from tellers.ballot import Ballot, ContestBallot, Reveal, ballot_message, encrypt_ballot
-from tellers.board import GENESIS, event_hash, event_line
+from tellers.ballot import Ballot, ContestBallot, Reveal, ballot_message, encrypt_ballot, tracker
+from tellers.board import GENESIS, audit_request_message, event_hash, event_line
 from tellers.ceremony import TrusteeSecrets
 from tellers.crypto.credentials import derive_signing_key
 from tellers.crypto.dlog import discrete_log
@@ -30,7 +30,7 @@ from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
 from tellers.election.roll import Member
 from tellers.parties import SigningKey, sign_object
 from tellers.record.store import seal
-from tellers.record.v2 import ballot_to_json, manifest_from_json, reveal_to_json
+from tellers.record.v2 import ballot_from_json, ballot_to_json, manifest_from_json, reveal_to_json
 from tellers.simulate import SimulatedClock, local_authority, local_ceremony
 from tellers.verify import Report, verify_record
 
@@ -39,6 +39,7 @@ __all__ = [
     "Kit",
     "SmallElection",
     "accepted_lines",
+    "audit_signature",
     "build_small_record",
     "decrypt",
     "failed",
@@ -152,7 +153,8 @@ def build_small_record(out: Path) -> SmallElection:
 
     board = election.board
     audited, reveal = encrypt(*_AUDIT)
-    assert board.audit(audited, reveal).accepted
+    key = derive_signing_key(manifest.election_id.encode(), codes[_AUDIT[0]])
+    assert board.audit(audited, reveal, audit_signature(key, audited, reveal)).accepted
     first = [encrypt(m, s)[0] for m, s in _VOTES]
     receipts = board.cast(first)
     receipts += board.cast([first[0], encrypt(*_REVOTE)[0]])  # a replay, then a re-vote
@@ -249,6 +251,13 @@ def accepted_lines(events: Sequence[dict[str, Any]]) -> list[int]:
         for i, e in enumerate(events, start=1)
         if e["type"] == "ballot-accepted" and e["body"]["tracker"] not in superseded
     ]
+
+
+def audit_signature(signing_key: Scalar, raw_ballot: bytes, raw_reveal: bytes) -> bytes:
+    """The member's signature asking to audit ``raw_ballot`` with ``raw_reveal``."""
+    ballot = ballot_from_json(canonical.loads(raw_ballot))
+    message = audit_request_message(tracker(ballot), canonical.loads(raw_reveal))
+    return bip340_sign(signing_key, message, bytes(32))
 
 
 def fresh_ballot(

@@ -6,9 +6,10 @@ import dataclasses
 import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from recordtools import Kit, make_kit, signed, small_manifest
+from recordtools import Kit, audit_signature, make_kit, signed, small_manifest
 
 from tellers import canonical
 from tellers.ballot import encrypt_ballot
@@ -63,6 +64,9 @@ class Election:
             selections,
         )
         return canonical.dumps(ballot_to_json(ballot)), canonical.dumps(reveal_to_json(reveal))
+
+    def audit(self, member: int, raw: bytes, reveal: bytes) -> Any:
+        return self.board.audit(raw, reveal, audit_signature(self.keys[member], raw, reveal))
 
     def events(self) -> list[tuple[str, dict]]:
         return [(e.type, e.body) for e in read_events(self.path)]
@@ -179,23 +183,23 @@ def test_a_closed_board_takes_no_ballots(election: Election) -> None:
 
 def test_audits_are_published_and_never_counted(election: Election) -> None:
     raw, reveal = election.ballot(0)
-    assert election.board.audit(raw, reveal).accepted
+    assert election.audit(0, raw, reveal).accepted
     fresh, _ = election.ballot(0)
     _other_raw, other_reveal = election.ballot(1)
-    refused = election.board.audit(fresh, other_reveal)
+    refused = election.audit(0, fresh, other_reveal)
     assert (refused.accepted, refused.reason) == (False, "bad-audit")
     kinds = [kind for kind, _ in election.events()]
     assert kinds == ["election-opened", "ballot-audited", "ballot-refused"]
     audited, bad = election.events()[1][1], election.events()[2][1]
     assert audited["reveal"] == canonical.loads(reveal)
-    assert bad["audit"] == {"reveal": canonical.loads(other_reveal)}  # the failed reveal, to check
+    assert bad["audit"]["reveal"] == canonical.loads(other_reveal)  # the failed reveal, to check
     assert election.board.counted == {}
 
 
 def test_an_audited_ballot_is_published_without_its_credential(election: Election) -> None:
     """Attack 6: nothing published with an audit links it to the member's credential."""
     raw, reveal = election.ballot(0)
-    assert election.board.audit(raw, reveal).accepted
+    assert election.audit(0, raw, reveal).accepted
     body = election.events()[1][1]
     assert set(body) == {"at", "contests", "reveal", "tracker"}
     line = election.path.read_bytes().splitlines()[1]
@@ -210,19 +214,35 @@ def _proof_scalars(ballot: dict) -> list[str]:
     ]
 
 
+def test_an_audit_not_asked_for_by_the_credential_is_never_recorded(election: Election) -> None:
+    """Attack 5: a cast ballot passed off as a failed audit would vanish from the count. A
+    bad-audit refusal needs the member's own signed request, so nobody else can make one."""
+    raw, _reveal = election.ballot(0)
+    _, other_reveal = election.ballot(0)
+    forged = audit_signature(election.keys[1], raw, other_reveal)  # not the ballot's credential
+    with pytest.raises(BallotRejected, match="not signed by the ballot's credential"):
+        election.board.audit(raw, other_reveal, forged)
+    with pytest.raises(BallotRejected, match="not JSON"):
+        election.board.audit(raw, b"{oops", forged)
+    assert [kind for kind, _ in election.events()] == ["election-opened"]
+    election.audit(0, raw, other_reveal)
+    body = election.events()[-1][1]
+    assert body["reason"] == "bad-audit" and set(body["audit"]) == {"reveal", "signature"}
+
+
 def test_a_cast_ballot_cannot_be_audited_and_an_audited_one_cannot_be_cast(
     election: Election,
 ) -> None:
     """Attack 4: auditing a cast ballot would publish the counted vote with its randomness."""
     cast, cast_reveal = election.ballot(0)
     assert election.board.cast([cast])[0].accepted
-    refused = election.board.audit(cast, cast_reveal)
+    refused = election.audit(0, cast, cast_reveal)
     assert (refused.accepted, refused.reason) == (False, "replay")
     body = election.events()[-1][1]
     assert (body["request"], body["audit"]) == ("audit", None)  # the reveal is not published
     assert canonical.dumps(canonical.loads(cast_reveal)) not in election.path.read_bytes()
     audited, reveal = election.ballot(1)
-    assert election.board.audit(audited, reveal).accepted
+    assert election.audit(1, audited, reveal).accepted
     (again,) = election.board.cast([audited])
     assert (again.accepted, again.reason) == (False, "replay")
     assert election.board.counted == {election.kit_credential(0): bytes.fromhex(str(
@@ -238,7 +258,7 @@ def test_no_ballot_is_taken_after_the_closing_time_whatever_anyone_pressed(
     with pytest.raises(BallotRejected, match="closed"):
         election.board.cast([raw])  # the clock now reads the closing time
     with pytest.raises(BallotRejected, match="closed"):
-        election.board.audit(raw, reveal)
+        election.audit(0, raw, reveal)
     assert [kind for kind, _ in election.events()] == ["election-opened"]
     assert not election.board.closed
 

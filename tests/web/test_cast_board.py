@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connections
-from voter_fixtures import build_open_election, make_ballot
+from voter_fixtures import audit_request, build_open_election, make_ballot
 from webtesting import postgres_param
 
 from tellers import canonical
@@ -115,7 +115,7 @@ def test_an_election_not_open_refuses_without_touching_the_board(using: str) -> 
     with pytest.raises(BallotRejected, match="not open"):
         board.cast(e, raw, using=using)
     with pytest.raises(BallotRejected, match="not open"):
-        board.audit(e, raw, raw_reveal, using=using)
+        board.audit(e, raw, raw_reveal, bytes(64), using=using)
     assert _types(e, using) == ["election-opened"]
 
 
@@ -146,14 +146,17 @@ def test_audit_publishes_and_the_ballot_can_never_be_cast(using: str) -> None:
     built = build_open_election("audit", using=using)
     e = built.election
     raw, raw_reveal, _, _ = make_ballot(built, built.voters[0])
-    audited = board.audit(e, raw, raw_reveal, using=using)
+    audited = board.audit(
+        e, raw, raw_reveal, audit_request(built, built.voters[0], raw, raw_reveal), using=using
+    )
     assert audited.accepted and audited.seq == 1
     assert _last_body(e, using)["reveal"] == canonical.loads(raw_reveal)
     assert board.cast(e, raw, using=using).reason == "replay"
 
     raw2, _, _, _ = make_ballot(built, built.voters[0])
     _, other_reveal, _, _ = make_ballot(built, built.voters[0])
-    assert board.audit(e, raw2, other_reveal, using=using).reason == "bad-audit"
+    signature = audit_request(built, built.voters[0], raw2, other_reveal)
+    assert board.audit(e, raw2, other_reveal, signature, using=using).reason == "bad-audit"
     assert CountedBallot.objects.using(using).filter(election=e).count() == 0
     assert _types(e, using) == [
         "election-opened",

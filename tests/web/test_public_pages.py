@@ -6,7 +6,13 @@ No member-identifying data appears anywhere public.
 from __future__ import annotations
 
 import pytest
-from voter_fixtures import BuiltElection, build_open_election, close_and_publish, make_ballot
+from voter_fixtures import (
+    BuiltElection,
+    audit_request,
+    build_open_election,
+    close_and_publish,
+    make_ballot,
+)
 from webtesting import csrf_client
 
 from tellers.web.store import board
@@ -42,7 +48,9 @@ def test_audited_ballots_show_their_choices(built: BuiltElection) -> None:
         "strike": ["yes"],
     }
     raw, reveal, _, _ = make_ballot(built, built.voters[0], choices)
-    got = board.audit(built.election, raw, reveal)
+    got = board.audit(
+        built.election, raw, reveal, audit_request(built, built.voters[0], raw, reveal)
+    )
     page = csrf_client().get("/e/public/audited/").content.decode()
     assert got.tracker in page
     assert "General Secretary: Raj Patel" in page
@@ -76,7 +84,7 @@ def test_result_only_once_published(built: BuiltElection) -> None:
 def test_nothing_public_identifies_a_member(built: BuiltElection) -> None:
     board.cast(built.election, make_ballot(built, built.voters[0])[0])
     raw, reveal, _, _ = make_ballot(built, built.voters[1])
-    board.audit(built.election, raw, reveal)
+    board.audit(built.election, raw, reveal, audit_request(built, built.voters[1], raw, reveal))
     close_and_publish(built)
     client = csrf_client()
     pages = [

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from voter_fixtures import build_open_election, close_and_publish, make_ballot
+from voter_fixtures import audit_request, build_open_election, close_and_publish, make_ballot
 from webtesting import csrf_client
 
 from tellers.verify import verify_record
@@ -50,7 +50,7 @@ def test_exported_record_verifies(tmp_path: Path) -> None:
     # v[1] changes their mind; the earlier ballot no longer counts.
     board.cast(e, make_ballot(built, v[1], {"general-secretary": ["okafor"], "strike": ["no"]})[0])
     raw, reveal, _, _ = make_ballot(built, v[3])
-    board.audit(e, raw, reveal)
+    board.audit(e, raw, reveal, audit_request(built, v[3], raw, reveal))
     board.cast(e, raw)  # refused: audited ballots can never be cast
     board.cast(e, b"{}")  # refused: malformed
 

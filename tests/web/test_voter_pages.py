@@ -12,7 +12,14 @@ import re
 from typing import Any
 
 import pytest
-from voter_fixtures import BuiltElection, build_open_election, make_ballot, post_json, sign_in
+from voter_fixtures import (
+    BuiltElection,
+    audit_request,
+    build_open_election,
+    make_ballot,
+    post_json,
+    sign_in,
+)
 from webtesting import csrf_client
 
 from tellers import canonical
@@ -169,7 +176,15 @@ def test_audit_shows_the_choices_and_the_ballot_cannot_be_cast(built: BuiltElect
     client = _signed_in(built)
     choices = {"general-secretary": ["jones"], "executive-north": [], "strike": ["no"]}
     raw, raw_reveal, _, _ = make_ballot(built, built.voters[0], choices)
-    envelope = b'{"ballot":' + raw + b',"reveal":' + raw_reveal + b"}"
+    unsigned = b'{"ballot":' + raw + b',"reveal":' + raw_reveal + b"}"
+    assert post_json(client, "/vote/vote-web/audit/", unsigned).status_code == 400
+    signature = audit_request(built, built.voters[0], raw, raw_reveal).hex()
+    wrong = (
+        b'{"ballot":' + raw + b',"reveal":' + raw_reveal + b',"signature":"' + b"00" * 64 + b'"}'
+    )
+    refused = post_json(client, "/vote/vote-web/audit/", wrong)
+    assert refused.status_code == 409 and _events(built) == ["election-opened"]
+    envelope = unsigned[:-1] + b',"signature":"' + signature.encode() + b'"}'
     response = post_json(client, "/vote/vote-web/audit/", envelope)
     data = response.json()
     assert data["audited"] is True

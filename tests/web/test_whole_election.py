@@ -161,8 +161,12 @@ def vote(browser: Any, base: str, number: str, code: str, *, audit_first: bool) 
     page.wait_for_url(f"**/vote/{SLUG}/ballot/")
     tracker = ""
     for round_, choices in enumerate(VOTES[number]):
-        if round_:
-            page.goto(f"{base}/vote/{SLUG}/ballot/")
+        if round_:  # the code left the browser with the last ballot: type it again
+            page.goto(f"{base}/vote/{SLUG}/")
+            page.fill("#code", code)
+            page.fill("#id_member_number", number)
+            page.click("#sign-in")
+            page.wait_for_url(f"**/vote/{SLUG}/ballot/")
         for contest, choice in choices.items():
             page.check(f'fieldset[data-contest="{contest}"] input[value="{choice}"]')
         if audit_first and not round_:

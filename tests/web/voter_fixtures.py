@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tellers import canonical, trustee
-from tellers.ballot import Ballot, Reveal, encrypt_ballot
+from tellers.ballot import Ballot, Reveal, encrypt_ballot, tracker
 from tellers.ceremony import TrusteeSecrets
 from tellers.crypto.credentials import derive_signing_key
 from tellers.crypto.group import Point, Scalar
@@ -37,6 +37,7 @@ from tellers.web.store.setup import token_hash
 __all__ = [
     "BuiltElection",
     "Voter",
+    "audit_request",
     "build_open_election",
     "close_and_publish",
     "make_ballot",
@@ -203,6 +204,18 @@ def make_ballot(
         ballot,
         reveal,
     )
+
+
+def audit_request(built: BuiltElection, voter: Voter, raw: bytes, reveal: bytes) -> bytes:
+    """The member's signature asking to audit ``raw`` with ``reveal``, as the page makes it."""
+    from tellers.board import audit_request_message
+    from tellers.crypto.group import bip340_sign
+    from tellers.record.v2 import ballot_from_json
+
+    key = derive_signing_key(built.manifest.election_id.encode(), voter.code)
+    ballot = ballot_from_json(canonical.loads(raw))
+    message = audit_request_message(tracker(ballot), canonical.loads(reveal))
+    return bip340_sign(key, message, bytes(32))
 
 
 def close_and_publish(built: BuiltElection) -> None:

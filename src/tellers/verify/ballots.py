@@ -11,18 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tellers import canonical
-from tellers.ballot import check_audit, check_ballot_proofs, check_ballot_signature, tracker
-from tellers.board import ElectionContext
+from tellers.ballot import (
+    Ballot,
+    check_audit,
+    check_ballot_proofs,
+    check_ballot_signature,
+    tracker,
+)
+from tellers.board import ElectionContext, audit_request_message
+from tellers.crypto.group import bip340_verify
 from tellers.errors import EncodingError, InvalidProof, InvalidSignature, ManifestError
 from tellers.parallel import worker_context
-from tellers.record.v2 import audited_from_json, ballot_from_json, reveal_from_json
+from tellers.record.v2 import audited_from_json, ballot_from_json, bytes_from_hex, reveal_from_json
 from tellers.tally import Aggregator, ContestTally
 
 __all__ = ["BallotCheck", "BallotItem", "check_chunk"]
 
 BallotItem = tuple[int, str, bytes, bytes | None]
 """(board line, event type, the ballot — or an audited ballot's contests — as canonical JSON,
-the reveal as canonical JSON for an audit or a bad-audit refusal)."""
+the reveal of an audit or the ``audit`` (reveal and signature) of a bad-audit refusal)."""
 
 _READ = (EncodingError, ValueError, RecursionError)
 
@@ -64,6 +71,25 @@ def _audited(
     return BallotCheck(line, "ballot-audited", None, None, ids, problems)
 
 
+def _bad_audit(context: ElectionContext, ballot: Ballot, raw: bytes) -> list[tuple[str, str]]:
+    """Facts for a bad-audit refusal: ``audit-request`` if the member did not sign the request,
+    ``audit`` if the reveal does not open the ballot (which is what justifies the refusal)."""
+    out: list[tuple[str, str]] = []
+    audit = canonical.loads(raw, "audit")
+    try:
+        signature = bytes_from_hex(audit["signature"], 64, "audit.signature")
+        message = audit_request_message(tracker(ballot), audit["reveal"])
+        bip340_verify(ballot.credential, message, signature)
+    except (EncodingError, InvalidSignature) as exc:
+        out.append(("audit-request", str(exc)))
+    try:
+        reveal = reveal_from_json(audit["reveal"])
+        check_audit(context.manifest, context.election_key, ballot, reveal)
+    except (*_READ, InvalidProof, ManifestError) as exc:
+        out.append(("audit", str(exc)))
+    return out
+
+
 def _check_one(context: ElectionContext, item: BallotItem, agg: Aggregator) -> BallotCheck:
     line, kind, raw, raw_reveal = item
     if kind == "ballot-audited":
@@ -83,12 +109,8 @@ def _check_one(context: ElectionContext, item: BallotItem, agg: Aggregator) -> B
         check_ballot_proofs(context.manifest, context.fingerprint, context.election_key, ballot)
     except (InvalidProof, ManifestError, EncodingError) as exc:
         problems.append(("ballot-proof", str(exc)))
-    if raw_reveal is not None:  # a bad-audit refusal: does its reveal fail, as it says?
-        try:
-            reveal = reveal_from_json(canonical.loads(raw_reveal, "reveal"))
-            check_audit(context.manifest, context.election_key, ballot, reveal)
-        except (*_READ, InvalidProof, ManifestError) as exc:
-            problems.append(("audit", str(exc)))
+    if raw_reveal is not None:  # a bad-audit refusal: the member's request, a failing reveal?
+        problems += _bad_audit(context, ballot, raw_reveal)
     if kind == "ballot-accepted" and not any(p[0] == "ballot-proof" for p in problems):
         agg.add(ballot)
     return BallotCheck(

@@ -145,9 +145,9 @@ def _refusal_shape(body: dict[str, Any]) -> str | None:
             "a refusal carries the failed reveal ('audit') exactly when the reason is 'bad-audit'"
         )
     if body["reason"] == "bad-audit" and (
-        body["request"] != "audit" or set(body["audit"]) != {"reveal"}
+        body["request"] != "audit" or set(body["audit"]) != {"reveal", "signature"}
     ):
-        return "a bad-audit refusal is of an audit request and carries {'reveal'}"
+        return "a bad-audit refusal is of an audit request and carries {'reveal', 'signature'}"
     if body["request"] == "audit" and body["reason"] in ("revote-forbidden", "first-counts"):
         return f"an audit request is never refused as {body['reason']!r}"
     return None

@@ -149,8 +149,8 @@ class BoardState:
             return None
         self.claims[line] = (body["tracker"], body["reason"], kind, body["request"])
         audit = body["audit"]
-        reveal = None if audit is None else canonical.dumps(audit["reveal"])
-        return line, kind, canonical.dumps(body["ballot"]), reveal
+        request = None if audit is None else canonical.dumps(audit)
+        return line, kind, canonical.dumps(body["ballot"]), request
 
     # Worker findings, in board order ------------------------------------------
 
@@ -256,6 +256,8 @@ class BoardState:
         if request == "cast":
             if found.credential in self.counted and self.manifest.revote != "last":
                 return "first-counts" if self.manifest.revote == "first" else "revote-forbidden"
+            return None
+        if "audit-request" in problems:  # not the member's request: nothing justifies it
             return None
         return "bad-audit" if "audit" in problems else None
 

@@ -38,6 +38,7 @@ from tellers.board import (
     ElectionContext,
     Receipt,
     Verdict,
+    check_audit_request,
     check_submission,
     decide,
     decide_audit,
@@ -297,19 +298,29 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
 
 
 def audit(
-    election: Election, raw_ballot: bytes, raw_reveal: bytes, *, using: str = "default"
+    election: Election,
+    raw_ballot: bytes,
+    raw_reveal: bytes,
+    signature: bytes,
+    *,
+    using: str = "default",
 ) -> Receipt:
-    """Publish an audited ballot with its reveal (never counted), or the refusal."""
+    """Publish an audited ballot with its reveal (never counted), or the refusal.
+
+    ``signature`` is the member's signature of the audit request; a request
+    the credential did not sign raises ``BallotRejected`` and writes nothing.
+    """
     _require_open(election)
     context = context_for(election)
     verdict = check_submission(context, raw_ballot)
+    reveal = check_audit_request(verdict, raw_reveal, signature)
 
     def step(current: Election, _: BoardHead) -> Decision:
         _require_open(current)
         at = _now(current, context.manifest)
         constituency, _counted, seen = _looked(current)
         kind, body = decide_audit(
-            context, verdict, raw_reveal, constituency=constituency, seen=seen, at=at
+            context, verdict, reveal, signature, constituency=constituency, seen=seen, at=at
         )
         return kind, body, _tracker_hex(verdict)
 

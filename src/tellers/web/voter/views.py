@@ -9,6 +9,7 @@ is a plain server-rendered page.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -263,13 +264,21 @@ def audit(request: HttpRequest, slug: str) -> HttpResponse:
         envelope = canonical.loads(raw, "audit")
     except EncodingError:
         envelope = None
-    if not isinstance(envelope, dict) or set(envelope) != {"ballot", "reveal"}:
+    if (
+        not isinstance(envelope, dict)
+        or set(envelope) != {"ballot", "reveal", "signature"}
+        or not isinstance(envelope["signature"], str)
+        or not re.fullmatch(r"[0-9a-f]{128}", envelope["signature"])
+    ):
         return _json_error(_("Send the ballot and what opens it, as the ballot page does."), 400)
     if _signed_by(envelope["ballot"]) != credential:
         return _other_code()
     try:
         got = board.audit(
-            election, canonical.dumps(envelope["ballot"]), canonical.dumps(envelope["reveal"])
+            election,
+            canonical.dumps(envelope["ballot"]),
+            canonical.dumps(envelope["reveal"]),
+            bytes.fromhex(envelope["signature"]),
         )
     except BallotRejected as refused:
         return _json_error(_reason_text(refused.reason), 409, reason=refused.reason)
