@@ -50,6 +50,7 @@ __all__ = [
     "reseal",
     "signed",
     "small_manifest",
+    "trustee_key",
     "write_board",
     "write_json_file",
 ]
@@ -184,7 +185,9 @@ SIGNERS: dict[bytes, Scalar] = {}
 re-signs the decryptions over the new tally line, as trustees who went along would."""
 
 
-def write_board(record: Path, events: Sequence[dict[str, Any]], *, rechain: bool = True) -> None:
+def write_board(
+    record: Path, events: Sequence[dict[str, Any]], *, rechain: bool = True, resign: bool = True
+) -> None:
     """Write the events back; with ``rechain``, renumber, relink and re-sign, then re-seal.
 
     Each decryption names the hash of the tally line, which changes with any
@@ -198,7 +201,7 @@ def write_board(record: Path, events: Sequence[dict[str, Any]], *, rechain: bool
     for seq, event in enumerate(events):
         if rechain:
             body = event["body"]
-            if event["type"] == "decryption" and isinstance(body, dict) and tally:
+            if event["type"] == "decryption" and isinstance(body, dict) and tally and resign:
                 body = _resigned(body, tally, keys)
             line = event_line(seq, prev, event["type"], body)
         else:
@@ -209,6 +212,12 @@ def write_board(record: Path, events: Sequence[dict[str, Any]], *, rechain: bool
             tally = prev
     (record / "board.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
     reseal(record)
+
+
+def trustee_key(record: Path, trustee: int) -> SigningKey:
+    """Trustee ``trustee``'s signing key, for a test that plays it (records built here only)."""
+    public = _announced_keys(record)[trustee]
+    return SigningKey(SIGNERS[public], public)
 
 
 def _announced_keys(record: Path) -> dict[int, bytes]:
