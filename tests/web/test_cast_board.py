@@ -195,3 +195,27 @@ def test_concurrent_casts_lose_and_duplicate_nothing(using: str) -> None:
     assert rows.count() == CONCURRENT
     assert CountedBallot.objects.using(using).filter(election=e).count() == CONCURRENT
     assert board.check_chain(e, using=using) == CONCURRENT + 1
+
+
+@pytest.mark.django_db(databases=DATABASES)
+@pytest.mark.parametrize("using", ALIASES)
+def test_no_ballot_after_the_closing_time_even_while_the_officer_has_not_closed(
+    using: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack 7: ballots were accepted after the manifest's closing time until an officer
+    pressed Close. The board now refuses them itself, and writes nothing."""
+    from tellers.web.store import steps
+
+    built = build_open_election("late", using=using)
+    raw, raw_reveal, _, _ = make_ballot(built, built.voters[0])
+    closes = built.election.closes_at
+    assert closes is not None
+    monkeypatch.setattr(steps, "now", lambda: closes)
+    e = Election.objects.using(using).get(pk=built.election.pk)
+    assert e.status == Election.Status.OPEN
+    with pytest.raises(BallotRejected, match="voting closed"):
+        board.cast(e, raw, using=using)
+    signature = audit_request(built, built.voters[0], raw, raw_reveal)
+    with pytest.raises(BallotRejected, match="voting closed"):
+        board.audit(e, raw, raw_reveal, signature, using=using)
+    assert _types(e, using) == ["election-opened"]

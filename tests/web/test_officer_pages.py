@@ -169,3 +169,48 @@ def test_the_officer_never_sees_a_code_or_a_credential_link(
     )
     for member in election.members.all():
         assert member.member_number not in stored and member.reference not in stored
+
+
+def _without_tokens(html: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+
+
+def test_the_officer_learns_nothing_while_voting_is_open(client_for: ClientFor) -> None:
+    """REQUIREMENTS 8: union staff see neither who has voted nor a running count."""
+    from voter_fixtures import build_open_election, make_ballot
+
+    from tellers.web.store import board
+
+    built = build_open_election("quiet", members=6)
+    client = client_for("officer")
+    pages = [
+        "/officer/",
+        "/officer/e/quiet/",
+        "/officer/e/quiet/roll/",
+        "/officer/e/quiet/trustees/",
+        "/officer/e/quiet/credentials/",
+    ]
+    before = [_without_tokens(client.get(page).content) for page in pages]
+    for voter in built.voters[:4]:
+        assert board.cast(built.election, make_ballot(built, voter)[0]).accepted
+    after = [_without_tokens(client.get(page).content) for page in pages]
+    assert before == after  # not a byte tells the officer anything about the voting
+
+
+def test_a_copy_of_the_database_links_no_credential_to_a_member(cast: dict[str, Any]) -> None:
+    """Attack 6: each credential's second-factor binding was one SHA-256 over a small number
+    space, so a database dump linked every credential to its member. It is now an HMAC under a
+    key kept in the site's settings, not in its database."""
+    from voter_fixtures import build_open_election
+
+    from tellers.crypto.hashing import hash_fields
+
+    built = build_open_election("dump", members=6)
+    numbers = [v.member_number for v in built.voters]
+    for row in CredentialRecord.objects.filter(election=built.election):
+        credential = bytes.fromhex(row.public_credential)
+        for number in numbers:
+            guess = hash_fields("tellers/v1/second-factor", [credential, number.encode()])
+            assert row.factor_hash != guess.hex()
+    rows = list(CredentialRecord.objects.filter(election=built.election).order_by("pk"))
+    assert [r.public_credential for r in rows] == sorted(r.public_credential for r in rows)

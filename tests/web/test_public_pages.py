@@ -102,3 +102,26 @@ def test_nothing_public_identifies_a_member(built: BuiltElection) -> None:
             assert voter.member_number not in page
             assert voter.code not in page
             assert "Member 0" not in page
+
+
+@pytest.mark.django_db
+def test_a_board_published_after_the_close_still_finds_a_members_tracker() -> None:
+    """REQUIREMENTS 8: where the manifest says so, nobody sees the board or a count of ballots
+    while voting is open; each member can still find their own (whole) tracker."""
+    hidden = build_open_election("hidden", public_board="after-close")
+    got = board.cast(hidden.election, make_ballot(hidden, hidden.voters[0])[0])
+    assert got.tracker is not None
+    client = csrf_client()
+    election = client.get("/e/hidden/").content.decode()
+    assert 'id="board-hidden"' in election and 'id="accepted"' not in election
+    listing = client.get("/e/hidden/board/").content.decode()
+    assert got.tracker not in listing and "ballot-accepted" not in listing
+    assert "Ballots accepted" not in listing
+    whole = client.get("/e/hidden/board/", {"tracker": got.tracker}).content.decode()
+    assert 'id="tracker-found"' in whole
+    prefix = client.get("/e/hidden/board/", {"tracker": got.tracker[:16]}).content.decode()
+    assert 'id="tracker-found"' not in prefix and "at least 64 characters" in prefix
+    assert got.tracker not in client.get("/e/hidden/audited/").content.decode()
+    close_and_publish(hidden)
+    after = client.get("/e/hidden/board/").content.decode()
+    assert got.tracker in after and "Ballots accepted: 1" in after

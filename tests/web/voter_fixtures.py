@@ -68,7 +68,7 @@ class BuiltElection:
     using: str
 
 
-def sample_manifest(election_id: str, revote: str = "last") -> Manifest:
+def sample_manifest(election_id: str, revote: str = "last", public_board: str = "live") -> Manifest:
     general = Contest(
         "general-secretary",
         "General Secretary",
@@ -107,6 +107,7 @@ def sample_manifest(election_id: str, revote: str = "last") -> Manifest:
         quorum=2,
         constituencies=("north", "south"),
         contests=(general, executive, strike),
+        public_board=public_board,  # type: ignore[arg-type]
     )
 
 
@@ -116,8 +117,9 @@ def build_open_election(
     revote: str = "last",
     members: int = 4,
     using: str = "default",
+    public_board: str = "live",
 ) -> BuiltElection:
-    manifest = sample_manifest(slug, revote)
+    manifest = sample_manifest(slug, revote, public_board)
     ceremony, secrets = local_ceremony(manifest, TRUSTEES)
     roll = [RollMember(f"M{i + 1:05d}", "north" if i % 2 == 0 else "south") for i in range(members)]
     issued, statement = local_authority(manifest, roll)
