@@ -37,9 +37,10 @@ def parties(figures: dict[str, Any]) -> str:
     if not found:
         return ""
     lines = ["Signed by (compare each fingerprint with what the party gave you):"]
+    width = max(len(party["name"]) for party in found) + 2
     for party in found:
         note = "" if party.get("qualified", True) else "   (disqualified)"
-        lines.append(f"  {party['role']:<24}{party['name']:<36}{party['fingerprint']}{note}")
+        lines.append(f"  {party['role']:<22}{party['name']:<{width}}{party['fingerprint']}{note}")
     return "\n".join(lines)
 
 

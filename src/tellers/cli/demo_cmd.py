@@ -17,7 +17,7 @@ from typing import Any
 
 from tellers.cli.progress import Progress
 from tellers.errors import TellersError
-from tellers.report import declaration, summary
+from tellers.report import declaration, parties, summary
 from tellers.simulate import SCENARIOS, build_scenario, run_scenario
 from tellers.verify import verify_record
 
@@ -63,22 +63,26 @@ def run(args: argparse.Namespace) -> int:
         outcome = run_scenario(scenario, out, workers=workers, progress=progress.stage)
         progress.done()
         t = outcome.timings
-        print(f"  key ceremony: 3 trustees, quorum 2           {t['ceremony']:7.1f} s")
+        print(f"  {t['ceremony']:6.1f} s  key ceremony: 3 trustees, quorum 2, every message signed")
         print(
-            f"  credentials issued: {len(scenario.members):,} "
-            f"(code sheet, private: {outcome.code_sheet})  {t['credentials']:7.1f} s"
+            f"  {t['credentials']:6.1f} s  credentials issued by the authority: "
+            f"{len(scenario.members):,} (code sheet, private: {outcome.code_sheet})"
         )
         print(
-            f"  ballots submitted: {outcome.receipts:,} cast, {outcome.refused:,} not counted, "
-            f"{outcome.audited:,} audited   {t['voting']:7.1f} s"
+            f"  {t['voting']:6.1f} s  ballots submitted: {outcome.receipts:,} cast, "
+            f"{outcome.refused:,} not counted, {outcome.audited:,} audited"
         )
-        print(f"  closed; tallied; decrypted by trustees 1 and 3 (2 absent) {t['tally']:7.1f} s")
+        print(f"  {t['tally']:6.1f} s  closed at the closing time; tallied")
+        print(
+            f"  {t['decrypt']:6.1f} s  trustees 1 and 3 (2 absent) verified the board and "
+            "decrypted the tally they recomputed"
+        )
         print(f"  election record: {outcome.record}")
         verifying = Progress("verifying")
         clock = time.perf_counter()
         report = verify_record(outcome.record, workers=workers, progress=verifying)
         verifying.done()
-        print(f"  tellers verify {outcome.record}: {time.perf_counter() - clock:.1f} s")
+        print(f"  {time.perf_counter() - clock:6.1f} s  tellers verify {outcome.record}")
     except TellersError as exc:
         progress.done()
         print(f"tellers demo: {exc}", file=sys.stderr)
@@ -87,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(summary(result))
     print()
+    if report.figures.get("parties"):
+        print(parties(report.figures))
+        print()
     if report.figures.get("contests"):
         print(declaration(scenario.manifest, report.figures, report.root))
     print(f"\nAll done in {time.perf_counter() - started:.1f} s. Check it yourself:")
