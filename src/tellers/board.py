@@ -13,9 +13,9 @@ board is reopened.
 
 Every submission leaves an event: ``ballot-accepted`` (counted unless a later
 one supersedes it under the ``last`` policy), ``ballot-refused`` with a
-reason code, or ``ballot-audited``. The pure checking step
-(``check_submission``) can run in worker processes; the policy step runs in
-order in this process.
+reason code, or ``ballot-audited``. The rules are ``board_rules`` (and are
+re-exported here): the pure checking step (``check_submission``) can run in
+worker processes; the policy step runs in order in this process.
 """
 
 from __future__ import annotations
@@ -28,31 +28,21 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tellers import canonical
-from tellers.ballot import (
-    Ballot,
-    audited_form,
-    check_audit,
-    check_ballot_proofs,
-    check_ballot_signature,
-    tracker,
+from tellers.ballot import Ballot, tracker
+from tellers.board_rules import (
+    REASONS,
+    ElectionContext,
+    Verdict,
+    audit_request_message,
+    check_audit_request,
+    check_submission,
+    decide,
+    decide_audit,
+    voting_time,
 )
-from tellers.crypto.group import Point, bip340_verify
 from tellers.crypto.hashing import hash_fields
-from tellers.election.manifest import Manifest
-from tellers.errors import (
-    BallotRejected,
-    EncodingError,
-    InvalidProof,
-    InvalidSignature,
-    ManifestError,
-    RecordError,
-)
-from tellers.record.v2 import (
-    audited_to_json,
-    ballot_from_json,
-    ballot_to_json,
-    reveal_from_json,
-)
+from tellers.errors import BallotRejected, EncodingError, RecordError
+from tellers.record.v2 import ballot_from_json
 
 __all__ = [
     "GENESIS",
@@ -77,18 +67,6 @@ __all__ = [
 
 GENESIS = bytes(32)
 _BALLOT_EVENTS = ("ballot-accepted", "ballot-refused", "ballot-audited")
-REASONS = {
-    "malformed": "the ballot could not be read",
-    "wrong-election": "the ballot is for another election",
-    "unknown-credential": "the credential is not on the published list",
-    "not-entitled": "the ballot's contests do not match the member's entitlement",
-    "bad-signature": "the credential signature does not verify",
-    "bad-proof": "a proof in the ballot does not verify",
-    "replay": "this exact ballot is already on the board",
-    "revote-forbidden": "a ballot from this credential is already counted; one vote only",
-    "first-counts": "a ballot from this credential is already counted; the first counts",
-    "bad-audit": "the audit does not open the ballot",
-}
 
 
 def utc_now() -> str:
@@ -114,28 +92,6 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
-class ElectionContext:
-    """What checking a ballot needs; small enough to send to worker processes."""
-
-    manifest: Manifest
-    fingerprint: bytes
-    election_key: Point
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The result of the pure checks on one submission."""
-
-    reason: str | None
-    """None when signature and proofs hold."""
-    detail: str
-    ballot_json: Any
-    credential: bytes | None
-    tracker: bytes | None
-    contests: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Receipt:
     accepted: bool
     tracker: str | None
@@ -143,175 +99,6 @@ class Receipt:
     detail: str
     seq: int
     supersedes: str | None = None
-
-
-def check_submission(context: ElectionContext, raw: bytes) -> Verdict:
-    """Parse and check one submitted ballot; never raises for bad input."""
-    try:
-        obj = canonical.loads(raw, "ballot")
-        ballot = ballot_from_json(obj)
-    except (EncodingError, ValueError, RecursionError) as exc:
-        return Verdict("malformed", str(exc)[:500], None, None, None, ())
-    ids = tuple(c.contest_id for c in ballot.contests)
-    base = (ballot_to_json(ballot), ballot.credential, tracker(ballot), ids)
-    if ballot.fingerprint != context.fingerprint:
-        return Verdict("wrong-election", "the ballot names another election fingerprint", *base)
-    try:
-        check_ballot_signature(ballot)
-    except InvalidSignature as exc:
-        return Verdict("bad-signature", str(exc), *base)
-    try:
-        check_ballot_proofs(context.manifest, context.fingerprint, context.election_key, ballot)
-    except (InvalidProof, ManifestError, EncodingError) as exc:
-        return Verdict("bad-proof", str(exc), *base)
-    return Verdict(None, "", *base)
-
-
-def voting_time(manifest: Manifest, opened_at: str | None, at: str) -> None:
-    """``BallotRejected("not-open")`` unless ``at`` is in [opened_at, closes) (record.md §5.5).
-
-    No event is written: after the closing time the board takes no ballot,
-    whatever anyone has or has not pressed.
-    """
-    when = datetime.fromisoformat(at)
-    if opened_at is None or when < datetime.fromisoformat(opened_at):
-        raise BallotRejected("not-open", "the election is not open for voting yet")
-    if when >= datetime.fromisoformat(manifest.closes):
-        raise BallotRejected("not-open", f"voting closed at {manifest.closes}")
-
-
-def _refused(
-    verdict: Verdict, reason: str, detail: str, request: str, at: str, audit: Any = None
-) -> tuple[str, Any]:
-    trk = verdict.tracker.hex() if verdict.tracker else None
-    body = {
-        "at": at,
-        "audit": audit,
-        "ballot": verdict.ballot_json,
-        "detail": detail,
-        "reason": reason,
-        "request": request,
-        "tracker": trk,
-    }
-    return "ballot-refused", body
-
-
-def _listed(
-    manifest: Manifest, verdict: Verdict, constituency: str | None, seen: bool
-) -> tuple[str | None, str]:
-    """The reasons every submission is checked for after its proofs: list, entitlement, replay."""
-    if verdict.reason is not None:
-        return verdict.reason, verdict.detail
-    if constituency is None:
-        return "unknown-credential", REASONS["unknown-credential"]
-    entitled = tuple(manifest.contests[i].id for i in manifest.contests_for(constituency))
-    if verdict.contests != entitled:
-        return "not-entitled", f"expected contests {list(entitled)}"
-    if seen:
-        return "replay", REASONS["replay"]
-    return None, ""
-
-
-def decide(
-    manifest: Manifest,
-    verdict: Verdict,
-    *,
-    constituency: str | None,
-    seen: bool,
-    counted: bytes | None,
-    at: str,
-) -> tuple[str, Any]:
-    """The event a checked submission becomes under the board's rules (record.md §5.2–5.4).
-
-    ``constituency``: the credential's, from the published list (None when it
-    is not on the list); ``seen``: the tracker is already on the board, in any
-    event; ``counted``: the tracker of the credential's counted ballot, if
-    any; ``at``: the time the board stamps. Returns (event type, body). Pure,
-    so that any store of the board (this file, the web service's database
-    under its lock) applies the same rules.
-    """
-    reason, detail = _listed(manifest, verdict, constituency, seen)
-    if reason is None and counted is not None and manifest.revote != "last":
-        reason = "first-counts" if manifest.revote == "first" else "revote-forbidden"
-        detail = REASONS[reason]
-    if reason is not None:
-        return _refused(verdict, reason, detail, "cast", at)
-    assert verdict.tracker is not None
-    return "ballot-accepted", {
-        "at": at,
-        "ballot": verdict.ballot_json,
-        "supersedes": None if counted is None else counted.hex(),
-        "tracker": verdict.tracker.hex(),
-    }
-
-
-def audit_request_message(tracker: bytes, reveal: Any) -> bytes:
-    """What a member signs to ask for an audit: H("tellers/v1/audit-request"; tracker, reveal).
-
-    ``reveal`` is the reveal's JSON value, hashed as its canonical bytes (record.md §4.4).
-    """
-    return hash_fields("tellers/v1/audit-request", [tracker, canonical.dumps(reveal)])
-
-
-def check_audit_request(verdict: Verdict, raw_reveal: bytes, signature: bytes) -> Any:
-    """The audit request is the member's: its reveal is JSON and the credential signed it.
-
-    Returns the reveal's JSON value. ``BallotRejected`` otherwise, and no event
-    is written: a request the credential did not sign is nobody's to record,
-    so no cast ballot can be passed off as a failed audit (record.md §5.4).
-    An unreadable ballot is not checked here; it is recorded as ``malformed``.
-    """
-    try:
-        reveal = canonical.loads(raw_reveal, "reveal")
-    except (EncodingError, RecursionError) as exc:
-        raise BallotRejected("malformed", f"the audit's reveal is not JSON ({exc})") from None
-    if verdict.credential is None or verdict.tracker is None:
-        return reveal
-    try:
-        bip340_verify(verdict.credential, audit_request_message(verdict.tracker, reveal), signature)
-    except InvalidSignature:
-        raise BallotRejected(
-            "bad-signature", "the audit request is not signed by the ballot's credential"
-        ) from None
-    return reveal
-
-
-def decide_audit(
-    context: ElectionContext,
-    verdict: Verdict,
-    reveal_json: Any,
-    signature: bytes,
-    *,
-    constituency: str | None,
-    seen: bool,
-    at: str,
-) -> tuple[str, Any]:
-    """The event an audit request becomes: ``ballot-audited``, or refused (record.md §5.3).
-
-    ``reveal_json`` and ``signature`` as ``check_audit_request`` passed them. An
-    audit of a ballot already on the board is refused as a ``replay`` and its
-    reveal is not published: a cast ballot is never opened. A reveal that does
-    not open the ballot is refused as ``bad-audit`` and published with the
-    member's signed request, so that anyone can see the member asked and the
-    reveal fails. An audited ballot is published as its ciphertexts and the
-    reveal, without the credential.
-    """
-    reason, detail = _listed(context.manifest, verdict, constituency, seen)
-    if reason is not None:
-        return _refused(verdict, reason, detail, "audit", at)
-    try:
-        ballot = ballot_from_json(verdict.ballot_json)
-        check_audit(context.manifest, context.election_key, ballot, reveal_from_json(reveal_json))
-    except (EncodingError, InvalidProof, ManifestError, RecursionError) as exc:
-        audit = {"reveal": reveal_json, "signature": signature.hex()}
-        return _refused(verdict, "bad-audit", str(exc)[:500], "audit", at, audit)
-    assert verdict.tracker is not None
-    return "ballot-audited", {
-        "at": at,
-        "contests": audited_to_json(audited_form(ballot)),
-        "reveal": reveal_json,
-        "tracker": verdict.tracker.hex(),
-    }
 
 
 def receipt(event: Event) -> Receipt:

@@ -55,9 +55,11 @@ def chunked_map(
         for part in _chunks(items, chunk):
             yield func(part)
         return
-    # fork: workers inherit the loaded modules; the context is sent once each. At most
-    # ``2 * workers`` chunks are in flight, so a large input is never read far ahead.
-    ctx = multiprocessing.get_context("fork")
+    # forkserver: workers start from a small server process, not from this one, so they
+    # neither copy nor share whatever this process holds (a demo's million-member roll);
+    # the context is sent once to each. At most ``2 * workers`` chunks are in flight, so a
+    # large input is never read far ahead.
+    ctx = multiprocessing.get_context("forkserver")
     with ctx.Pool(workers, initializer=_init, initargs=(context,)) as pool:
         pending: deque[AsyncResult[R]] = deque()
         for part in _chunks(items, chunk):

@@ -14,31 +14,27 @@ always fresh.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import multiprocessing
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from multiprocessing.pool import Pool
 from pathlib import Path
-from typing import Any
 
 from tellers import canonical, trustee
 from tellers.ballot import encrypt_ballot, tracker
 from tellers.board import ElectionContext, Receipt, Verdict, audit_request_message
-from tellers.ceremony import Ceremony, TrusteeSecrets
 from tellers.crypto.credentials import derive_signing_key, sign
-from tellers.election import authority
-from tellers.election.authority import Issued
 from tellers.election.conduct import close_and_tally, open_election, publish_result
-from tellers.election.fingerprint import manifest_hash
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
 from tellers.election.roll import Member
 from tellers.errors import TellersError
-from tellers.parties import SigningKey
-from tellers.record import v2_trustee as files
 from tellers.record.v2 import ballot_to_json, reveal_to_json
+from tellers.simulate_parties import (
+    SimulatedClock,
+    local_authority,
+    local_ceremony,
+)
 from tellers.tally import Result
 from tellers.verify import verify_record
 
@@ -61,8 +57,6 @@ STATUTORY_STATEMENT = (
     "other industrial action which is called officially and is otherwise lawful, the "
     "dismissal will be unfair."
 )
-TRUSTEES = ("Scrutineer", "Candidate A's representative", "Candidate B's representative")
-AUTHORITY = "Independent Scrutineer Ltd (mail house)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,66 +233,6 @@ def build_scenario(name: str, scale: float | None = None, seed: int = 2017) -> S
     if name == "strike-ballot":
         return _strike(1.0 if scale is None else scale, rng)
     raise ValueError(f"unknown scenario {name!r}; expected one of {', '.join(SCENARIOS)}")
-
-
-def local_ceremony(
-    manifest: Manifest, names: tuple[str, ...] = TRUSTEES
-) -> tuple[Ceremony, list[TrusteeSecrets]]:
-    """The whole key ceremony with every trustee in this process (demos and tests only).
-
-    Each trustee's steps are ``tellers.trustee``'s, the messages signed and
-    checked as on separate machines; in a real election each trustee runs
-    them with ``tellers trustee`` on its own computer and no process ever
-    holds more than one trustee's secrets.
-    """
-    n = manifest.trustees
-    started = [trustee.announce(manifest, i) for i in range(1, n + 1)]
-    announcements = tuple(files.announcement_from_json(a) for _, a in started)
-    committed = [trustee.commit(s, manifest, announcements) for s, _ in started]
-    named = tuple((i, names[i - 1] if i <= len(names) else f"Trustee {i}") for i in range(1, n + 1))
-    ceremony = Ceremony(
-        named, announcements, tuple(files.commitment_from_json(m) for _, m, _ in committed)
-    )
-    received = [trustee.receive(s, manifest, ceremony) for s, _, _ in committed]
-    for r in received:
-        if r.message is None or r.complaint_against is not None:
-            raise AssertionError(f"local ceremony: {r.problem}")
-    confirmations = tuple(files.confirmation_from_json(r.message) for r in received if r.message)
-    done = dataclasses.replace(ceremony, confirmations=confirmations)
-    return done, [r.secrets for r in received]
-
-
-def local_authority(
-    manifest: Manifest, members: Iterable[Member], *, workers: int = 1, name: str = AUTHORITY
-) -> tuple[list[Issued], dict[str, Any]]:
-    """The credential authority's issue for ``members`` (demos and tests): codes and statement.
-
-    The member id stands in for the mailing reference: there is no voting
-    server and no second factor in a simulation.
-    """
-    issued = list(
-        authority.issue(manifest, ((m.member_id, m.constituency) for m in members), workers=workers)
-    )
-    key = SigningKey.generate()
-    statement = authority.statement(
-        manifest_hash(manifest),
-        manifest.election_id,
-        name,
-        key,
-        ((i.credential, i.constituency) for i in issued),
-    )
-    return issued, statement
-
-
-class SimulatedClock:
-    """A board clock for simulations: from ``start``, one second per call."""
-
-    def __init__(self, start: str) -> None:
-        self.at = datetime.fromisoformat(start)
-
-    def __call__(self) -> str:
-        self.at += timedelta(seconds=1)
-        return self.at.isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,18 @@ from tellers.ballot import (
     Reveal,
 )
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import Point, Scalar
 from tellers.crypto.proofs import ChaumPedersenProof, RangeProof, SchnorrProof
-from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
-from tellers.errors import EncodingError, ManifestError
+from tellers.errors import EncodingError
+from tellers.record.v2_fields import (
+    _exact_keys,
+    _name,
+    _scalar,
+    bytes_from_hex,
+    exact_keys,
+    get,
+    point_from_json,
+)
+from tellers.record.v2_manifest import MANIFEST_FORMAT, manifest_from_json, manifest_to_json
 
 __all__ = [
     "FORMAT",
@@ -51,81 +59,8 @@ __all__ = [
 ]
 
 FORMAT = "tellers-record/v2"
-MANIFEST_FORMAT = "tellers-manifest/v2"
 
 Json = Any
-
-
-def get(obj: Json, key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    """``obj[key]`` checked to be of ``kind``; errors name ``where.key``."""
-    if not isinstance(obj, dict):
-        raise EncodingError(where, f"expected an object, found {_name(obj)}")
-    if key not in obj:
-        raise EncodingError(f"{where}.{key}", "missing")
-    value = obj[key]
-    # bool is an int in Python; never accept one for the other.
-    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        raise EncodingError(f"{where}.{key}", "expected a number, found a boolean")
-    if not isinstance(value, kind):
-        raise EncodingError(f"{where}.{key}", f"expected {_kind(kind)}, found {_name(value)}")
-    return value
-
-
-def _kind(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(_name(k()) if k is not type(None) else "null" for k in kinds)
-
-
-def _name(value: object) -> str:
-    return {
-        dict: "an object",
-        list: "a list",
-        str: "a string",
-        int: "an integer",
-        bool: "a boolean",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
-
-
-def _exact_keys(obj: Json, keys: set[str], where: str) -> None:
-    extra = set(obj) - keys
-    if extra:
-        raise EncodingError(where, f"unexpected field(s) {sorted(extra)}")
-
-
-def exact_keys(obj: Json, keys: set[str] | frozenset[str], where: str) -> dict[str, Any]:
-    """``obj`` with exactly ``keys``; ``EncodingError`` naming the extra or missing ones."""
-    if not isinstance(obj, dict):
-        raise EncodingError(where, f"expected an object, found {_name(obj)}")
-    extra, missing = set(obj) - set(keys), set(keys) - set(obj)
-    if extra:
-        raise EncodingError(where, f"unexpected field(s) {sorted(extra)}")
-    if missing:
-        raise EncodingError(where, f"missing field(s) {sorted(missing)}")
-    return obj
-
-
-def bytes_from_hex(text: Json, size: int, where: str) -> bytes:
-    if not isinstance(text, str):
-        raise EncodingError(where, f"expected a hex string, found {_name(text)}")
-    if len(text) != 2 * size or text != text.lower():
-        raise EncodingError(where, f"expected {2 * size} lower-case hex digits, found {len(text)}")
-    try:
-        return bytes.fromhex(text)
-    except ValueError:
-        raise EncodingError(where, "not hexadecimal") from None
-
-
-def point_from_json(text: Json, where: str, *, allow_infinity: bool = False) -> Point:
-    if not isinstance(text, str):
-        raise EncodingError(where, f"expected a hex string, found {_name(text)}")
-    return Point.from_hex(text, where, allow_infinity=allow_infinity)
-
-
-def _scalar(text: Json, where: str) -> Scalar:
-    if not isinstance(text, str):
-        raise EncodingError(where, f"expected a hex string, found {_name(text)}")
-    return Scalar.from_hex(text, where)
 
 
 # Ciphertexts and proofs ----------------------------------------------------
@@ -308,156 +243,3 @@ def audited_from_json(obj: Json, where: str = "contests") -> AuditedBallot:
             )
         )
     return AuditedBallot(tuple(contests))
-
-
-# Manifest --------------------------------------------------------------------
-
-
-def manifest_to_json(m: Manifest) -> Json:
-    return {
-        "format": MANIFEST_FORMAT,
-        "election_id": m.election_id,
-        "title": m.title,
-        "organisation": m.organisation,
-        "scrutineer": m.scrutineer,
-        "opens": m.opens,
-        "closes": m.closes,
-        "revote": m.revote,
-        "trustees": {"count": m.trustees, "quorum": m.quorum},
-        "constituencies": list(m.constituencies),
-        "contests": [_contest_to_json(c) for c in m.contests],
-        "public_board": m.public_board,
-    }
-
-
-def _contest_to_json(c: Contest) -> Json:
-    return {
-        "id": c.id,
-        "title": c.title,
-        "method": c.method,
-        "seats": c.seats,
-        "allow_blank": c.allow_blank,
-        "constituencies": None if c.constituencies is None else list(c.constituencies),
-        "statement": c.statement,
-        "choices": [{"id": x.id, "name": x.name, "address": x.address} for x in c.choices],
-        "thresholds": None
-        if c.thresholds is None
-        else {
-            "turnout_percent": c.thresholds.turnout_percent,
-            "yes_majority": c.thresholds.yes_majority,
-            "yes_percent_of_entitled": c.thresholds.yes_percent_of_entitled,
-        },
-    }
-
-
-def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
-    """Read a manifest; shape errors raise ``EncodingError``, rule errors ``ManifestError``."""
-    fmt = get(obj, "format", str, where)
-    if fmt != MANIFEST_FORMAT:
-        hint = ' (add "public_board" and change the format)' if fmt == "tellers-manifest/v1" else ""
-        raise EncodingError(f"{where}.format", f"expected {MANIFEST_FORMAT!r}, found {fmt!r}{hint}")
-    _exact_keys(obj, _MANIFEST_KEYS, where)
-    trustees = get(obj, "trustees", dict, where)
-    _exact_keys(trustees, {"count", "quorum"}, f"{where}.trustees")
-    try:
-        return Manifest(
-            election_id=get(obj, "election_id", str, where),
-            title=get(obj, "title", str, where),
-            organisation=get(obj, "organisation", str, where),
-            scrutineer=get(obj, "scrutineer", str, where),
-            opens=get(obj, "opens", str, where),
-            closes=get(obj, "closes", str, where),
-            revote=get(obj, "revote", str, where),
-            public_board=_optional(obj, "public_board", str, "live", where),
-            trustees=get(trustees, "count", int, f"{where}.trustees"),
-            quorum=get(trustees, "quorum", int, f"{where}.trustees"),
-            constituencies=_strings(obj, "constituencies", where),
-            contests=tuple(
-                _contest_from_json(c, f"{where}.contests[{i}]")
-                for i, c in enumerate(get(obj, "contests", list, where))
-            ),
-        )
-    except ManifestError as exc:
-        raise ManifestError(f"{where}: {exc}") from None
-
-
-_MANIFEST_KEYS = {
-    "format",
-    "election_id",
-    "title",
-    "organisation",
-    "scrutineer",
-    "opens",
-    "closes",
-    "revote",
-    "trustees",
-    "constituencies",
-    "contests",
-    "public_board",
-}
-_CONTEST_KEYS = {
-    "id",
-    "title",
-    "method",
-    "seats",
-    "allow_blank",
-    "constituencies",
-    "statement",
-    "choices",
-    "thresholds",
-}
-
-
-def _strings(obj: Json, key: str, where: str) -> tuple[str, ...]:
-    items = get(obj, key, list, where)
-    for i, x in enumerate(items):
-        if not isinstance(x, str):
-            raise EncodingError(f"{where}.{key}[{i}]", f"expected a string, found {_name(x)}")
-    return tuple(items)
-
-
-def _optional(obj: Json, key: str, kind: type, default: Any, where: str) -> Any:
-    """``obj[key]`` checked like ``get``, or ``default`` when absent or null."""
-    return default if obj.get(key) is None else get(obj, key, kind, where)
-
-
-def _contest_from_json(obj: Json, where: str) -> Contest:
-    if not isinstance(obj, dict):
-        raise EncodingError(where, f"expected an object, found {_name(obj)}")
-    _exact_keys(obj, _CONTEST_KEYS, where)
-    for i, x in enumerate(get(obj, "choices", list, where)):
-        _exact_keys(
-            x if isinstance(x, dict) else {}, {"id", "name", "address"}, f"{where}.choices[{i}]"
-        )
-    t = get(obj, "thresholds", (dict, type(None)), where) if "thresholds" in obj else None
-    constituencies = None
-    if obj.get("constituencies") is not None:
-        constituencies = _strings(obj, "constituencies", where)
-    choices = tuple(
-        Choice(
-            get(x, "id", str, f"{where}.choices[{i}]"),
-            get(x, "name", str, f"{where}.choices[{i}]"),
-            _optional(x, "address", str, "", f"{where}.choices[{i}]"),
-        )
-        for i, x in enumerate(get(obj, "choices", list, where))
-    )
-    return Contest(
-        id=get(obj, "id", str, where),
-        title=get(obj, "title", str, where),
-        method=get(obj, "method", str, where),
-        choices=choices,
-        seats=get(obj, "seats", int, where) if "seats" in obj else 1,
-        allow_blank=get(obj, "allow_blank", bool, where) if "allow_blank" in obj else True,
-        constituencies=constituencies,
-        thresholds=None if t is None else _thresholds_from_json(t, f"{where}.thresholds"),
-        statement=get(obj, "statement", str, where) if "statement" in obj else "",
-    )
-
-
-def _thresholds_from_json(obj: Json, where: str) -> Thresholds:
-    _exact_keys(obj, {"turnout_percent", "yes_majority", "yes_percent_of_entitled"}, where)
-    return Thresholds(
-        turnout_percent=_optional(obj, "turnout_percent", int, None, where),
-        yes_majority=_optional(obj, "yes_majority", bool, True, where),
-        yes_percent_of_entitled=_optional(obj, "yes_percent_of_entitled", int, None, where),
-    )

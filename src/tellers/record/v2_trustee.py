@@ -24,10 +24,9 @@ from tellers.ceremony import (
     Complaint,
     Confirmation,
     DecryptionMessage,
-    TrusteeSecrets,
 )
 from tellers.crypto.ceremony_messages import DecryptionShare, EncryptedShare, TrusteeCommitment
-from tellers.crypto.group import Point, Scalar
+from tellers.crypto.group import Point
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InputFileError
 from tellers.record.v2 import (
@@ -40,6 +39,7 @@ from tellers.record.v2 import (
     schnorr_from_json,
     schnorr_to_json,
 )
+from tellers.record.v2_secrets import SECRETS, secrets_from_json, secrets_to_json
 
 __all__ = [
     "ANNOUNCEMENT",
@@ -87,8 +87,6 @@ DECRYPTION = "tellers/trustee-decryption/v2"  # decryption.json
 # Served by the page to the trustees (unsigned; made of signed messages).
 KEYS = "tellers/ceremony-keys/v2"  # ceremony-keys.json
 BUNDLE = "tellers/ceremony-bundle/v2"  # bundle.json
-# Inside the trustee's vault (never leaves its machine).
-SECRETS = "tellers/trustee-secrets/v2"
 
 _KINDS = {
     ANNOUNCEMENT: "announcement",
@@ -422,70 +420,3 @@ def bundle_to_json(manifest: Manifest, digest: bytes, ceremony: Ceremony) -> Jso
 def bundle_from_json(obj: Json, where: str = "bundle") -> Ceremony:
     exact_keys(obj, {"format", "election_id", "manifest_hash", "ceremony"}, where)
     return ceremony_from_json(get(obj, "ceremony", dict, where), f"{where}.ceremony")
-
-
-# ---- the trustee's vault contents ------------------------------------------------------
-
-
-def _scalar_or_none(value: Scalar | None) -> str | None:
-    return None if value is None else value.hex()
-
-
-def secrets_to_json(s: TrusteeSecrets) -> Json:
-    return {
-        "format": SECRETS,
-        "election_id": s.election_id,
-        "manifest_hash": s.manifest_hash.hex(),
-        "trustee": s.trustee,
-        "signing_key": s.signing_key.hex(),
-        "ceremony_key": None if s.ceremony_key is None else s.ceremony_key.hex(),
-        "polynomial": None if s.polynomial is None else [a.hex() for a in s.polynomial],
-        "ephemeral": None if s.ephemeral is None else [e.hex() for e in s.ephemeral],
-        "keys": None if s.keys is None else s.keys.hex(),
-        "key_share": _scalar_or_none(s.key_share),
-    }
-
-
-def secrets_from_json(obj: Json, where: str = "secrets") -> TrusteeSecrets:
-    keys = {
-        "format", "election_id", "manifest_hash", "trustee", "signing_key", "ceremony_key",
-        "polynomial", "ephemeral", "keys", "key_share",
-    }  # fmt: skip
-    exact_keys(obj, keys, where)
-    if obj["format"] != SECRETS:
-        raise EncodingError(f"{where}.format", f"expected {SECRETS!r}")
-
-    def optional_hex(key: str, size: int) -> bytes | None:
-        value = obj[key]
-        return None if value is None else bytes_from_hex(value, size, f"{where}.{key}")
-
-    def optional_list(key: str) -> list[str] | None:
-        value = obj[key]
-        if value is not None and not (
-            isinstance(value, list) and all(isinstance(x, str) for x in value)
-        ):
-            raise EncodingError(f"{where}.{key}", "expected a list of hex strings or null")
-        return value
-
-    polynomial = optional_list("polynomial")
-    ephemeral = optional_list("ephemeral")
-    share = obj["key_share"]
-    return TrusteeSecrets(
-        election_id=get(obj, "election_id", str, where),
-        manifest_hash=bytes_from_hex(
-            get(obj, "manifest_hash", str, where), 32, f"{where}.manifest_hash"
-        ),
-        trustee=get(obj, "trustee", int, where),
-        signing_key=Scalar.from_hex(
-            get(obj, "signing_key", str, where), f"{where}.signing_key", nonzero=True
-        ),
-        ceremony_key=optional_hex("ceremony_key", 32),
-        polynomial=None
-        if polynomial is None
-        else tuple(Scalar.from_hex(a, f"{where}.polynomial", nonzero=True) for a in polynomial),
-        ephemeral=None
-        if ephemeral is None
-        else tuple(bytes_from_hex(e, 32, f"{where}.ephemeral") for e in ephemeral),
-        keys=optional_hex("keys", 32),
-        key_share=None if share is None else Scalar.from_hex(share, f"{where}.key_share"),
-    )

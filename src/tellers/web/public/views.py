@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from tellers import canonical
 from tellers.web.store import records
 from tellers.web.store.context import manifest as manifest_of
-from tellers.web.store.models import BoardEvent, Election
+from tellers.web.store.models import BoardEvent, BoardHead, Election
 from tellers.web.store.parties import authority_of, short_fingerprint, trustees_of
 
 __all__ = [
@@ -88,6 +88,9 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
         "credentials": e.credentials.count(),
         "shown": shown,
         "events": e.board.count() if shown else None,
+        "head": BoardHead.objects.filter(election=e).values_list("head_hash", flat=True).first()
+        if shown
+        else None,
         "counts": _counts(e) if shown else None,
     }
     return render(request, "public/election.html", context)

@@ -1,0 +1,171 @@
+"""Record format ``v2``: the election manifest's JSON (record.md §3.1).
+
+Kept apart from ``v2`` only for length; the same rules apply (and ``v2``
+re-exports both functions). Every field is written, defaults included, so
+that one manifest has one byte form and one hash; reading refuses a field
+that is not the manifest's and names the field of any other problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
+from tellers.errors import EncodingError, ManifestError
+from tellers.record.v2_fields import _exact_keys, _name, get
+
+__all__ = ["MANIFEST_FORMAT", "manifest_from_json", "manifest_to_json"]
+
+MANIFEST_FORMAT = "tellers-manifest/v2"
+
+Json = Any
+
+
+def manifest_to_json(m: Manifest) -> Json:
+    return {
+        "format": MANIFEST_FORMAT,
+        "election_id": m.election_id,
+        "title": m.title,
+        "organisation": m.organisation,
+        "scrutineer": m.scrutineer,
+        "opens": m.opens,
+        "closes": m.closes,
+        "revote": m.revote,
+        "trustees": {"count": m.trustees, "quorum": m.quorum},
+        "constituencies": list(m.constituencies),
+        "contests": [_contest_to_json(c) for c in m.contests],
+        "public_board": m.public_board,
+    }
+
+
+def _contest_to_json(c: Contest) -> Json:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "method": c.method,
+        "seats": c.seats,
+        "allow_blank": c.allow_blank,
+        "constituencies": None if c.constituencies is None else list(c.constituencies),
+        "statement": c.statement,
+        "choices": [{"id": x.id, "name": x.name, "address": x.address} for x in c.choices],
+        "thresholds": None
+        if c.thresholds is None
+        else {
+            "turnout_percent": c.thresholds.turnout_percent,
+            "yes_majority": c.thresholds.yes_majority,
+            "yes_percent_of_entitled": c.thresholds.yes_percent_of_entitled,
+        },
+    }
+
+
+def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
+    """Read a manifest; shape errors raise ``EncodingError``, rule errors ``ManifestError``."""
+    fmt = get(obj, "format", str, where)
+    if fmt != MANIFEST_FORMAT:
+        hint = ' (add "public_board" and change the format)' if fmt == "tellers-manifest/v1" else ""
+        raise EncodingError(f"{where}.format", f"expected {MANIFEST_FORMAT!r}, found {fmt!r}{hint}")
+    _exact_keys(obj, _MANIFEST_KEYS, where)
+    trustees = get(obj, "trustees", dict, where)
+    _exact_keys(trustees, {"count", "quorum"}, f"{where}.trustees")
+    try:
+        return Manifest(
+            election_id=get(obj, "election_id", str, where),
+            title=get(obj, "title", str, where),
+            organisation=get(obj, "organisation", str, where),
+            scrutineer=get(obj, "scrutineer", str, where),
+            opens=get(obj, "opens", str, where),
+            closes=get(obj, "closes", str, where),
+            revote=get(obj, "revote", str, where),
+            public_board=_optional(obj, "public_board", str, "live", where),
+            trustees=get(trustees, "count", int, f"{where}.trustees"),
+            quorum=get(trustees, "quorum", int, f"{where}.trustees"),
+            constituencies=_strings(obj, "constituencies", where),
+            contests=tuple(
+                _contest_from_json(c, f"{where}.contests[{i}]")
+                for i, c in enumerate(get(obj, "contests", list, where))
+            ),
+        )
+    except ManifestError as exc:
+        raise ManifestError(f"{where}: {exc}") from None
+
+
+_MANIFEST_KEYS = {
+    "format",
+    "election_id",
+    "title",
+    "organisation",
+    "scrutineer",
+    "opens",
+    "closes",
+    "revote",
+    "trustees",
+    "constituencies",
+    "contests",
+    "public_board",
+}
+_CONTEST_KEYS = {
+    "id",
+    "title",
+    "method",
+    "seats",
+    "allow_blank",
+    "constituencies",
+    "statement",
+    "choices",
+    "thresholds",
+}
+
+
+def _strings(obj: Json, key: str, where: str) -> tuple[str, ...]:
+    items = get(obj, key, list, where)
+    for i, x in enumerate(items):
+        if not isinstance(x, str):
+            raise EncodingError(f"{where}.{key}[{i}]", f"expected a string, found {_name(x)}")
+    return tuple(items)
+
+
+def _optional(obj: Json, key: str, kind: type, default: Any, where: str) -> Any:
+    """``obj[key]`` checked like ``get``, or ``default`` when absent or null."""
+    return default if obj.get(key) is None else get(obj, key, kind, where)
+
+
+def _contest_from_json(obj: Json, where: str) -> Contest:
+    if not isinstance(obj, dict):
+        raise EncodingError(where, f"expected an object, found {_name(obj)}")
+    _exact_keys(obj, _CONTEST_KEYS, where)
+    for i, x in enumerate(get(obj, "choices", list, where)):
+        _exact_keys(
+            x if isinstance(x, dict) else {}, {"id", "name", "address"}, f"{where}.choices[{i}]"
+        )
+    t = get(obj, "thresholds", (dict, type(None)), where) if "thresholds" in obj else None
+    constituencies = None
+    if obj.get("constituencies") is not None:
+        constituencies = _strings(obj, "constituencies", where)
+    choices = tuple(
+        Choice(
+            get(x, "id", str, f"{where}.choices[{i}]"),
+            get(x, "name", str, f"{where}.choices[{i}]"),
+            _optional(x, "address", str, "", f"{where}.choices[{i}]"),
+        )
+        for i, x in enumerate(get(obj, "choices", list, where))
+    )
+    return Contest(
+        id=get(obj, "id", str, where),
+        title=get(obj, "title", str, where),
+        method=get(obj, "method", str, where),
+        choices=choices,
+        seats=get(obj, "seats", int, where) if "seats" in obj else 1,
+        allow_blank=get(obj, "allow_blank", bool, where) if "allow_blank" in obj else True,
+        constituencies=constituencies,
+        thresholds=None if t is None else _thresholds_from_json(t, f"{where}.thresholds"),
+        statement=get(obj, "statement", str, where) if "statement" in obj else "",
+    )
+
+
+def _thresholds_from_json(obj: Json, where: str) -> Thresholds:
+    _exact_keys(obj, {"turnout_percent", "yes_majority", "yes_percent_of_entitled"}, where)
+    return Thresholds(
+        turnout_percent=_optional(obj, "turnout_percent", int, None, where),
+        yes_majority=_optional(obj, "yes_majority", bool, True, where),
+        yes_percent_of_entitled=_optional(obj, "yes_percent_of_entitled", int, None, where),
+    )
