@@ -269,16 +269,21 @@ def ballot_message(
     return hash_fields("tellers/v1/ballot", fields)
 
 
-def tracker(ballot: Ballot) -> bytes:
-    """The ballot's tracker: what the member sees and looks for on the board."""
-    message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
+def tracker(ballot: Ballot, message: bytes | None = None) -> bytes:
+    """The ballot's tracker: what the member sees and looks for on the board.
+
+    ``message``, when the caller has it, is ``ballot_message`` of this ballot.
+    """
+    if message is None:
+        message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
     return hash_fields("tellers/v1/tracker", [message, ballot.signature])
 
 
-def check_ballot_signature(ballot: Ballot) -> None:
-    """The credential signed this ballot; raises ``InvalidSignature``."""
+def check_ballot_signature(ballot: Ballot) -> bytes:
+    """The credential signed this ballot; raises ``InvalidSignature``. Returns the message."""
     message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
     bip340_verify(ballot.credential, message, ballot.signature)
+    return message
 
 
 def check_entitlement(manifest: Manifest, ballot: Ballot, constituency: str) -> None:

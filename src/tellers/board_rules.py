@@ -19,9 +19,9 @@ from typing import Any
 from tellers import canonical
 from tellers.ballot import (
     audited_form,
+    ballot_message,
     check_audit,
     check_ballot_proofs,
-    check_ballot_signature,
     tracker,
 )
 from tellers.crypto.group import Point, bip340_verify
@@ -97,11 +97,12 @@ def check_submission(context: ElectionContext, raw: bytes) -> Verdict:
     except (EncodingError, ValueError, RecursionError) as exc:
         return Verdict("malformed", str(exc)[:500], None, None, None, ())
     ids = tuple(c.contest_id for c in ballot.contests)
-    base = (ballot_to_json(ballot), ballot.credential, tracker(ballot), ids)
+    message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
+    base = (ballot_to_json(ballot), ballot.credential, tracker(ballot, message), ids)
     if ballot.fingerprint != context.fingerprint:
         return Verdict("wrong-election", "the ballot names another election fingerprint", *base)
     try:
-        check_ballot_signature(ballot)
+        bip340_verify(ballot.credential, message, ballot.signature)
     except InvalidSignature as exc:
         return Verdict("bad-signature", str(exc), *base)
     try:

@@ -36,7 +36,7 @@ from tellers.simulate_parties import (
     local_ceremony,
 )
 from tellers.tally import Result
-from tellers.verify import verify_record
+from tellers.verify import Report, verify_record
 
 __all__ = [
     "SCENARIOS",
@@ -245,6 +245,9 @@ class DemoOutcome:
     refused: int
     audited: int
     timings: dict[str, float]
+    so_far: Report
+    """The trustees' verification of the record in progress (``verify_completion`` goes on
+    from it to the complete record)."""
 
 
 # Worker side: encrypt a chunk of ballots. ----------------------------------------------------
@@ -373,7 +376,8 @@ def run_scenario(
     # Trustees 1 and 3 (2 is absent) verify the record so far, then decrypt what they
     # recomputed; one verification stands for both, as each would find the same.
     clock = time.perf_counter()
-    verified = verify_record(record, workers=workers).tally
+    so_far = verify_record(record, workers=workers)
+    verified = so_far.tally
     if verified is None:
         raise TellersError("the record so far does not verify: the trustees will not decrypt it")
     present = [trustee_secrets[0], trustee_secrets[2]]
@@ -381,7 +385,9 @@ def run_scenario(
     result, root = publish_result(election, verified, decryptions)
     timings["decrypt"] = time.perf_counter() - clock
     refused = sum(1 for r in receipts if not r.accepted)
-    return DemoOutcome(result, root, record, code_sheet, len(receipts), refused, audited, timings)
+    return DemoOutcome(
+        result, root, record, code_sheet, len(receipts), refused, audited, timings, so_far
+    )
 
 
 def _pool_map(pool: Pool) -> Callable[[Callable[[bytes], Verdict], list[bytes]], list[Verdict]]:

@@ -11,13 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tellers import canonical
-from tellers.ballot import (
-    Ballot,
-    check_audit,
-    check_ballot_proofs,
-    check_ballot_signature,
-    tracker,
-)
+from tellers.ballot import Ballot, ballot_message, check_audit, check_ballot_proofs, tracker
 from tellers.board import ElectionContext, audit_request_message
 from tellers.crypto.group import bip340_verify
 from tellers.errors import EncodingError, InvalidProof, InvalidSignature, ManifestError
@@ -71,14 +65,16 @@ def _audited(
     return BallotCheck(line, "ballot-audited", None, None, ids, problems)
 
 
-def _bad_audit(context: ElectionContext, ballot: Ballot, raw: bytes) -> list[tuple[str, str]]:
+def _bad_audit(
+    context: ElectionContext, ballot: Ballot, trk: bytes, raw: bytes
+) -> list[tuple[str, str]]:
     """Facts for a bad-audit refusal: ``audit-request`` if the member did not sign the request,
     ``audit`` if the reveal does not open the ballot (which is what justifies the refusal)."""
     out: list[tuple[str, str]] = []
     audit = canonical.loads(raw, "audit")
     try:
         signature = bytes_from_hex(audit["signature"], 64, "audit.signature")
-        message = audit_request_message(tracker(ballot), audit["reveal"])
+        message = audit_request_message(trk, audit["reveal"])
         bip340_verify(ballot.credential, message, signature)
     except (EncodingError, InvalidSignature) as exc:
         out.append(("audit-request", str(exc)))
@@ -101,8 +97,9 @@ def _check_one(context: ElectionContext, item: BallotItem, agg: Aggregator) -> B
     problems: list[tuple[str, str]] = []
     if ballot.fingerprint != context.fingerprint:
         problems.append(("ballot-election", "the ballot names another election fingerprint"))
+    message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
     try:
-        check_ballot_signature(ballot)
+        bip340_verify(ballot.credential, message, ballot.signature)
     except InvalidSignature as exc:
         problems.append(("ballot-signature", str(exc)))
     try:
@@ -110,14 +107,14 @@ def _check_one(context: ElectionContext, item: BallotItem, agg: Aggregator) -> B
     except (InvalidProof, ManifestError, EncodingError) as exc:
         problems.append(("ballot-proof", str(exc)))
     if raw_reveal is not None:  # a bad-audit refusal: the member's request, a failing reveal?
-        problems += _bad_audit(context, ballot, raw_reveal)
+        problems += _bad_audit(context, ballot, tracker(ballot, message), raw_reveal)
     if kind == "ballot-accepted" and not any(p[0] == "ballot-proof" for p in problems):
         agg.add(ballot)
     return BallotCheck(
         line,
         kind,
         ballot.credential,
-        tracker(ballot),
+        tracker(ballot, message),
         tuple(c.contest_id for c in ballot.contests),
         tuple(problems),
     )

@@ -43,7 +43,7 @@ from tellers.verify.report import Report
 from tellers.verify.rules import BoardState, compare_result
 from tellers.verify.tally import VerifiedTally, check_decryptions, check_tally
 
-__all__ = ["verify_record"]
+__all__ = ["check_files", "result_figures", "verify_record"]
 
 Progress = Callable[[int, int], None]
 
@@ -53,7 +53,7 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
     index = read_index(directory)
     report.root = file_sha256(directory / "index.json").hex()
     complete = "result.json" in index["files"]
-    _check_files(report, directory, index)
+    check_files(report, directory, index)
 
     manifest = _read_manifest(directory / "manifest.json")
     ceremony = read_ceremony(directory / "ceremony.json")
@@ -106,7 +106,16 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
         _missing_result(report, complete)
         return report
     verified = VerifiedTally(
-        digest, fingerprint, state.tally_hash, recomputed, ceremony.announcements, outcome
+        digest,
+        fingerprint,
+        state.tally_hash,
+        recomputed,
+        ceremony.announcements,
+        outcome,
+        state.tally_line,
+        index,
+        (per_contest, total),
+        state.counted_total(),
     )
     if not report.failures:  # everything up to the tally checks out: a trustee may decrypt it
         report.tally = verified
@@ -127,7 +136,7 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
     report.ran("result-file")
     if read_json(directory / "result.json") != state.result_event:
         report.fail("result-file", "result.json", "differs from the board's result event")
-    report.figures.update(_figures(expected))
+    report.figures.update(result_figures(expected))
     return report
 
 
@@ -166,7 +175,7 @@ def _missing_result(report: Report, complete: bool) -> None:
         report.fail("result-counts", "result.json", "no result can be recomputed from this record")
 
 
-def _check_files(report: Report, directory: Path, index: dict[str, Any]) -> None:
+def check_files(report: Report, directory: Path, index: dict[str, Any]) -> None:
     """Exactly index.json and the files it lists, each with the hash it gives."""
     if not directory.is_dir():
         raise RecordError(str(directory), 0, "not a directory")
@@ -273,7 +282,7 @@ def _negate(t: ContestTally) -> ContestTally:
     )
 
 
-def _figures(result: dict[str, Any]) -> dict[str, Any]:
+def result_figures(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "electorate": result["electorate"],
         "ballots_counted": result["ballots_counted"],

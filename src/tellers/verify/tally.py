@@ -42,6 +42,14 @@ class VerifiedTally:
     """Recomputed from the counted ballots (and equal to the published tally)."""
     announcements: tuple[Announcement, ...]
     outcome: Outcome
+    tally_line: int = 0
+    """The tally's line on the board (1-based)."""
+    index: Any = None
+    """The verified record's ``index.json``, which binds every byte that was checked."""
+    electorate: tuple[dict[str, int], int] = ({}, 0)
+    """Entitled credentials per contest and in all."""
+    counted: int = 0
+    """Credentials with a counted ballot."""
 
     @property
     def qualified(self) -> tuple[int, ...]:

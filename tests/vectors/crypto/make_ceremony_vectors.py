@@ -6,8 +6,9 @@ reproduces the files exactly.
 
 Every random value comes from ``seeded(label)``: the n-th draw (n = 0, 1, ...) is
 ``H("tellers/test/rand"; label, u64(n)) mod n`` (protocol.md §3 hashing), so a second
-implementation can regenerate every number here. Sealed boxes use fresh ephemeral keys and
-cannot be reproduced; the files hold the plaintext shares and one sealed-box plaintext layout.
+implementation can regenerate every number here. The files hold the plaintext shares and one
+sealed-box plaintext layout; a sealed box made from a given ephemeral secret, and opened with
+it, is in ``parties.json`` (``make_party_vectors.py``).
 """
 
 from __future__ import annotations
