@@ -22,16 +22,16 @@ import argparse
 import csv
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
+from tellers.cli.guard import guarded
 from tellers.cli.progress import Progress
 from tellers.crypto.group import Scalar
 from tellers.election import authority
 from tellers.election.fingerprint import manifest_hash
 from tellers.election.roll import read_roll_csv
-from tellers.errors import EncodingError, InputFileError, TellersError
+from tellers.errors import EncodingError, InputFileError
 from tellers.parties import SigningKey, key_fingerprint, short_text
 from tellers.record import v2_trustee as files
 from tellers.record.store import write_credentials
@@ -131,16 +131,4 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", type=Path, required=True, help="a private output folder")
     p.add_argument("--passphrase-file", type=Path, help="read the passphrase from this file")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes")
-    p.set_defaults(handler=_guard(issue))
-
-
-def _guard(step: Any) -> Any:
-    def run_step(args: argparse.Namespace) -> int:
-        try:
-            code: int = step(args)
-        except TellersError as exc:
-            print(f"tellers credentials {args.step}: {exc}", file=sys.stderr)
-            return 2
-        return code
-
-    return run_step
+    p.set_defaults(handler=guarded("credentials", issue))

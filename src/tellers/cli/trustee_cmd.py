@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from tellers import trustee
-from tellers.ceremony import TrusteeSecrets
+from tellers.ceremony import Ceremony, TrusteeSecrets
+from tellers.cli.guard import guarded
 from tellers.cli.progress import Progress
-from tellers.errors import EncodingError, InputFileError, TellersError
+from tellers.errors import EncodingError, InputFileError
 from tellers.parties import key_fingerprint, short_text
 from tellers.record import v2_trustee as files
 from tellers.record.archive import open_record
@@ -180,14 +181,20 @@ def commit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bundle(args: argparse.Namespace, secrets: TrusteeSecrets) -> Ceremony:
+    """The ceremony so far, from the bundle.json the page served (this election's)."""
+    bundle_path: Path = args.bundle
+    obj = _read(bundle_path, [files.BUNDLE])
+    _same_election(bundle_path, obj, secrets)
+    ceremony: Ceremony = _decode(bundle_path, lambda: files.bundle_from_json(obj))
+    return ceremony
+
+
 def receive(args: argparse.Namespace) -> int:
     where = _Dir(args)
     manifest = where.manifest()
     secrets, secret = where.secrets()
-    bundle_path: Path = args.bundle
-    obj = _read(bundle_path, [files.BUNDLE])
-    _same_election(bundle_path, obj, secrets)
-    ceremony = _decode(bundle_path, lambda: files.bundle_from_json(obj))
+    ceremony = _bundle(args, secrets)
     try:
         got = trustee.receive(secrets, manifest, ceremony)
     except trustee.TrusteeError as exc:
@@ -221,10 +228,7 @@ def answer(args: argparse.Namespace) -> int:
     where = _Dir(args)
     manifest = where.manifest()
     secrets, _secret = where.secrets()
-    bundle_path: Path = args.bundle
-    obj = _read(bundle_path, [files.BUNDLE])
-    _same_election(bundle_path, obj, secrets)
-    ceremony = _decode(bundle_path, lambda: files.bundle_from_json(obj))
+    ceremony = _bundle(args, secrets)
     try:
         answers = trustee.answer(secrets, manifest, ceremony)
     except trustee.TrusteeError as exc:
@@ -284,7 +288,7 @@ def register(subparsers: Any) -> None:
         p = steps.add_parser(name, help=text)
         p.add_argument("--dir", type=Path, required=True, help="your private directory")
         p.add_argument("--passphrase-file", type=Path, help="read the passphrase from this file")
-        p.set_defaults(handler=_guard(handler))
+        p.set_defaults(handler=guarded("trustee", handler))
         made: argparse.ArgumentParser = p
         return made
 
@@ -305,18 +309,6 @@ def register(subparsers: Any) -> None:
     p = step("decrypt", "verify the record so far and decrypt its tally", decrypt)
     p.add_argument("--record", type=Path, required=True, help="the record (folder or .zip)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes")
-
-
-def _guard(step: Any) -> Any:
-    def run_step(args: argparse.Namespace) -> int:
-        try:
-            code: int = step(args)
-        except TellersError as exc:
-            print(f"tellers trustee {args.step}: {exc}", file=sys.stderr)
-            return 2
-        return code
-
-    return run_step
 
 
 def run(argv: Sequence[str]) -> int:
