@@ -16,6 +16,7 @@ Step = Callable[[argparse.Namespace], int]
 
 def guarded(command: str, step: Step) -> Step:
     """``step``, printing ``tellers COMMAND STEP: problem`` and returning 2 on ``TellersError``."""
+
     def run_step(args: argparse.Namespace) -> int:
         try:
             return step(args)
