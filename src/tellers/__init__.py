@@ -6,4 +6,4 @@ board, tally, record, verify, counting) ← ``tellers.cli`` ← ``tellers.web``.
 
 __all__ = ["__version__"]
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

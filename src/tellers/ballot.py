@@ -55,6 +55,8 @@ __all__ = [
     "check_ballot_proofs",
     "check_ballot_signature",
     "check_entitlement",
+    "check_reveal_shape",
+    "check_shape",
     "encrypt_ballot",
     "proof_context",
     "tracker",
@@ -294,16 +296,14 @@ def check_entitlement(manifest: Manifest, ballot: Ballot, constituency: str) -> 
         raise ManifestError(f"ballot contests {found} do not match the entitlement {expected}")
 
 
-def check_ballot_proofs(
-    manifest: Manifest, fingerprint: bytes, election_key: Point, ballot: Ballot
-) -> None:
-    """The ballot's shape fits the manifest and every proof holds; raises saying where.
+def check_shape(manifest: Manifest, ballot: Ballot | AuditedBallot) -> None:
+    """The ballot has this election's shape, or ``ManifestError`` saying how it differs.
 
-    The contests are those the ballot names, which must be manifest contests
-    in manifest order; ``check_entitlement`` says whether they are the right ones.
+    Its contests are manifest contests, each once, in manifest order; each has
+    one selection per choice and a blank indicator exactly when the contest
+    allows a blank (record.md §5.4, ``malformed``). ``check_entitlement``
+    says whether they are the member's contests.
     """
-    if ballot.fingerprint != fingerprint:
-        raise InvalidProof("ballot is for another election (fingerprint differs)")
     position = {c.id: i for i, c in enumerate(manifest.contests)}
     indices = []
     for contest_ballot in ballot.contests:
@@ -313,6 +313,47 @@ def check_ballot_proofs(
     if indices != sorted(set(indices)):
         raise ManifestError("ballot contests are repeated or out of manifest order")
     for index, contest_ballot in zip(indices, ballot.contests, strict=True):
+        contest = manifest.contests[index]
+        if len(contest_ballot.selections) != len(contest.choices):
+            raise ManifestError(
+                f"contest {contest.id}: expected {len(contest.choices)} selections, "
+                f"found {len(contest_ballot.selections)}"
+            )
+        if (contest_ballot.blank is not None) != contest.allow_blank:
+            raise ManifestError(f"contest {contest.id}: blank indicator present/absent wrongly")
+
+
+def check_reveal_shape(ballot: Ballot | AuditedBallot, reveal: Reveal) -> None:
+    """The reveal has the ballot's shape, or ``ManifestError``: the same contests in the same
+    order, one choice per selection and one randomness per slot (record.md §4.4)."""
+    if [c.contest_id for c in reveal.contests] != [c.contest_id for c in ballot.contests]:
+        raise ManifestError("the reveal's contests are not the ballot's")
+    for contest_ballot, contest_reveal in zip(ballot.contests, reveal.contests, strict=True):
+        slots = len(contest_ballot.selections) + (contest_ballot.blank is not None)
+        if len(contest_reveal.choices) != len(contest_ballot.selections):
+            raise ManifestError(
+                f"contest {contest_ballot.contest_id}: the reveal has "
+                f"{len(contest_reveal.choices)} choices for {len(contest_ballot.selections)} "
+                "selections"
+            )
+        if len(contest_reveal.randomness) != slots:
+            raise ManifestError(
+                f"contest {contest_ballot.contest_id}: the reveal has "
+                f"{len(contest_reveal.randomness)} randomness values for {slots} slots"
+            )
+
+
+def check_ballot_proofs(
+    manifest: Manifest, fingerprint: bytes, election_key: Point, ballot: Ballot
+) -> None:
+    """The ballot's shape fits the manifest (``check_shape``) and every proof holds; raises
+    saying where."""
+    if ballot.fingerprint != fingerprint:
+        raise InvalidProof("ballot is for another election (fingerprint differs)")
+    check_shape(manifest, ballot)
+    position = {c.id: i for i, c in enumerate(manifest.contests)}
+    for contest_ballot in ballot.contests:
+        index = position[contest_ballot.contest_id]
         contest = manifest.contests[index]
         _check_contest(contest, index, contest_ballot, fingerprint, election_key, ballot.credential)
 
@@ -325,13 +366,6 @@ def _check_contest(
     key: Point,
     credential: bytes,
 ) -> None:
-    if len(ballot.selections) != len(contest.choices):
-        raise ManifestError(
-            f"contest {contest.id}: expected {len(contest.choices)} selections, "
-            f"found {len(ballot.selections)}"
-        )
-    if (ballot.blank is not None) != contest.allow_blank:
-        raise ManifestError(f"contest {contest.id}: blank indicator present/absent wrongly")
     slots = list(ballot.selections) + ([ballot.blank] if ballot.blank is not None else [])
     for slot, selection in enumerate(slots):
         try:

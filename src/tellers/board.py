@@ -211,8 +211,9 @@ class Board:
         """
         if self.closed:
             raise BallotRejected("not-open", "the election is closed; no more ballots are taken")
-        verdict = check_submission(self.context, raw_ballot)
-        reveal = check_audit_request(verdict, raw_reveal, signature)
+        verdict, reveal = check_audit_request(
+            check_submission(self.context, raw_ballot), raw_reveal, signature
+        )
         credential = verdict.credential
         at = self.clock()
         voting_time(self.context.manifest, self.opened_at, at)

@@ -22,6 +22,8 @@ from tellers.ballot import (
     ballot_message,
     check_audit,
     check_ballot_proofs,
+    check_reveal_shape,
+    check_shape,
     tracker,
 )
 from tellers.crypto.group import Point, bip340_verify
@@ -42,6 +44,7 @@ from tellers.record.v2 import (
 )
 
 __all__ = [
+    "MAX_DEPTH",
     "REASONS",
     "ElectionContext",
     "Verdict",
@@ -50,11 +53,15 @@ __all__ = [
     "check_submission",
     "decide",
     "decide_audit",
+    "read_submission",
     "voting_time",
 ]
 
+MAX_DEPTH = 16
+"""The deepest nesting of arrays and objects a submission may have; a ballot has 5."""
+
 REASONS = {
-    "malformed": "the ballot could not be read",
+    "malformed": "the ballot could not be read, or does not have this election's shape",
     "wrong-election": "the ballot is for another election",
     "unknown-credential": "the credential is not on the published list",
     "not-entitled": "the ballot's contests do not match the member's entitlement",
@@ -89,13 +96,38 @@ class Verdict:
     contests: tuple[str, ...]
 
 
+def read_submission(raw: bytes, where: str) -> Any:
+    """The JSON a member submitted, or ``EncodingError``: not JSON (``canonical.loads``: floats,
+    duplicate keys and lone surrogates refused too), or nested deeper than ``MAX_DEPTH``, so
+    that nothing built from it can exhaust a reader's stack."""
+    value = canonical.loads(raw, where)
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_DEPTH:
+                raise EncodingError(where, f"nested deeper than {MAX_DEPTH} levels")
+            items = item.values() if isinstance(item, dict) else item
+            stack.extend((x, depth + 1) for x in items)
+    return value
+
+
+def _unreadable(detail: str) -> Verdict:
+    return Verdict("malformed", detail[:500], None, None, None, ())
+
+
 def check_submission(context: ElectionContext, raw: bytes) -> Verdict:
-    """Parse and check one submitted ballot; never raises for bad input."""
+    """Parse and check one submitted ballot; never raises for bad input.
+
+    A ballot that cannot be read, or does not have this election's shape
+    (``check_shape``), is ``malformed`` and keeps nothing but its reason: its
+    size is then bounded by the manifest, not by what a member sends.
+    """
     try:
-        obj = canonical.loads(raw, "ballot")
-        ballot = ballot_from_json(obj)
-    except (EncodingError, ValueError, RecursionError) as exc:
-        return Verdict("malformed", str(exc)[:500], None, None, None, ())
+        ballot = ballot_from_json(read_submission(raw, "ballot"))
+        check_shape(context.manifest, ballot)
+    except (EncodingError, ManifestError, ValueError, RecursionError) as exc:
+        return _unreadable(str(exc))
     ids = tuple(c.contest_id for c in ballot.contests)
     message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
     base = (ballot_to_json(ballot), ballot.credential, tracker(ballot, message), ids)
@@ -198,27 +230,36 @@ def audit_request_message(tracker: bytes, reveal: Any) -> bytes:
     return hash_fields("tellers/v1/audit-request", [tracker, canonical.dumps(reveal)])
 
 
-def check_audit_request(verdict: Verdict, raw_reveal: bytes, signature: bytes) -> Any:
-    """The audit request is the member's: its reveal is JSON and the credential signed it.
+def check_audit_request(
+    verdict: Verdict, raw_reveal: bytes, signature: bytes
+) -> tuple[Verdict, Any]:
+    """The audit request is the member's, and its reveal has the ballot's shape.
 
-    Returns the reveal's JSON value. ``BallotRejected`` otherwise, and no event
-    is written: a request the credential did not sign is nobody's to record,
-    so no cast ballot can be passed off as a failed audit (record.md §5.4).
-    An unreadable ballot is not checked here; it is recorded as ``malformed``.
+    Returns the verdict the request is decided on and the reveal's JSON value.
+    A reveal that cannot be read, or does not have the ballot's shape
+    (``check_reveal_shape``), makes the request ``malformed``: recorded with
+    its reason only (record.md §5.4). A readable request the credential did
+    not sign raises ``BallotRejected`` and no event is written: it is
+    nobody's to record, so no cast ballot can be passed off as a failed audit.
     """
     try:
-        reveal = canonical.loads(raw_reveal, "reveal")
-    except (EncodingError, RecursionError) as exc:
-        raise BallotRejected("malformed", f"the audit's reveal is not JSON ({exc})") from None
-    if verdict.credential is None or verdict.tracker is None:
-        return reveal
+        reveal = read_submission(raw_reveal, "reveal")
+    except EncodingError as exc:
+        return _unreadable(f"the audit's reveal cannot be read: {exc}"), None
+    if verdict.reason == "malformed":
+        return verdict, None
+    assert verdict.credential is not None and verdict.tracker is not None
     try:
         bip340_verify(verdict.credential, audit_request_message(verdict.tracker, reveal), signature)
     except InvalidSignature:
         raise BallotRejected(
             "bad-signature", "the audit request is not signed by the ballot's credential"
         ) from None
-    return reveal
+    try:
+        check_reveal_shape(ballot_from_json(verdict.ballot_json), reveal_from_json(reveal))
+    except (EncodingError, ManifestError, ValueError) as exc:
+        return _unreadable(f"the audit's reveal does not fit the ballot: {exc}"), None
+    return verdict, reveal
 
 
 def decide_audit(

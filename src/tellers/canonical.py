@@ -2,14 +2,15 @@
 
 Objects have their keys sorted by code point, no insignificant white space
 (separators ``,`` and ``:``), strings as UTF-8 with only the escapes JSON
-requires, integers in plain decimal; floats, NaN and duplicate keys are
-refused. A verifier in another language re-serialises what it parsed and
-compares bytes.
+requires, integers in plain decimal; floats, NaN, duplicate keys and lone
+surrogates (which are not text) are refused. A verifier in another language
+re-serialises what it parsed and compares bytes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from tellers.errors import EncodingError
@@ -21,15 +22,42 @@ JSONValue = Any
 
 
 def dumps(value: JSONValue) -> bytes:
-    """The canonical bytes of ``value``; floats are refused."""
+    """The canonical bytes of ``value``; floats and lone surrogates are refused."""
     _refuse_floats(value, "$")
-    return json.dumps(
+    text = json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    )
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EncodingError(
+            "$", "a string holds a lone surrogate, which UTF-8 cannot hold"
+        ) from None
+
+
+# A \\u escape in the surrogate range, or a raw surrogate in text already decoded: only then
+# can a parsed string hold a lone surrogate, so only then is the parsed value searched.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_TEXT = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 
 
 def loads(data: bytes | str, where: str = "JSON") -> JSONValue:
-    """Parse JSON, refusing floats and duplicate keys; errors name ``where``."""
+    """Parse JSON, refusing floats, duplicate keys and lone surrogates; errors name ``where``."""
+    value = _parse(data, where)
+    suspect = (
+        _SURROGATE_ESCAPE.search(data) if isinstance(data, bytes) else _SURROGATE_TEXT.search(data)
+    )
+    if suspect is not None:
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise EncodingError(
+                where, "a string holds a lone surrogate, which is not text"
+            ) from None
+    return value
+
+
+def _parse(data: bytes | str, where: str) -> JSONValue:
     try:
         return json.loads(
             data,
@@ -39,6 +67,8 @@ def loads(data: bytes | str, where: str = "JSON") -> JSONValue:
         )
     except (ValueError, UnicodeDecodeError) as exc:
         raise EncodingError(where, f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise EncodingError(where, "not valid JSON (nested too deeply to read)") from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

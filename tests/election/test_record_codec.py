@@ -215,6 +215,7 @@ def test_bad_tally_shape_names_the_field(small_election: SmallElection) -> None:
         (b'{"a":1,"a":2}', "duplicate key"),
         (b'{"a":NaN}', "not valid JSON"),
         (b'{"a":', "not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ],
 )
 def test_canonical_json_refuses(text: bytes, problem: str) -> None:
@@ -228,3 +229,7 @@ def test_canonical_bytes() -> None:
     )
     with pytest.raises(EncodingError, match=r"\$\.x\[1\]: floats"):
         canonical.dumps({"x": [1, 2.0]})
+    # A lone surrogate parses as JSON but is not text: it has no UTF-8, so no canonical form.
+    with pytest.raises(EncodingError, match="lone surrogate"):
+        canonical.dumps(canonical.loads(b'{"a":"\\ud800"}'))
+    assert canonical.dumps(canonical.loads(b'"\\ud83d\\ude00"')) == '"\U0001f600"'.encode()

@@ -60,6 +60,17 @@ def missing_index(record: Path) -> None:
     (record / "index.json").unlink()
 
 
+def lone_surrogate_on_the_board(record: Path) -> None:
+    path = record / "board.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[5] = lines[5].replace(b'"at":"', b'"at":"\\ud800', 1)
+    path.write_bytes(b"".join(lines))
+
+
+def deeply_nested_board_line(record: Path) -> None:
+    _replace_line(record / "board.jsonl", 9, b"[" * 50_000 + b"]" * 50_000 + b"\n")
+
+
 def two_lines_in_a_json_file(record: Path) -> None:
     path = record / "result.json"
     path.write_bytes(path.read_bytes() * 2)
@@ -76,6 +87,8 @@ CASES: dict[str, tuple[Callable[[Path], None], str, int]] = {
     "missing-file": (missing_file, "ceremony.json", 0),
     "missing-index": (missing_index, "index.json", 0),
     "two-lines-in-a-json-file": (two_lines_in_a_json_file, "result.json", 1),
+    "lone-surrogate-on-the-board": (lone_surrogate_on_the_board, "board.jsonl", 6),
+    "deeply-nested-board-line": (deeply_nested_board_line, "board.jsonl", 9),
 }
 
 
@@ -175,4 +188,16 @@ def test_a_manifest_without_its_default_fields_is_refused(record: Path) -> None:
     write_json_file(record, "manifest.json", manifest)
     reseal(record)
     with pytest.raises(RecordError, match=r"manifest\.json:1: fields are missing or extra"):
+        verify_record(record)
+
+
+@pytest.mark.parametrize(("fmt", "version"), [("v1", "0.1"), ("v2", "0.2")])
+def test_an_older_record_is_refused_naming_the_tellers_that_verifies_it(
+    record: Path, fmt: str, version: str
+) -> None:
+    path = record / "index.json"
+    path.write_bytes(
+        path.read_bytes().replace(b"tellers-record/v3", f"tellers-record/{fmt}".encode())
+    )
+    with pytest.raises(RecordError, match=f"verify it with Tellers {version}"):
         verify_record(record)

@@ -31,7 +31,7 @@ from recordtools import (
 from tellers import canonical
 from tellers.crypto.credentials import derive_signing_key
 from tellers.crypto.elgamal import encrypt
-from tellers.crypto.group import Point, Scalar
+from tellers.crypto.group import Point, Scalar, bip340_public_key
 from tellers.errors import RecordError
 from tellers.parties import SigningKey, sign_object
 from tellers.record.v2 import ciphertext_to_json
@@ -121,6 +121,38 @@ def cast_ballot_as_bad_audit_signed_by_another(record: Path, small: SmallElectio
     body["audit"]["signature"] = audit_signature(
         other, raw, canonical.dumps(body["audit"]["reveal"])
     ).hex()
+    write_board(record, events)
+
+
+def _member_key(small: SmallElection, credential: str) -> Scalar:
+    for code in small.codes:
+        key = derive_signing_key(small.manifest.election_id.encode(), code)
+        if bip340_public_key(key).hex() == credential:
+            return key
+    raise AssertionError("no member has this credential")
+
+
+def misshapen_ballot_kept_as_bad_proof(record: Path, small: SmallElection) -> None:
+    """A ballot without the election's shape (a contest with twice its selections) is refused as
+    malformed and never kept: kept as bad-proof, a member could grow the board at will."""
+    events = read_board(record)
+    body = events[REFUSED - 1]["body"]
+    selections = body["ballot"]["contests"][0]["selections"]
+    body["ballot"]["contests"][0]["selections"] = selections * 2
+    body["reason"] = "bad-proof"
+    write_board(record, events)
+
+
+def bad_audit_with_misshapen_reveal(record: Path, small: SmallElection) -> None:
+    """The member's own signed audit request whose reveal is not a reveal of the ballot: it is
+    malformed, kept with its reason only, never published as a bad audit."""
+    cast_ballot_as_bad_audit(record, small)
+    events = read_board(record)
+    body = events[COUNTED - 1]["body"]
+    reveal: list[Any] = []
+    key = _member_key(small, body["ballot"]["credential"])
+    signature = audit_signature(key, canonical.dumps(body["ballot"]), canonical.dumps(reveal))
+    body["audit"] = {"reveal": reveal, "signature": signature.hex()}
     write_board(record, events)
 
 
@@ -320,6 +352,16 @@ CASES: dict[str, tuple[Tamper, str, str]] = {
         "board.jsonl:5",
     ),
     "null-ballot-refusal": (null_ballot_refusal, "event-format", "board.jsonl:9"),
+    "misshapen-ballot-kept-as-bad-proof": (
+        misshapen_ballot_kept_as_bad_proof,
+        "refusal",
+        "board.jsonl:9",
+    ),
+    "bad-audit-with-misshapen-reveal": (
+        bad_audit_with_misshapen_reveal,
+        "refusal",
+        "board.jsonl:5",
+    ),
     "audited-twice": (audited_twice, "ballot-duplicate", "board.jsonl:6"),
     "audited-contests-no-member-has": (
         audited_contests_no_member_has,
@@ -371,6 +413,7 @@ ONLY: dict[str, set[str]] = {
     "opened-before-the-opening": {"timetable"},
     "closed-early": {"timetable"},
     "cast-ballot-as-bad-audit": {"refusal", "closed", "tally", "result-counts", "turnout"},
+    "misshapen-ballot-kept-as-bad-proof": {"refusal"},
     "authority-statement-altered": {"authority"},
     "decryption-signature-altered": {"decryption", "result-counts"},  # no quorum is left
 }

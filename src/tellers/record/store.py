@@ -201,9 +201,8 @@ def read_index(directory: Path) -> dict[str, Any]:
     try:
         fmt = get(index, "format", str, "index")
         if fmt != FORMAT:
-            hint = (
-                " (a v1 record: verify it with Tellers 0.1)" if fmt == "tellers-record/v1" else ""
-            )
+            older = {"tellers-record/v1": "0.1", "tellers-record/v2": "0.2"}
+            hint = f" (verify it with Tellers {older[fmt]})" if fmt in older else ""
             raise RecordError(str(path), 1, f"format {fmt!r} is not {FORMAT!r}{hint}")
         exact_keys(index, {"format", "files", "board"}, "index")
         files = get(index, "files", dict, "index")

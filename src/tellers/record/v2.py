@@ -1,4 +1,5 @@
-"""Record format ``v2``: every mapping between in-memory values and JSON (record.md).
+"""The record's JSON, as introduced with format v2 and unchanged in v3: every mapping between
+in-memory values and JSON (record.md).
 
 Nothing else in Tellers builds or reads record JSON. ``*_to_json`` returns
 plain JSON values (serialise with ``canonical.dumps``); ``*_from_json``
@@ -58,7 +59,7 @@ __all__ = [
     "schnorr_to_json",
 ]
 
-FORMAT = "tellers-record/v2"
+FORMAT = "tellers-record/v3"
 
 Json = Any
 

@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tellers import canonical
-from tellers.ballot import Ballot, ballot_message, check_audit, check_ballot_proofs, tracker
+from tellers.ballot import (
+    Ballot,
+    ballot_message,
+    check_audit,
+    check_ballot_proofs,
+    check_reveal_shape,
+    check_shape,
+    tracker,
+)
 from tellers.board import ElectionContext, audit_request_message
 from tellers.crypto.group import bip340_verify
 from tellers.errors import EncodingError, InvalidProof, InvalidSignature, ManifestError
@@ -69,9 +77,15 @@ def _bad_audit(
     context: ElectionContext, ballot: Ballot, trk: bytes, raw: bytes
 ) -> list[tuple[str, str]]:
     """Facts for a bad-audit refusal: ``audit-request`` if the member did not sign the request,
-    ``audit`` if the reveal does not open the ballot (which is what justifies the refusal)."""
+    ``audit`` if the reveal does not open the ballot (which is what justifies the refusal),
+    ``ballot-format`` if the reveal does not have the ballot's shape (the board should have
+    refused the request as ``malformed``, keeping neither)."""
     out: list[tuple[str, str]] = []
     audit = canonical.loads(raw, "audit")
+    try:
+        check_reveal_shape(ballot, reveal_from_json(audit["reveal"]))
+    except (*_READ, ManifestError) as exc:
+        out.append(("ballot-format", f"the audit's reveal does not fit the ballot: {exc}"))
     try:
         signature = bytes_from_hex(audit["signature"], 64, "audit.signature")
         message = audit_request_message(trk, audit["reveal"])
@@ -92,7 +106,8 @@ def _check_one(context: ElectionContext, item: BallotItem, agg: Aggregator) -> B
         return _audited(context, line, raw, raw_reveal)
     try:
         ballot = ballot_from_json(canonical.loads(raw, "ballot"))
-    except _READ as exc:
+        check_shape(context.manifest, ballot)
+    except (*_READ, ManifestError) as exc:
         return BallotCheck(line, kind, None, None, (), (("ballot-format", str(exc)),))
     problems: list[tuple[str, str]] = []
     if ballot.fingerprint != context.fingerprint:

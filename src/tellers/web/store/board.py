@@ -312,8 +312,9 @@ def audit(
     """
     _require_open(election)
     context = context_for(election)
-    verdict = check_submission(context, raw_ballot)
-    reveal = check_audit_request(verdict, raw_reveal, signature)
+    verdict, reveal = check_audit_request(
+        check_submission(context, raw_ballot), raw_reveal, signature
+    )
 
     def step(current: Election, _: BoardHead) -> Decision:
         _require_open(current)
