@@ -3,8 +3,12 @@
 // <script type="application/json"> blocks; this module reads them.
 //
 // The credential code is typed into an input with no name, normalised and
-// checked here, kept in sessionStorage for this tab only, and never sent:
-// the server sees the public credential and signatures.
+// checked here, and never sent: the server sees the public credential and
+// signatures. The sign-in form is posted with fetch, so a refused sign-in
+// leaves the page (and what the member typed) as it was: the code is never
+// put back by the server, and is kept in sessionStorage for this tab only
+// once the server has accepted it (docs/security.md, "The voting code in the
+// browser").
 
 import { bytesToHex, hashFields, hexToBytes, pointFromBytes, bip340Sign, utf8 } from "./crypto.js";
 import { deriveSigningKey, normaliseCode, publicCredential } from "./credentials.js";
@@ -19,31 +23,101 @@ function show(el, text) {
   el.hidden = !text;
 }
 
+function serverErrors(target, paragraphs) {
+  target.replaceChildren(
+    ...paragraphs.map((text) => {
+      const p = document.createElement("p");
+      p.className = "error";
+      p.setAttribute("role", "alert");
+      p.textContent = text;
+      return p;
+    }),
+  );
+}
+
+// The server's answer to a refused sign-in is the sign-in page again, with its errors and a
+// challenge for the next try (or, once voting has closed, a page without the form).
+function takeRefusal(form, html) {
+  const answer = new DOMParser().parseFromString(html, "text/html");
+  const next = answer.getElementById("sign-in-form");
+  const errors = [...answer.querySelectorAll("#sign-in-errors .error")].map((p) => p.textContent);
+  if (!next) {
+    document.querySelector("main").replaceChildren(...answer.querySelector("main").childNodes);
+    return;
+  }
+  form.dataset.challenge = next.dataset.challenge;
+  const token = next.querySelector("input[name=csrfmiddlewaretoken]");
+  if (token) form.querySelector("input[name=csrfmiddlewaretoken]").value = token.value;
+  serverErrors(document.getElementById("sign-in-errors"), errors);
+}
+
 function signIn(form) {
   const slug = form.dataset.slug;
   const electionId = form.dataset.electionId;
-  const challenge = hexToBytes(form.dataset.challenge);
   const codeInput = form.querySelector("#code");
   const error = form.querySelector("#code-error");
-  form.addEventListener("submit", (event) => {
+  const progress = form.querySelector("#sign-in-status");
+  const button = form.querySelector("#sign-in");
+  const forgetCode = () => {
+    codeInput.value = "";
+  };
+  // A page restored from the back-forward cache must not show a code typed earlier.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) forgetCode();
+  });
+  let busy = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
     show(error, "");
     codeInput.removeAttribute("aria-invalid");
     let code;
     try {
       code = normaliseCode(codeInput.value);
     } catch (e) {
-      event.preventDefault();
       const text = String(e.message).replace(/^credential code: /, "");
       show(error, `${form.dataset.codeProblem} ${text.charAt(0).toUpperCase()}${text.slice(1)}.`);
       codeInput.setAttribute("aria-invalid", "true");
       codeInput.focus();
       return;
     }
+    const challenge = hexToBytes(form.dataset.challenge);
     const key = deriveSigningKey(electionId, code);
     const message = hashFields("tellers/v1/sign-in", [challenge]);
     form.querySelector("input[name=credential]").value = bytesToHex(publicCredential(electionId, code));
     form.querySelector("input[name=signature]").value = bytesToHex(bip340Sign(key, message));
-    sessionStorage.setItem(codeKey(slug), code);
+    // Busy, not disabled: a disabled button would drop the keyboard focus.
+    busy = true;
+    button.setAttribute("aria-disabled", "true");
+    progress.textContent = form.dataset.checking;
+    let response;
+    try {
+      // The code's input has no name: FormData(form) carries the credential, never the code.
+      response = await fetch(window.location.href, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        redirect: "manual",
+      });
+    } catch {
+      response = null;
+    }
+    busy = false;
+    button.removeAttribute("aria-disabled");
+    progress.textContent = "";
+    if (response === null) {
+      serverErrors(document.getElementById("sign-in-errors"), [form.dataset.offline]);
+      return;
+    }
+    if (response.type === "opaqueredirect") {
+      // Accepted: the session is signed in, and the code goes to the ballot page in this
+      // tab's sessionStorage only.
+      sessionStorage.setItem(codeKey(slug), code);
+      forgetCode();
+      window.location.assign(form.dataset.ballotUrl);
+      return;
+    }
+    takeRefusal(form, await response.text());
   });
 }
 
@@ -72,18 +146,62 @@ async function post(url, csrf, body) {
   return { ok: response.ok, data };
 }
 
+function contestFieldsets(form) {
+  return [...form.querySelectorAll("fieldset[data-contest]")];
+}
+
+// Contests left without a choice that the member did not mark blank themselves (by the
+// "No choice" radio): the page asks before encrypting a blank vote there.
+function unmarkedBlanks(form, manifest, chosen) {
+  const out = [];
+  for (const fieldset of contestFieldsets(form)) {
+    const id = fieldset.dataset.contest;
+    if ((chosen[id] ?? []).length) continue;
+    if (fieldset.querySelector('input[value=""]:checked')) continue;
+    const contest = manifest.contests.find((c) => c.id === id);
+    if (contest && contest.allow_blank !== false) out.push({ contest, fieldset });
+  }
+  return out;
+}
+
+function summarise(target, manifest, chosen, blankText) {
+  const rows = [];
+  for (const contest of manifest.contests) {
+    if (!(contest.id in chosen)) continue;
+    const names = contest.choices.filter((c) => chosen[contest.id].includes(c.id)).map((c) => c.name);
+    const dt = document.createElement("dt");
+    dt.textContent = contest.title;
+    const dd = document.createElement("dd");
+    dd.dataset.contest = contest.id;
+    dd.textContent = names.length ? names.join(", ") : blankText;
+    rows.push(dt, dd);
+  }
+  target.replaceChildren(...rows);
+}
+
 function ballotPage(form) {
   const data = JSON.parse(document.getElementById("ballot-data").textContent);
   const text = JSON.parse(document.getElementById("ballot-text").textContent);
   const csrf = form.dataset.csrf;
   const status = document.getElementById("ballot-status");
+  const progress = document.getElementById("ballot-progress");
   const trackerBox = document.getElementById("tracker-box");
   const trackerOut = document.getElementById("tracker");
   const castButton = document.getElementById("cast");
   const auditButton = document.getElementById("audit");
   const auditResult = document.getElementById("audit-result");
+  const blankQuestion = document.getElementById("blank-question");
   let current = null;
   let signingKey = null;
+  let busy = false;
+
+  // Back to this page after casting or signing out: never show the choices again.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      form.reset();
+      window.location.reload();
+    }
+  });
 
   // The page's election data must be the election it says it is: recompute the fingerprint
   // from the manifest, key and credential list it was served, and show its short form.
@@ -107,8 +225,10 @@ function ballotPage(form) {
     current = null;
     trackerBox.hidden = true;
     trackerOut.textContent = "";
+    document.getElementById("summary").replaceChildren();
   };
   form.addEventListener("change", () => {
+    blankQuestion.hidden = true;
     if (current) {
       forget();
       show(status, text.changed);
@@ -116,9 +236,10 @@ function ballotPage(form) {
   });
   form.addEventListener("submit", (event) => event.preventDefault());
 
-  document.getElementById("encrypt").addEventListener("click", () => {
+  const encrypt = (blankConfirmed) => {
     show(status, "");
     auditResult.hidden = true;
+    blankQuestion.hidden = true;
     const code = sessionStorage.getItem(codeKey(data.slug));
     if (!code) return show(status, text.no_code);
     let key;
@@ -138,6 +259,20 @@ function ballotPage(form) {
         return show(status, text.blank_not_allowed.replace("%(title)s", contest.title));
       }
     }
+    const blanks = unmarkedBlanks(form, data.manifest, chosen);
+    if (blanks.length && !blankConfirmed) {
+      const list = document.getElementById("blank-contests");
+      list.replaceChildren(
+        ...blanks.map(({ contest }) => {
+          const item = document.createElement("li");
+          item.textContent = contest.title;
+          return item;
+        }),
+      );
+      blankQuestion.hidden = false;
+      document.getElementById("blank-heading").focus();
+      return;
+    }
     try {
       current = encryptBallot(
         data.manifest,
@@ -155,27 +290,46 @@ function ballotPage(form) {
       return show(status, text.no_code);
     }
     signingKey = key;
+    summarise(document.getElementById("summary"), data.manifest, chosen, text.blank);
     trackerOut.textContent = current.tracker;
     trackerBox.hidden = false;
-    trackerOut.focus();
+    document.getElementById("summary-heading").focus();
+  };
+
+  document.getElementById("encrypt").addEventListener("click", () => encrypt(false));
+  document.getElementById("blank-yes").addEventListener("click", () => encrypt(true));
+  document.getElementById("blank-no").addEventListener("click", () => {
+    const blanks = unmarkedBlanks(form, data.manifest, selections(form));
+    blankQuestion.hidden = true;
+    const first = blanks.length ? blanks[0].fieldset.querySelector("input") : null;
+    if (first) first.focus();
   });
 
   auditButton.addEventListener("click", async () => {
-    if (!current) return;
+    if (!current || busy) return;
     const sent = current;
     forget();
-    show(status, text.auditing);
+    busy = true;
+    progress.textContent = text.auditing;
     // The member asks for this audit, signed: nobody else can have a ballot opened.
     const request = hashFields("tellers/v1/audit-request", [
       hexToBytes(sent.tracker),
       utf8(canonicalJson(sent.reveal)),
     ]);
     const signature = bytesToHex(bip340Sign(signingKey, request));
-    const { ok, data: answer } = await post(
-      data.audit_url,
-      csrf,
-      canonicalJson({ ballot: sent.ballot, reveal: sent.reveal, signature }),
-    );
+    let answer;
+    let ok = false;
+    try {
+      ({ ok, data: answer } = await post(
+        data.audit_url,
+        csrf,
+        canonicalJson({ ballot: sent.ballot, reveal: sent.reveal, signature }),
+      ));
+    } catch {
+      answer = { message: text.offline };
+    }
+    busy = false;
+    progress.textContent = "";
     if (!ok || !answer.audited) return show(status, answer.message ?? text.failed);
     show(status, "");
     const list = document.getElementById("audit-choices");
@@ -187,21 +341,50 @@ function ballotPage(form) {
     }
     document.getElementById("audit-tracker").textContent = answer.tracker;
     auditResult.hidden = false;
-    auditResult.focus();
+    document.getElementById("audit-heading").focus();
   });
 
   if (castButton) {
     castButton.addEventListener("click", async () => {
-      if (!current) return;
-      castButton.disabled = true;
-      show(status, text.casting);
-      const { ok, data: answer } = await post(data.cast_url, csrf, canonicalJson(current.ballot));
-      castButton.disabled = false;
+      if (!current || busy) return;
+      busy = true;
+      castButton.setAttribute("aria-disabled", "true");
+      show(status, "");
+      progress.textContent = text.casting;
+      let answer;
+      let ok = false;
+      try {
+        ({ ok, data: answer } = await post(data.cast_url, csrf, canonicalJson(current.ballot)));
+      } catch {
+        // No answer: keep this ballot, so that pressing Cast again sends the same one (the
+        // board takes it once; a second copy is refused as a replay).
+        busy = false;
+        castButton.removeAttribute("aria-disabled");
+        progress.textContent = "";
+        return show(status, text.offline);
+      }
       if (ok && answer.accepted) {
-        sessionStorage.removeItem(codeKey(data.slug)); // the code has done its work here
-        window.location.assign(answer.receipt_url);
+        // Cast: the code has done its work here. Clear it and the choices, end the voting
+        // session, and replace this page in the history, so that Back cannot return to it.
+        sessionStorage.removeItem(codeKey(data.slug));
+        form.reset();
+        forget();
+        try {
+          await fetch(data.sign_out_url, {
+            method: "POST",
+            headers: { "X-CSRFToken": csrf },
+            credentials: "same-origin",
+            redirect: "manual",
+          });
+        } catch {
+          // The cast view ends the session on its own; this request only makes sure of it.
+        }
+        window.location.replace(answer.receipt_url);
         return;
       }
+      busy = false;
+      castButton.removeAttribute("aria-disabled");
+      progress.textContent = "";
       forget();
       show(status, answer.message ?? text.failed);
     });

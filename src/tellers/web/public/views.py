@@ -12,6 +12,8 @@ opening, so anyone can compare the count with the roll before voting ends.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -26,6 +28,7 @@ from tellers.web.store import records
 from tellers.web.store.context import manifest as manifest_of
 from tellers.web.store.models import BoardEvent, BoardHead, Election
 from tellers.web.store.parties import authority_of, short_fingerprint, trustees_of
+from tellers.web.voter.models import CountedBallot
 
 __all__ = [
     "audited",
@@ -35,6 +38,7 @@ __all__ = [
     "election",
     "home",
     "record",
+    "replaced_trackers",
     "result",
 ]
 
@@ -52,6 +56,34 @@ def board_shown(e: Election) -> bool:
     """Whether the board's events and counts may be shown now (the manifest's public_board)."""
     live = (e.manifest or {}).get("public_board", "live") == "live"
     return live or e.status not in ("draft", "open")
+
+
+def replaced_trackers(e: Election, trackers: Iterable[str]) -> set[str]:
+    """Of these accepted ballots' trackers, those replaced by a later ballot (a re-vote).
+
+    A ballot accepted onto the board stays counted unless a later accepted ballot of the same
+    credential names it in ``supersedes``; the credential's counted ballot is the one
+    ``CountedBallot`` holds (kept under the board's lock), so an accepted tracker not there has
+    been replaced, and is kept on the board but not counted.
+    """
+    wanted = {t for t in trackers if t}
+    if not wanted:
+        return set()
+    counted = CountedBallot.objects.filter(election=e, tracker__in=wanted)
+    return wanted - set(counted.values_list("tracker", flat=True))
+
+
+def _event_rows(e: Election, events: Iterable[BoardEvent]) -> list[dict[str, Any]]:
+    """Each event as the board shows it: ``status`` says what became of a ballot."""
+    events = list(events)
+    replaced = replaced_trackers(e, (ev.tracker for ev in events if ev.type == "ballot-accepted"))
+    rows = []
+    for ev in events:
+        status = ev.type
+        if ev.type == "ballot-accepted":
+            status = "replaced" if ev.tracker in replaced else "counted"
+        rows.append({"seq": ev.seq, "type": ev.type, "tracker": ev.tracker, "status": status})
+    return rows
 
 
 def _counts(e: Election) -> dict[str, int]:
@@ -131,10 +163,11 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "election": e,
         "page": page,
+        "events": _event_rows(e, page),
         "shown": shown,
         "tracker": tracker,
         "short": short,
-        "matches": matches,
+        "matches": _event_rows(e, matches),
         "found": matches[0] if matches else None,
         "counts": _counts(e) if shown else None,
         "min_prefix": least,
@@ -165,22 +198,49 @@ def audited(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "public/audited.html", context)
 
 
+def share(votes: int, of: int) -> tuple[str, int]:
+    """``votes`` as a percentage of ``of``: its text to one decimal place (rounded half up,
+    exactly) and the whole percentage, 0 to 100, that a chart's bar is drawn to."""
+    if of <= 0:
+        return "0.0", 0
+    tenths = Fraction(votes * 1000, of) + Fraction(1, 2)
+    whole = Fraction(votes * 100, of) + Fraction(1, 2)
+    t = int(tenths)
+    return f"{t // 10}.{t % 10}", min(100, max(0, int(whole)))
+
+
+def _tie_text(method: str, seats: int) -> str:
+    if method == "yes-no":
+        return _("Yes and No have the same number of votes")
+    if seats == 1:
+        return _("Tied for the seat")
+    return _("Tied for the last seat")
+
+
 def _result_rows(e: Election) -> list[dict[str, Any]]:
     manifest = manifest_of(e)
     out = []
     for item in (e.result or {}).get("contests", []):
         contest = manifest.contest(item["id"])
         winners = set(item.get("winners", []))
-        choices = [
-            {
-                "id": c.id,
-                "name": c.name,
-                "votes": item["counts"].get(c.id, 0),
-                # A candidate is elected; a yes/no question is carried or not, below.
-                "elected": c.id in winners and contest.method != "yes-no",
-            }
-            for c in contest.choices
-        ]
+        ballots = int(item.get("ballots") or 0)
+        choices = []
+        for c in contest.choices:
+            votes = int(item["counts"].get(c.id, 0))
+            percent, bar = share(votes, ballots)
+            choices.append(
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "votes": votes,
+                    "percent": percent,
+                    "bar": bar,
+                    # A candidate is elected; a yes/no question is carried or not, below.
+                    "elected": c.id in winners and contest.method != "yes-no",
+                }
+            )
+        blank_percent, blank_bar = share(int(item.get("blank") or 0), ballots)
+        names = {c.id: c.name for c in contest.choices}
         out.append(
             {
                 "id": contest.id,
@@ -192,7 +252,10 @@ def _result_rows(e: Election) -> list[dict[str, Any]]:
                 "turnout": item.get("turnout", {}).get("percent"),
                 "thresholds": item.get("thresholds", []),
                 "thresholds_met": item.get("thresholds_met"),
-                "tied": item.get("tied", []),
+                "blank_percent": blank_percent,
+                "blank_bar": blank_bar,
+                "tied": [names.get(t, t) for t in item.get("tied", [])],
+                "tie_text": _tie_text(contest.method, contest.seats),
                 "question": contest.method == "yes-no",
                 "carried": winners == {"yes"} and bool(item.get("thresholds_met", True)),
             }

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tellers import canonical
@@ -33,6 +34,7 @@ MAX_BODY = 256 * 1024
 """The largest ballot (or audit) body taken: a ballot of a few contests is some tens of kB."""
 
 S = Election.Status
+_AFTER_OPENING = ("open", "closed", "tallying", "published")
 
 
 def _reason_text(reason: str | None) -> str:
@@ -56,9 +58,10 @@ def _election(slug: str, statuses: tuple[str, ...] = ("open", "closed")) -> Elec
     return get_object_or_404(Election, slug=slug, status__in=statuses)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    election = _election(slug)
+    election = _election(slug, _AFTER_OPENING)  # after the close: "voting has closed"
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -69,7 +72,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         "election": election,
         "errors": errors,
         "election_id": (election.manifest or {}).get("election_id", ""),
-        "challenge": signin.challenge(request, election),
+        "challenge": signin.challenge(request, election) if election.status == S.OPEN else "",
         "signed_in": signin.session_credential(request, election) is not None,
     }
     return render(request, "voter/start.html", context, status=status)
@@ -113,9 +116,10 @@ def _credential_or_none(request: HttpRequest, election: Election) -> str | None:
     return signin.session_credential(request, election)
 
 
+@never_cache  # Back after casting or signing out must not show the ballot from a cache
 @require_GET
 def ballot(request: HttpRequest, slug: str) -> HttpResponse:
-    election = _election(slug)
+    election = _election(slug, _AFTER_OPENING)
     credential = _credential_or_none(request, election)
     if credential is None or election.status != S.OPEN:
         return HttpResponseRedirect(reverse("voter:start", args=[election.slug]))
@@ -154,6 +158,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "credential": credential,
         "cast_url": reverse("voter:cast", args=[election.slug]),
         "audit_url": reverse("voter:audit", args=[election.slug]),
+        "sign_out_url": reverse("voter:sign_out", args=[election.slug]),
     }
     text = {
         "no_code": _(
@@ -163,6 +168,12 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "too_many": _("%(title)s: choose at most %(k)s."),
         "blank_not_allowed": _("%(title)s: make a choice."),
         "failed": _("Something went wrong:"),
+        "blank": _("No choice (a blank vote)"),
+        "offline": _(
+            "The site did not answer, so this may not have been recorded. Check your "
+            "connection and press the button again: a ballot already recorded is never "
+            "recorded twice."
+        ),
         "auditing": _("Checking the encryption…"),
         "casting": _("Sending your ballot…"),
         "fingerprint_mismatch": _(
@@ -315,10 +326,27 @@ def receipt(request: HttpRequest, slug: str, tracker: str) -> HttpResponse:
     tracker = tracker.lower()[:64]
     event = (
         BoardEvent.objects.filter(election=election, tracker=tracker, type="ballot-accepted")
-        .only("seq")
+        .only("seq", "body")
         .first()
     )
-    context = {"election": election, "tracker": tracker, "event": event}
+    body = canonical.loads(event.body) if event else {}
+    supersedes = body.get("supersedes")
+    # Replaced by a re-vote when its credential now counts another ballot (record.md §5.2).
+    counted = (
+        CountedBallot.objects.filter(election=election, credential=body["ballot"]["credential"])
+        .values_list("tracker", flat=True)
+        .first()
+        if event
+        else None
+    )
+    context = {
+        "election": election,
+        "tracker": tracker,
+        "event": event,
+        "supersedes": supersedes if isinstance(supersedes, str) else None,
+        "replaced": event is not None and counted != tracker,
+        "signed_in": signin.session_credential(request, election) is not None,
+    }
     return render(request, "voter/receipt.html", context, status=200 if event else 404)
 
 
