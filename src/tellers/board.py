@@ -38,6 +38,8 @@ from tellers.board_rules import (
     check_submission,
     decide,
     decide_audit,
+    read_submission,
+    unreadable,
     voting_time,
 )
 from tellers.crypto.hashing import hash_fields
@@ -60,7 +62,9 @@ __all__ = [
     "event_hash",
     "event_line",
     "read_events",
+    "read_submission",
     "receipt",
+    "unreadable",
     "utc_now",
     "voting_time",
 ]

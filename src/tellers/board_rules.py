@@ -54,6 +54,7 @@ __all__ = [
     "decide",
     "decide_audit",
     "read_submission",
+    "unreadable",
     "voting_time",
 ]
 
@@ -112,7 +113,8 @@ def read_submission(raw: bytes, where: str) -> Any:
     return value
 
 
-def _unreadable(detail: str) -> Verdict:
+def unreadable(detail: str) -> Verdict:
+    """The verdict on a submission that cannot be read, or lacks the election's shape."""
     return Verdict("malformed", detail[:500], None, None, None, ())
 
 
@@ -127,7 +129,7 @@ def check_submission(context: ElectionContext, raw: bytes) -> Verdict:
         ballot = ballot_from_json(read_submission(raw, "ballot"))
         check_shape(context.manifest, ballot)
     except (EncodingError, ManifestError, ValueError, RecursionError) as exc:
-        return _unreadable(str(exc))
+        return unreadable(str(exc))
     ids = tuple(c.contest_id for c in ballot.contests)
     message = ballot_message(ballot.fingerprint, ballot.credential, ballot.contests)
     base = (ballot_to_json(ballot), ballot.credential, tracker(ballot, message), ids)
@@ -245,7 +247,7 @@ def check_audit_request(
     try:
         reveal = read_submission(raw_reveal, "reveal")
     except EncodingError as exc:
-        return _unreadable(f"the audit's reveal cannot be read: {exc}"), None
+        return unreadable(f"the audit's reveal cannot be read: {exc}"), None
     if verdict.reason == "malformed":
         return verdict, None
     assert verdict.credential is not None and verdict.tracker is not None
@@ -258,7 +260,7 @@ def check_audit_request(
     try:
         check_reveal_shape(ballot_from_json(verdict.ballot_json), reveal_from_json(reveal))
     except (EncodingError, ManifestError, ValueError) as exc:
-        return _unreadable(f"the audit's reveal does not fit the ballot: {exc}"), None
+        return unreadable(f"the audit's reveal does not fit the ballot: {exc}"), None
     return verdict, reveal
 
 

@@ -99,3 +99,23 @@ def client_for(cast: dict[str, Any]) -> Callable[[str | None], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def use_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the service on the requested database by making it the default for the test."""
+    using: str = request.param
+    if using == "default":
+        yield using
+        return
+    from django.db import connections
+
+    default = connections["default"]
+    pg = connections.create_connection("pg")  # PostgreSQL's test database, named "default"
+    pg.alias = "default"
+    connections["default"] = pg
+    try:
+        yield using
+    finally:
+        pg.close()
+        connections["default"] = default

@@ -9,7 +9,6 @@ each step refuses plainly when it is not due or its input is wrong.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -73,26 +72,6 @@ ROLL = (
     "M2,south,Bo Member,bo@example.org,2 High St\n"
     "M3,north,Cy Member,,3 High St\n"
 )
-
-
-@pytest.fixture
-def use_db(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Run the service on the requested database by making it the default for the test."""
-    using: str = request.param
-    if using == "default":
-        yield using
-        return
-    from django.db import connections
-
-    default = connections["default"]
-    pg = connections.create_connection("pg")  # PostgreSQL's test database, named "default"
-    pg.alias = "default"
-    connections["default"] = pg
-    try:
-        yield using
-    finally:
-        pg.close()
-        connections["default"] = default
 
 
 def new_election(**changes: Any) -> Election:

@@ -113,3 +113,42 @@ def test_the_credential_authority_works_from_the_mailing_roll_through_the_pages(
     shown = client.get(page).content.decode()
     assert "3 credentials issued by Ballots Ltd" in shown
     assert e.credentials.count() == 3
+
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/","Click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1)",
+]
+
+
+def test_no_roll_cell_becomes_a_live_formula_in_a_spreadsheet(
+    cast: dict[str, Any], client_for: ClientFor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A roll whose names and addresses are spreadsheet formulas: the mailing roll the
+    scrutineer downloads and the mail house's file the authority writes show them as text
+    (an apostrophe first), and the authority still reads the names exactly as the roll gave."""
+    e = new_election()
+    written = io.StringIO()
+    writer = csv.writer(written)
+    writer.writerow(["member_id", "constituency", "name", "email", "postal_address"])
+    writer.writerows([f"M{i}", "north", f, "", f] for i, f in enumerate(FORMULAS, start=1))
+    setup.import_roll(e, written.getvalue().encode(), "roll.csv", None)
+    client = client_for("scrutineer")
+    roll = client.get(f"/scrutiny/e/{SLUG}/mailing-roll.csv").content.decode()
+    cells = [cell for row in csv.reader(io.StringIO(roll)) for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))], cells
+    (tmp_path / "roll.csv").write_text(roll)
+    (tmp_path / "manifest.json").write_bytes(
+        client.get(f"/scrutiny/e/{SLUG}/manifest.json").content
+    )
+    monkeypatch.setenv("TELLERS_PASSPHRASE", "authority passphrase")
+    out = tmp_path / "authority"
+    args = ["--manifest", str(tmp_path / "manifest.json"), "--roll", str(tmp_path / "roll.csv")]
+    args += ["--key", str(tmp_path / "key.json"), "--name", "Ballots Ltd", "--out", str(out)]
+    assert main(["credentials", "issue", *args, "--workers", "1"]) == 0
+    mailing = list(csv.reader(io.StringIO((out / "mailing.csv").read_text())))
+    assert not [c for row in mailing for c in row if c.startswith(("=", "+", "-", "@"))]
+    names = sorted(row[2] for row in mailing[1:])
+    assert names == sorted("'" + f for f in FORMULAS)  # what a spreadsheet shows: the text

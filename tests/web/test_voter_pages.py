@@ -142,6 +142,11 @@ def test_cast_and_receipt(built: BuiltElection) -> None:
     receipt = client.get(data["receipt_url"]).content.decode()
     assert f'<output id="tracker">{data["tracker"]}</output>' in receipt
     assert f"/e/vote-web/board/?tracker={data['tracker']}" in receipt
+    # Cast: the member is signed out, and the ballot page is no longer theirs to reach.
+    assert client.get("/vote/vote-web/ballot/").status_code == 302
+    again = post_json(client, "/vote/vote-web/cast/", make_ballot(built, built.voters[0])[0])
+    assert again.status_code == 403 and "Sign in again" in again.json()["message"]
+    assert sign_in(client, built, built.voters[0]).status_code == 302
     page = client.get("/vote/vote-web/ballot/").content.decode()
     assert 'id="already-voted"' in page and data["tracker"] in page
     assert 'id="cast"' in page  # revote "last": may vote again
@@ -153,6 +158,7 @@ def test_no_cast_button_once_voted_unless_revote_last(db: None, policy: str) -> 
     client = _signed_in(built)
     raw = make_ballot(built, built.voters[0])[0]
     assert post_json(client, f"/vote/{built.election.slug}/cast/", raw).status_code == 200
+    assert sign_in(client, built, built.voters[0]).status_code == 302
     page = client.get(f"/vote/{built.election.slug}/ballot/").content.decode()
     assert 'id="already-voted"' in page and "Your ballot is recorded" in page
     assert 'id="cast"' not in page
@@ -166,6 +172,7 @@ def test_no_cast_button_once_voted_unless_revote_last(db: None, policy: str) -> 
 def test_revote_last_through_the_web(built: BuiltElection) -> None:
     client = _signed_in(built)
     first = post_json(client, "/vote/vote-web/cast/", make_ballot(built, built.voters[0])[0]).json()
+    assert sign_in(client, built, built.voters[0]).status_code == 302
     second = post_json(
         client, "/vote/vote-web/cast/", make_ballot(built, built.voters[0])[0]
     ).json()
@@ -177,13 +184,14 @@ def test_audit_shows_the_choices_and_the_ballot_cannot_be_cast(built: BuiltElect
     choices = {"general-secretary": ["jones"], "executive-north": [], "strike": ["no"]}
     raw, raw_reveal, _, _ = make_ballot(built, built.voters[0], choices)
     unsigned = b'{"ballot":' + raw + b',"reveal":' + raw_reveal + b"}"
-    assert post_json(client, "/vote/vote-web/audit/", unsigned).status_code == 400
+    not_a_request = post_json(client, "/vote/vote-web/audit/", unsigned)
+    assert not_a_request.status_code == 422 and not_a_request.json()["reason"] == "malformed"
     signature = audit_request(built, built.voters[0], raw, raw_reveal).hex()
     wrong = (
         b'{"ballot":' + raw + b',"reveal":' + raw_reveal + b',"signature":"' + b"00" * 64 + b'"}'
     )
     refused = post_json(client, "/vote/vote-web/audit/", wrong)
-    assert refused.status_code == 409 and _events(built) == ["election-opened"]
+    assert refused.status_code == 409 and _events(built) == ["election-opened", "ballot-refused"]
     envelope = unsigned[:-1] + b',"signature":"' + signature.encode() + b'"}'
     response = post_json(client, "/vote/vote-web/audit/", envelope)
     data = response.json()
@@ -191,7 +199,12 @@ def test_audit_shows_the_choices_and_the_ballot_cannot_be_cast(built: BuiltElect
     assert [c["chosen"] for c in data["choices"]] == ["Siân Jones", "no choice (blank)", "No"]
     cast = post_json(client, "/vote/vote-web/cast/", raw)
     assert cast.json()["reason"] == "replay"
-    assert _events(built) == ["election-opened", "ballot-audited", "ballot-refused"]
+    assert _events(built) == [
+        "election-opened",
+        "ballot-refused",
+        "ballot-audited",
+        "ballot-refused",
+    ]
 
 
 def test_refusals_that_leave_the_board_untouched(built: BuiltElection) -> None:
@@ -212,9 +225,6 @@ def test_refusals_that_leave_the_board_untouched(built: BuiltElection) -> None:
     other = post_json(client, "/vote/vote-web/cast/", someone_else)
     assert other.status_code == 403 and "another voting code" in other.json()["message"]
 
-    not_envelope = post_json(client, "/vote/vote-web/audit/", raw)
-    assert not_envelope.status_code == 400
-
     Election.objects.filter(pk=built.election.pk).update(status="closed")
     closed = post_json(client, "/vote/vote-web/cast/", raw)
     assert closed.status_code == 409 and closed.json()["reason"] == "not-open"
@@ -233,9 +243,12 @@ def test_refusals_the_rules_record(built: BuiltElection) -> None:
     other = make_ballot(built, built.voters[0], fingerprint=bytes(32))[0]
     assert post_json(client, "/vote/vote-web/cast/", other).json()["reason"] == "wrong-election"
     assert post_json(client, "/vote/vote-web/cast/", b"{oops").json()["reason"] == "malformed"
+    not_an_audit = post_json(client, "/vote/vote-web/audit/", raw)  # a ballot, not a request
+    assert not_an_audit.json()["reason"] == "malformed"
     assert post_json(client, "/vote/vote-web/cast/", raw).json()["accepted"]
+    assert sign_in(client, built, built.voters[0]).status_code == 302  # casting signed out
     assert post_json(client, "/vote/vote-web/cast/", raw).json()["reason"] == "replay"
-    assert _events(built) == ["election-opened"] + ["ballot-refused"] * 3 + [
+    assert _events(built) == ["election-opened"] + ["ballot-refused"] * 4 + [
         "ballot-accepted",
         "ballot-refused",
     ]

@@ -37,6 +37,7 @@ from tellers.record import v2_trustee as files
 from tellers.record.store import write_credentials
 from tellers.record.v2 import MANIFEST_FORMAT, manifest_from_json
 from tellers.record.v2_authority import upload_to_json
+from tellers.spreadsheet import safe_row
 from tellers.vault import open_vault, passphrase, write_vault
 
 __all__ = ["KEY_FORMAT", "register"]
@@ -92,8 +93,9 @@ def issue(args: argparse.Namespace) -> int:
             zip(roll, authority.issue(manifest, pairs, workers=max(1, args.workers)), strict=True),
             start=1,
         ):
-            writer.writerow([issued.reference, issued.constituency, *dict(member.contact).values(),
-                             issued.code])  # fmt: skip
+            # For the mail house's spreadsheet: no cell of the roll becomes a live formula.
+            writer.writerow(safe_row([issued.reference, issued.constituency,
+                                      *dict(member.contact).values(), issued.code]))  # fmt: skip
             entries.append((issued.credential, issued.constituency, issued.reference))
             if n % 5000 == 0:
                 progress.stage("issuing", n, len(roll))

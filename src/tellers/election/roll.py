@@ -2,7 +2,9 @@
 
 Imported from CSV with a header row. Required columns: ``member_id`` and
 ``constituency``; any other column (name, email, address, ...) is kept as a
-contact field for the mailing house and never published. A bad row raises
+contact field for the mailing house and never published. A cell that
+``tellers.spreadsheet.safe_cell`` wrote (an apostrophe before a formula
+character) reads back as it was before. A bad row raises
 ``RollError`` with the file and line; nothing is half-imported.
 ``check_roll_csv`` instead gathers every problem, for a person to fix in one go.
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from tellers.election.manifest import Manifest
 from tellers.errors import RollError
+from tellers.spreadsheet import plain_cell
 
 __all__ = ["Member", "Roll", "check_roll_csv", "read_roll_csv"]
 
@@ -144,7 +147,8 @@ def _parse(
     seen: dict[str, int] = {}
     id_at, constituency_at = header.index(id_column), header.index("constituency")
     try:
-        for row in reader:
+        for cells in reader:
+            row = [plain_cell(cell) for cell in cells]  # as Tellers' own CSVs write them
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are harmless

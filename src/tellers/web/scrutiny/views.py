@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from tellers.spreadsheet import safe_row
 from tellers.web.store import access, ceremony, count, due, setup
 from tellers.web.store.models import AuditLog, Election
 from tellers.web.store.parties import authority_of
@@ -93,7 +94,7 @@ def credential_list(request: HttpRequest, slug: str) -> HttpResponse:
     rows = e.credentials.order_by("public_credential").values_list(
         "public_credential", "constituency"
     )
-    writer.writerows(rows.iterator())
+    writer.writerows(safe_row(row) for row in rows.iterator())
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="credentials-{e.slug}.csv"'
     return response

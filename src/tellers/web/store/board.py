@@ -45,6 +45,7 @@ from tellers.board import (
     event_hash,
     event_line,
     receipt,
+    unreadable,
     voting_time,
 )
 from tellers.board import Event as CoreEvent
@@ -69,6 +70,7 @@ __all__ = [
     "counted_count",
     "export_record",
     "line_of",
+    "refuse_unreadable",
 ]
 
 GENESIS_HASH = "00" * 32
@@ -327,6 +329,33 @@ def audit(
 
     looks = _looks(election, verdict.credential, verdict.tracker)
     return _receipt(_append(election, step, using, looks=looks, fields=_FIELDS))
+
+
+def refuse_unreadable(
+    election: Election, request: str, detail: str, *, using: str = "default"
+) -> Receipt:
+    """Record a submission that cannot be read even as a ballot and a reveal (an audit request
+    that is not ``{ballot, reveal, signature}``): refused as ``malformed``, only ``detail`` kept.
+    ``request`` is ``cast`` or ``audit``."""
+    _require_open(election)
+    context = context_for(election)
+    verdict = unreadable(detail)
+
+    def step(current: Election, _: BoardHead) -> Decision:
+        _require_open(current)
+        at = _now(current, context.manifest)
+        if request == "cast":
+            manifest = context.manifest
+            kind, body = decide(
+                manifest, verdict, constituency=None, seen=False, counted=None, at=at
+            )
+        else:
+            kind, body = decide_audit(
+                context, verdict, None, b"", constituency=None, seen=False, at=at
+            )
+        return kind, body, ""
+
+    return _receipt(_append(election, step, using, fields=_FIELDS))
 
 
 def _tracker_hex(verdict: Verdict) -> str:

@@ -33,6 +33,7 @@ from tellers.record import v2_trustee as files
 from tellers.record.store import credentials_hash
 from tellers.record.v2 import manifest_from_json, manifest_to_json
 from tellers.record.v2_authority import UPLOAD, Upload, upload_from_json
+from tellers.spreadsheet import safe_row
 from tellers.web.store.context import second_factor_hash
 from tellers.web.store.models import CredentialRecord, Election, Member, Trustee, TrusteeFile
 from tellers.web.store.steps import S, locked, log, manifest_of, refuse
@@ -188,7 +189,7 @@ def mailing_roll(election: Election) -> str:
     rows = election.members.order_by("reference").values_list(
         "reference", "constituency", "name", "email", "postal_address"
     )
-    writer.writerows(rows.iterator())
+    writer.writerows(safe_row(row) for row in rows.iterator())  # never a live formula
     return out.getvalue()
 
 

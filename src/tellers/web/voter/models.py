@@ -5,7 +5,10 @@ each credential, the tracker of its currently counted ballot (record.md
 §5.2). It holds nothing the board does not already say, so it can always
 be rebuilt from the board; it makes the re-voting rule one indexed look-up
 per cast instead of a scan. ``SignInAttempt`` records failed sign-ins so
-that guessing is limited per credential and per client.
+that guessing is limited per credential and per client; ``AnsweredChallenge``
+the sign-in challenges already answered, so that none is answered twice;
+``SubmissionCount`` the ballots and audits sent per credential and session
+in the current window, so that casting is limited too.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from django.db import models
 
 from tellers.web.store.models import Election
 
-__all__ = ["CountedBallot", "SignInAttempt"]
+__all__ = ["AnsweredChallenge", "CountedBallot", "SignInAttempt", "SubmissionCount"]
 
 
 class CountedBallot(models.Model):
@@ -44,3 +47,33 @@ class SignInAttempt(models.Model):
 
     class Meta:
         indexes = (models.Index(fields=["election", "key", "at"], name="signin_attempt_lookup"),)
+
+
+class AnsweredChallenge(models.Model):
+    """A sign-in challenge whose signature verified: it cannot sign anyone in again."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
+    challenge = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["election", "challenge"], name="answered_once"),
+        )
+
+
+class SubmissionCount(models.Model):
+    """Ballots and audits sent in one window, by ``credential:<hex>`` or ``session:<hash>``."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    period = models.BigIntegerField()
+    """The window's number: seconds since the epoch // its length (``throttle.PERIOD``)."""
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["election", "key", "period"], name="submission_count_unique"
+            ),
+        )

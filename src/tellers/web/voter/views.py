@@ -20,12 +20,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tellers import canonical
-from tellers.board import Receipt
+from tellers.board import Receipt, read_submission
 from tellers.errors import BallotRejected, EncodingError
 from tellers.web.store import board
 from tellers.web.store.context import manifest as manifest_of
 from tellers.web.store.models import BoardEvent, CredentialRecord, Election
-from tellers.web.voter import signin
+from tellers.web.voter import signin, throttle
 from tellers.web.voter.models import CountedBallot
 
 __all__ = ["MAX_BODY", "audit", "ballot", "cast", "receipt", "sign_out", "start"]
@@ -75,7 +75,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         "challenge": signin.challenge(request, election) if election.status == S.OPEN else "",
         "signed_in": signin.session_credential(request, election) is not None,
     }
-    return render(request, "voter/start.html", context, status=status)
+    response = render(request, "voter/start.html", context, status=status)
+    return signin.keep_challenge(request, response)  # the challenge as a cookie: no session
 
 
 def _sign_in(request: HttpRequest, election: Election) -> tuple[int, list[str]]:
@@ -88,7 +89,8 @@ def _sign_in(request: HttpRequest, election: Election) -> tuple[int, list[str]]:
         return 400, [_("Enter the voting code from your letter or email.")]
     if not number:
         return 400, [_("Enter your membership number.")]
-    keys = (f"client:{signin.client_address(request)}", f"credential:{credential[:64]}")
+    client = f"client:{signin.client_address(request)}"
+    keys = (client, f"credential:{credential[:64]}")
     if signin.limited(election, *keys):
         return 429, [
             _(
@@ -99,7 +101,9 @@ def _sign_in(request: HttpRequest, election: Election) -> tuple[int, list[str]]:
     try:
         public = signin.check_sign_in(request, election, credential, signature, number)
     except signin.SignInFailure as failure:
-        signin.record_failure(election, *keys)
+        # Only a failure signed with the code's own key counts against the credential: anyone
+        # can name a member's public credential, nobody else can sign for it.
+        signin.record_failure(election, *(keys if failure.kind == "mismatch" else (client,)))
         if failure.kind == "expired":
             return 400, [_("This page has expired. Enter your voting code again.")]
         return 400, [
@@ -214,6 +218,15 @@ def _submission(request: HttpRequest, slug: str) -> tuple[Election, str, bytes] 
         return _json_error(_("Your voting session has ended. Sign in again."), 403)
     if election.status != S.OPEN:
         return _json_error(_reason_text("not-open"), 409, reason="not-open")
+    if throttle.count_submission(election, credential, request.session.session_key or ""):
+        return _json_error(
+            _(
+                "You have sent many ballots in a few minutes. Wait ten minutes and try again; "
+                "if this is not you, tell the independent scrutineer."
+            ),
+            429,
+            reason="too-many",
+        )
     body = _body(request)
     if isinstance(body, JsonResponse):
         return body
@@ -253,7 +266,7 @@ def cast(request: HttpRequest, slug: str) -> HttpResponse:
         return found
     election, credential, raw = found
     try:
-        signer = _signed_by(canonical.loads(raw, "ballot"))
+        signer = _signed_by(read_submission(raw, "ballot"))
     except EncodingError:
         signer = None  # the board records it as malformed
     if signer is not None and signer != credential:
@@ -262,6 +275,8 @@ def cast(request: HttpRequest, slug: str) -> HttpResponse:
         got = board.cast(election, raw)
     except BallotRejected as refused:
         return _json_error(_reason_text(refused.reason), 409, reason=refused.reason)
+    if got.accepted:  # the vote is cast: nothing more to do in this session but leave
+        signin.sign_out(request, election)
     return _answer(election, got)
 
 
@@ -272,25 +287,29 @@ def audit(request: HttpRequest, slug: str) -> HttpResponse:
         return found
     election, credential, raw = found
     try:
-        envelope = canonical.loads(raw, "audit")
-    except EncodingError:
-        envelope = None
-    if (
+        envelope = read_submission(raw, "audit")
+        problem = None
+    except EncodingError as exc:
+        envelope, problem = None, str(exc)
+    if problem is None and (
         not isinstance(envelope, dict)
         or set(envelope) != {"ballot", "reveal", "signature"}
         or not isinstance(envelope["signature"], str)
         or not re.fullmatch(r"[0-9a-f]{128}", envelope["signature"])
     ):
-        return _json_error(_("Send the ballot and what opens it, as the ballot page does."), 400)
-    if _signed_by(envelope["ballot"]) != credential:
-        return _other_code()
+        problem = "an audit request is {ballot, reveal, signature}, the signature 128 hex digits"
     try:
-        got = board.audit(
-            election,
-            canonical.dumps(envelope["ballot"]),
-            canonical.dumps(envelope["reveal"]),
-            bytes.fromhex(envelope["signature"]),
-        )
+        if problem is not None:  # not even a request: on the board as malformed, nothing kept
+            got = board.refuse_unreadable(election, "audit", problem)
+        elif _signed_by(envelope["ballot"]) not in (credential, None):
+            return _other_code()
+        else:
+            got = board.audit(
+                election,
+                canonical.dumps(envelope["ballot"]),
+                canonical.dumps(envelope["reveal"]),
+                bytes.fromhex(envelope["signature"]),
+            )
     except BallotRejected as refused:
         return _json_error(_reason_text(refused.reason), 409, reason=refused.reason)
     if not got.accepted:
@@ -298,6 +317,7 @@ def audit(request: HttpRequest, slug: str) -> HttpResponse:
             {"audited": False, "reason": got.reason, "message": _reason_text(got.reason)},
             status=422,
         )
+    assert isinstance(envelope, dict)  # only a request that could be read is audited
     return JsonResponse(
         {
             "audited": True,
