@@ -34,6 +34,7 @@ __all__ = [
     "axe_violations",
     "console_problems",
     "focus_problem",
+    "focus_walk",
     "orm_beside_playwright",
     "overflow",
     "screenshot",
@@ -166,6 +167,34 @@ def focus_problem(page: Any) -> str | None:
     return f"no visible focus on {got['tag']} (outline {got['style']} {got['width']}px)"
 
 
+def focus_walk(page: Any, limit: int = 150) -> list[str]:
+    """Tab through every stop on the page from the top; where focus is not visible, why.
+
+    Stops when focus comes back round to a stop already seen (or leaves the document).
+    """
+    page.evaluate("document.activeElement?.blur()")
+    page.keyboard.press("Home")
+    seen: list[str] = []
+    problems = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        where = page.evaluate(
+            """() => { const el = document.activeElement;
+                      if (!el || el === document.body) return "";
+                      const i = [...document.querySelectorAll("*")].indexOf(el);
+                      return `${i}:${el.outerHTML.slice(0, 60)}`; }"""
+        )
+        if not where or where in seen:
+            break
+        seen.append(where)
+        problem = focus_problem(page)
+        if problem:
+            problems.append(problem)
+    if not seen:
+        problems.append("no element takes keyboard focus")
+    return problems
+
+
 def small_targets(page: Any, least: float = 24) -> list[str]:
     """Interactive targets smaller than ``least`` CSS px either way (WCAG 2.5.8).
 
@@ -201,13 +230,16 @@ def small_targets(page: Any, least: float = 24) -> list[str]:
 def overflow(page: Any) -> list[str]:
     """What does not fit the viewport's width: the page scrolling sideways, or a control
     (button, link, field) beyond the right edge, where a zoomed-in user cannot reach it
-    without scrolling in two directions (WCAG 1.4.10)."""
+    without scrolling in two directions (WCAG 1.4.10). The skip link counts only while it
+    has focus (it is shown then)."""
     got: dict[str, Any] = page.evaluate(
         """() => {
           const width = document.documentElement.clientWidth;
           const out = { width, scroll: document.documentElement.scrollWidth, outside: [] };
           for (const el of document.querySelectorAll("a[href], button, input, select, textarea")) {
             if (!el.getClientRects().length) continue;
+            // The skip link waits off-screen until it has focus, then shows at the top.
+            if (el.matches(".skip") && el !== document.activeElement) continue;
             const box = el.getBoundingClientRect();
             if (box.right > width + 1 || box.left < -1) {
               const at = `${box.left.toFixed(0)}..${box.right.toFixed(0)}`;
