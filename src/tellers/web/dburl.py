@@ -17,7 +17,9 @@ __all__ = ["database_from_url", "sqlite_database"]
 def sqlite_database(path: Path | str) -> dict[str, Any]:
     """SQLite with writers serialised by ``BEGIN IMMEDIATE`` and a patient lock wait."""
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # On disk: Django's SQLite with the file made 0600 before SQLite opens it
+        # (tellers.web.sqlite). In memory: Django's own, as test runners expect.
+        "ENGINE": "django.db.backends.sqlite3" if str(path) == ":memory:" else "tellers.web.sqlite",
         "NAME": str(path),
         "OPTIONS": {
             # Writers take the lock at BEGIN, so two concurrent board appends wait

@@ -229,6 +229,11 @@ def serve(host: str, port: int, *, demo: bool = True) -> int:
     from django.core.management import call_command
 
     django.setup()
+    from django.conf import settings
+
+    from tellers.web.datadir import private_dir
+
+    private_dir(Path(settings.DATA_DIR))
     call_command("migrate", interactive=False, verbosity=0)
     if demo:
         note = prepare_demo(f"http://{host}:{port}")

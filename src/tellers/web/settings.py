@@ -18,6 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from tellers.web.datadir import private_dir
 from tellers.web.dburl import database_from_url, sqlite_database
 
 # No __all__: Django reads every upper-case name, and test settings star-import them.
@@ -33,12 +34,12 @@ def _secret_key() -> str:
     given = os.environ.get("TELLERS_SECRET_KEY")
     if given:
         return given
-    # Local use only: one random key kept beside the SQLite database.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path = DATA_DIR / "secret-key"
+    # Local use only: one random key kept beside the SQLite database, in a 0700 directory.
+    path = private_dir(DATA_DIR) / "secret-key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
