@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the real client address and scheme behind a trusted proxy (tellers.web.proxy).
+    "tellers.web.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tellers.web.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,6 +147,12 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_FAILURE_VIEW = "tellers.web.public.views.csrf_failure"
 _https = os.environ.get("TELLERS_HTTPS") == "1"
+# Addresses or networks (comma-separated) of the reverse proxies in front of the site: only
+# for a request from one of them are X-Forwarded-For and X-Forwarded-Proto believed
+# (tellers.web.proxy, docs/deploy.md). Empty: every request is taken as it arrives.
+TELLERS_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("TELLERS_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 SECURE_SSL_REDIRECT = _https
