@@ -27,7 +27,7 @@ if os.environ.get("DJANGO_SETTINGS_MODULE") == "web_test_settings":
 
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.test import Client  # noqa: E402
-from webtesting import PASSWORD, csrf_client  # noqa: E402
+from webtesting import PASSWORD, csrf_client, sign_in_with_code  # noqa: E402
 
 from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP  # noqa: E402
 from tellers.web.store.models import Election, Member  # noqa: E402
@@ -90,12 +90,14 @@ def smtp(settings: Any) -> Iterator[list[EmailMessage]]:
 
 @pytest.fixture
 def client_for(cast: dict[str, Any]) -> Callable[[str | None], Client]:
-    """A CSRF-enforcing client signed in as a member of the cast (None: anonymous)."""
+    """A CSRF-enforcing client signed in as a member of the cast (None: anonymous); the
+    officer and the scrutineer with their authenticator code shown, as every sign-in of a
+    role needs (``webtesting.sign_in_with_code``)."""
 
     def make(role: str | None) -> Client:
         client = csrf_client()
         if role is not None and role != "voter":
-            client.force_login(cast[role])
+            sign_in_with_code(client, cast[role])
         return client
 
     return make

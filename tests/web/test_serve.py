@@ -33,7 +33,7 @@ def test_demo_election_is_open_with_working_codes(tmp_path: Path, settings: Any)
         credential = public_credential(b"demo", row["code"])
         record = election.credentials.get(public_credential=credential.hex())
         assert record.factor_hash == second_factor_hash(credential, row["member_number"])
-    assert "sign in as officer" in note
+    assert "sign in as officer" in note and "authenticator app" in note
     again = prepare_demo("http://127.0.0.1:8000")
     assert again is not None and "sign in as" not in again
     assert Election.objects.filter(slug="demo").count() == 1

@@ -210,6 +210,11 @@ def prepare_demo(base_url: str = "http://127.0.0.1:8000") -> str | None:
                 user = User.objects.create_user(username, password=password)
                 user.groups.add(Group.objects.get(name=group))
                 lines.append(f"  demo {username}: sign in as {username} / {password}")
+        if any(line.startswith("  demo ") for line in lines):
+            lines.append(
+                "  (staff sign in with a code too: the first sign-in shows a QR code and a key"
+                " for an authenticator app; `oathtool --totp -b KEY` gives the code as well)"
+            )
     if not codes_file.exists():
         return None
     with open(codes_file, newline="", encoding="utf-8") as handle:

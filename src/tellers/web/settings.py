@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,17 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Staff sign-in: django-axes throttles passwords; django-otp checks authenticator codes.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "tellers.web.store",
     "tellers.web.public",
     "tellers.web.voter",
     "tellers.web.officer",
     "tellers.web.scrutiny",
     "tellers.web.trustee",
+    "tellers.web.staff",
 ]
 
 MIDDLEWARE = [
@@ -87,8 +93,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tellers.web.urls"
@@ -120,7 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "officer:dashboard"
+# Staff land on the page of their role, after the authenticator code (tellers.web.staff).
+LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "public:home"
 
 # Internationalisation: English shipped; every user-facing string goes through gettext.
@@ -165,6 +175,32 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# ---- staff sign-in (tellers.web.staff, docs/security.md §3.7) ------------------------
+# django-axes checks the lock first, then Django checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords lock the account, and the address they came from, separately: a lock
+# on one never stops another account signing in from another address.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=15)  # from the last wrong password
+# Tries while locked neither count nor extend the lock, so the wait shown is the wait.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client address is REMOTE_ADDR, which the trusted-proxy setting makes the real one;
+# axes never reads X-Forwarded-For itself.
+AXES_CLIENT_IP_CALLABLE = "tellers.web.staff.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "tellers.web.staff.throttle.locked_out"
+# Addresses never locked out (the union office's, say), so that an attacker who keeps a
+# staff account locked cannot keep its owner out: the authenticator code is still asked.
+AXES_IP_WHITELIST = [
+    a.strip() for a in os.environ.get("TELLERS_STAFF_NEVER_LOCKED", "").split(",") if a.strip()
+]
+AXES_NEVER_LOCKOUT_WHITELIST = bool(AXES_IP_WHITELIST)
+# Authenticator apps name the account "Tellers: <username>".
+OTP_TOTP_ISSUER = "Tellers"
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from tellers.web.staff.views import SignIn
+
 __all__ = ["urlpatterns"]
 
 urlpatterns = [
@@ -13,10 +15,8 @@ urlpatterns = [
     path("officer/", include("tellers.web.officer.urls")),
     path("scrutiny/", include("tellers.web.scrutiny.urls")),
     path("trustee/", include("tellers.web.trustee.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="tellers/login.html"),
-        name="login",
-    ),
+    # Staff: the password (throttled), then the authenticator code, then the role's page.
+    path("accounts/login/", SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("tellers.web.staff.urls")),
 ]

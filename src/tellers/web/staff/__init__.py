@@ -1,0 +1,1 @@
+"""Staff sign-in: throttled passwords (django-axes) and authenticator codes (django-otp)."""
