@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from test_lifecycle_flow import TRUSTEES, new_election
+from webtesting import as_trustee
 
 from tellers.cli import main
 from tellers.crypto.group import Scalar
@@ -41,6 +42,7 @@ def election(cast: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Ele
 
 
 def upload_via_page(client: Client, token: str, path: Path | bytes, name: str = "f.json") -> str:
+    as_trustee(client, token)
     home = f"/trustee/{token}/"
     client.get(f"{home}upload/")
     handle = io.BytesIO(path if isinstance(path, bytes) else path.read_bytes())
@@ -55,12 +57,14 @@ def upload_via_page(client: Client, token: str, path: Path | bytes, name: str = 
 
 
 def step_of(client: Client, token: str) -> str:
+    as_trustee(client, token)
     found = re.search(r'data-step="([a-z-]+)"', client.get(f"/trustee/{token}/").content.decode())
     assert found is not None
     return found.group(1)
 
 
 def fetch(client: Client, token: str, name: str, to: Path) -> Path:
+    as_trustee(client, token)
     response = client.get(f"/trustee/{token}/download/{name}/")
     assert response.status_code == 200, (name, response.status_code)
     to.write_bytes(response.content)
@@ -104,7 +108,7 @@ def test_a_bad_share_is_complained_of_answered_and_its_sender_disqualified(
 ) -> None:
     """Attack 8: one complaint halted the ceremony for ever. Now it is judged in public."""
     e, tokens = election
-    client = client_for(None)
+    client = as_trustee(client_for(None), tokens[0])
     home = client.get(f"/trustee/{tokens[0]}/")
     assert b'data-step="keygen"' in home.content and home["Referrer-Policy"] == "no-referrer"
     assert client.get(f"/trustee/{tokens[0]}/download/bundle/").status_code == 404
@@ -213,7 +217,7 @@ def test_upload_needs_csrf_and_a_real_link(
     response = client_for(None).post(f"/trustee/{tokens[0]}/upload/", {})
     assert response.status_code == 403
     assert client_for(None).get("/trustee/nobody/").status_code == 404
-    form = client_for(None).get(f"/trustee/{tokens[0]}/upload/")
+    form = as_trustee(client_for(None), tokens[0]).get(f"/trustee/{tokens[0]}/upload/")
     assert form.status_code == 200 and form["Referrer-Policy"] == "same-origin"
     assert Trustee.objects.filter(token_hash=tokens[0]).count() == 0  # the link is not kept
 

@@ -100,10 +100,15 @@ def test_post_with_csrf_token_reaches_the_view(client_for: ClientFor) -> None:
 
 
 def test_officer_signs_in_through_the_form(cast: dict[str, Any]) -> None:
-    from webtesting import PASSWORD, csrf_client
+    from webtesting import PASSWORD, code_now, csrf_client, key_on_page
 
     client = csrf_client()
     response = _csrf_post(client, "/accounts/login/", {"username": "officer", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/officer/").status_code == 403  # not without the authenticator's code
+    enrol = client.get(client.get(response["Location"])["Location"])
+    key = key_on_page(enrol.content.decode())
+    response = _csrf_post(client, "/accounts/enrol/", {"code": code_now(key)})
     assert response.status_code == 302
     assert client.get("/officer/").status_code == 200
 
@@ -142,9 +147,11 @@ def test_trustee_link(cast: dict[str, Any], client_for: ClientFor) -> None:
         email="tess@example.org",
         token_hash=token_hash("tess-link"),
     )
-    response = client_for(None).get("/trustee/tess-link/")
+    from webtesting import as_trustee
+
+    response = as_trustee(client_for(None), "tess-link").get("/trustee/tess-link/")
     assert response.status_code == 200
-    assert b"Tess Trustee" in response.content
+    assert b"Tess Trustee" in response.content and b'data-step="keygen"' in response.content
     assert response["Referrer-Policy"] == "no-referrer"
     assert client_for(None).get("/trustee/not-a-token/").status_code == 404
 

@@ -37,6 +37,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from test_browser_smoke import ARTIFACTS, chromium
 from test_browser_smoke import pytestmark as browser_marks
+from webtesting import enrol_in_browser
 
 from tellers.verify import verify_record
 from tellers.web.store import count, steps
@@ -103,12 +104,15 @@ def manifest() -> dict[str, Any]:
 
 
 def sign_in(browser: Any, base: str, username: str) -> Any:
+    """The first sign-in of a staff account: the password, then the authenticator app set up
+    from the key the page shows and confirmed with its code."""
     page = browser.new_context().new_page()
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_url("**/accounts/enrol/")
+    enrol_in_browser(page)
     return page
 
 
@@ -230,6 +234,7 @@ def test_whole_election_in_chromium(
         dirs = [tmp_path / f"trustee-{i}" for i in (1, 2, 3)]
         for i, (page, link) in enumerate(zip(trustees, links, strict=True), start=1):
             page.goto(f"{base}{link}")
+            enrol_in_browser(page)  # the link and the trustee's authenticator app
             got = download(page, "#download", tmp_path / f"manifest-{i}.json")
             where = ["--manifest", str(got), "--dir", str(dirs[i - 1])]
             said = trustee_run(["keygen", "--index", str(i), *where])

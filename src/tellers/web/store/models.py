@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import ThrottlingMixin
 
 __all__ = [
     "AuditLog",
@@ -26,6 +27,7 @@ __all__ = [
     "Election",
     "Member",
     "Trustee",
+    "TrusteeFactor",
     "TrusteeFile",
 ]
 
@@ -210,6 +212,31 @@ class Trustee(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class _Verifiable:
+    """What django-otp's ``Device`` gives ``ThrottlingMixin`` to defer to: no other limit."""
+
+    def verify_is_allowed(self) -> tuple[bool, dict[str, Any] | None]:
+        return True, None
+
+
+class TrusteeFactor(ThrottlingMixin, _Verifiable, models.Model):
+    """A trustee's authenticator app (TOTP, RFC 6238): with the link, the page's second factor.
+
+    Made at the trustee's first visit, once a first code proves the app holds
+    ``key``; until then the key lives only in that visitor's session. ``last_t``
+    is the time step of the last code taken, so no code is taken twice; wrong
+    codes back off exponentially (django-otp's ``ThrottlingMixin``).
+    """
+
+    trustee = models.OneToOneField(Trustee, on_delete=models.CASCADE, related_name="factor")
+    key = models.CharField(max_length=80)  # hex, as django-otp keeps a TOTP key
+    last_t = models.BigIntegerField(default=-1)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1))
 
 
 class TrusteeFile(models.Model):

@@ -1,5 +1,9 @@
 """A trustee's page, reached by a personal link; no trustee secret ever reaches it.
 
+The link opens the page only in a session that has shown a code from the
+trustee's authenticator app (``factor``): at the first visit the trustee
+sets the app up from a QR code, at every later session it enters a code.
+
 The page says which step of the key ceremony (or the count) is due, offers
 the files the trustee's ``tellers trustee`` command needs, and takes the
 signed file it wrote (``store.ceremony.accept_trustee_file`` checks it). At
@@ -17,13 +21,15 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tellers.web.staff import totp
 from tellers.web.store import ceremony, records
 from tellers.web.store.models import Trustee
 from tellers.web.store.setup import token_hash
+from tellers.web.trustee import factor
 
-__all__ = ["download", "home", "upload"]
+__all__ = ["code", "download", "home", "upload"]
 
 MAX_FILE = 4 * 1024 * 1024
 # Which download each step needs.
@@ -52,9 +58,55 @@ def _private(response: HttpResponse, referrer: str = "no-referrer") -> HttpRespo
     return response
 
 
+def _factor_page(
+    request: HttpRequest, trustee: Trustee, token: str, error: str | None = None, status: int = 200
+) -> HttpResponse:
+    """Enrolment (QR code and key) before the first code, the code form after."""
+    context: dict[str, Any] = {"trustee": trustee, "token": token, "error": error}
+    if not factor.enrolled(trustee):
+        key = factor.pending_key(request, trustee)
+        account = f"{trustee.election.slug} trustee {trustee.index}"
+        context.update(
+            enrolling=True,
+            qr=totp.qr_data_uri(totp.otpauth_uri(key, account)),
+            secret=totp.grouped(key),
+        )
+    # "same-origin": the page has a form (see _private).
+    return _private(render(request, "trustee/factor.html", context, status=status), "same-origin")
+
+
+def _unverified(request: HttpRequest, trustee: Trustee, token: str) -> HttpResponse | None:
+    """None when this session has shown the trustee's code; else where to go to show it."""
+    if factor.is_verified(request, trustee):
+        return None
+    if request.method == "POST":
+        messages.error(
+            request,
+            _(
+                "Your session had ended, so nothing was received. Enter your code, then send "
+                "the file again."
+            ),
+        )
+    return _private(redirect("trustee:home", token))
+
+
+@require_POST
+def code(request: HttpRequest, token: str) -> HttpResponse:
+    """The code from the trustee's app: confirms enrolment, or opens the page this session."""
+    trustee = _trustee(token)
+    try:
+        factor.check_code(request, trustee, request.POST.get("code", ""))
+    except ValidationError as exc:
+        status = 429 if exc.code == "throttled" else 400
+        return _factor_page(request, trustee, token, exc.messages[0], status)
+    return _private(redirect("trustee:home", token))
+
+
 @require_GET
 def home(request: HttpRequest, token: str) -> HttpResponse:
     trustee = _trustee(token)
+    if not factor.is_verified(request, trustee):
+        return _factor_page(request, trustee, token)
     step = ceremony.trustee_step(trustee)
     context = {
         "trustee": trustee,
@@ -72,6 +124,8 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def download(request: HttpRequest, token: str, name: str) -> HttpResponse:
     trustee = _trustee(token)
+    if (elsewhere := _unverified(request, trustee, token)) is not None:
+        return elsewhere
     election = trustee.election
     step = ceremony.trustee_step(trustee)
     content: Any
@@ -102,6 +156,8 @@ def download(request: HttpRequest, token: str, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, token: str) -> HttpResponse:
     trustee = _trustee(token)
+    if (elsewhere := _unverified(request, trustee, token)) is not None:
+        return elsewhere
     if request.method == "GET":
         context = {"trustee": trustee, "token": token, "step": ceremony.trustee_step(trustee)}
         return _private(render(request, "trustee/upload.html", context), "same-origin")
