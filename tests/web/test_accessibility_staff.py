@@ -105,3 +105,33 @@ def test_trustee_pages(live_server: Any, browser: Any) -> None:
     page = _as(browser, live_server.url, client)
     _check(page, f"{live_server.url}/trustee/{token}/", "trustee")
     _check(page, f"{live_server.url}/trustee/{token}/upload/", "trustee-upload")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_trustees_first_step_with_its_command_fits_a_phone(
+    live_server: Any, browser: Any
+) -> None:
+    """The key ceremony's first step shows a command to type: it wraps at 360 px."""
+    from webtesting import as_trustee
+
+    from tellers.web.store.models import Trustee
+    from tellers.web.store.setup import token_hash
+
+    election = Election.objects.create(
+        slug="trustee-keygen",
+        title="Branch secretary 2027",
+        manifest=manifest_to_json(sample_manifest("trustee-keygen")),
+    )
+    token = "trustee-keygen-link-1"
+    Trustee.objects.create(
+        election=election,
+        index=1,
+        name="Amira Khan",
+        email="a@example.org",
+        token_hash=token_hash(token),
+    )
+    client = as_trustee(csrf_client(), token)
+    page = _as(browser, live_server.url, client)
+    _check(page, f"{live_server.url}/trustee/{token}/", "trustee-keygen")
+    assert page.get_attribute("#step", "data-step") == "keygen"
+    assert page.locator("#step pre").count() >= 1
