@@ -242,6 +242,23 @@ def test_the_address_counted_is_remote_addr_never_a_forwarded_header(
     assert password(client_at(THERE), "officer").status_code == 302  # the account is fine
 
 
+def test_behind_the_trusted_proxy_each_client_is_counted_apart(
+    cast: dict[str, Any], settings: Any
+) -> None:
+    """nginx on the same machine: five mistakes by one client lock that client, never
+    everyone else whose requests come through the same proxy."""
+    settings.TELLERS_TRUSTED_PROXIES = ["127.0.0.1"]
+
+    def via_proxy(client_address: str) -> Client:
+        return client_at("127.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+
+    for i in range(5):
+        password(via_proxy(HERE), f"nobody{i}", "guess")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {HERE}
+    assert password(via_proxy(HERE), "officer").status_code == 429
+    assert password(via_proxy(THERE), "officer").status_code == 302
+
+
 def test_a_lock_out_expires_after_the_cool_off(cast: dict[str, Any], settings: Any) -> None:
     settings.AXES_COOLOFF_TIME = timedelta(seconds=2)
     wrong_passwords(client_at(), "officer")
