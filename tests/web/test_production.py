@@ -1,5 +1,6 @@
 """Serving for real, the parts that need no proxy: the trusted-proxy rule, the private data
-directory, the session clean-up and the production mode's refusals.
+directory, the session clean-up, the production mode's refusals, and the bundle build's
+word when Node.js is missing.
 
 The trusted-proxy tests run the real middleware on real Django requests: a client that
 talks to the site directly cannot choose its address or its scheme by sending
@@ -10,6 +11,7 @@ behind real nginx).
 from __future__ import annotations
 
 import os
+import runpy
 import stat
 import subprocess
 import sys
@@ -195,3 +197,34 @@ def test_production_mode_refuses_to_start_unsafely(
     assert done.returncode == 2, done.stderr
     assert said in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "data" / "secret-key").exists()
+
+
+# ---- building the browser bundle ----------------------------------------------------------
+
+
+def _js_sources(tree: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    for name in ("build.mjs", "package.json", "package-lock.json"):
+        (tree / "js").mkdir(parents=True, exist_ok=True)
+        (tree / "js" / name).write_bytes((repo / "js" / name).read_bytes())
+    (tree / "js" / "src").mkdir()
+    (tree / "js" / "src" / "index.js").write_text("export {};\n")
+
+
+def test_building_without_node_says_what_to_install(tmp_path: Path, monkeypatch: Any) -> None:
+    setup = runpy.run_path(str(Path(__file__).resolve().parents[2] / "setup.py"))
+    tree = tmp_path / "tree"
+    _js_sources(tree)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))
+    with pytest.raises(setup["BundleError"], match=r"needs node .*apt-get install nodejs npm"):
+        setup["build_bundle"](tree)
+    # A bundle newer than every source needs no Node at all.
+    bundle = tree / "src/tellers/web/static/tellers/tellers.js"
+    bundle.parent.mkdir(parents=True)
+    bundle.write_text("built\n")
+    assert setup["build_bundle"](tree) == bundle
+    # ... until a source changes.
+    later = bundle.stat().st_mtime + 10
+    os.utime(tree / "js" / "src" / "index.js", (later, later))
+    with pytest.raises(setup["BundleError"], match="needs node"):
+        setup["build_bundle"](tree)
