@@ -5,36 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('store', '0004_parties'),
-        ('voter', '0001_initial'),
+        ("store", "0004_parties"),
+        ("voter", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AnsweredChallenge',
+            name="AnsweredChallenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('challenge', models.CharField(max_length=64)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='store.election')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("challenge", models.CharField(max_length=64)),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="store.election",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('election', 'challenge'), name='answered_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("election", "challenge"), name="answered_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SubmissionCount',
+            name="SubmissionCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=128)),
-                ('period', models.BigIntegerField()),
-                ('count', models.PositiveIntegerField()),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='store.election')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=128)),
+                ("period", models.BigIntegerField()),
+                ("count", models.PositiveIntegerField()),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="store.election",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('election', 'key', 'period'), name='submission_count_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("election", "key", "period"), name="submission_count_unique"
+                    )
+                ],
             },
         ),
     ]
