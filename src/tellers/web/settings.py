@@ -17,8 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
-
 from tellers.web.datadir import private_dir
 from tellers.web.dburl import database_from_url, sqlite_database
 
@@ -133,9 +131,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "public:home"
 
-# Internationalisation: English shipped; every user-facing string goes through gettext.
+# Internationalisation: every user-facing string goes through gettext; Welsh and Polish are
+# shipped beside English (locale/, docs/translating.md). Each language is named in itself, as
+# the language chooser shows it (templates/tellers/language.html).
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", _("English"))]
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg"), ("pl", "Polski")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/London"
@@ -165,6 +165,12 @@ TELLERS_TRUSTED_PROXIES = [
 ]
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
+# The language chooser's choice (Django's set_language): a cookie, never a session row; kept a
+# year so that a member who chose Cymraeg is not asked again when the letter comes next time.
+LANGUAGE_COOKIE_SECURE = _https
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 SECURE_SSL_REDIRECT = _https
 SECURE_HSTS_SECONDS = 31536000 if _https else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True

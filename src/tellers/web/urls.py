@@ -19,4 +19,6 @@ urlpatterns = [
     path("accounts/login/", SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("tellers.web.staff.urls")),
+    # The language chooser posts here (Django's set_language: a cookie, back to the same page).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
