@@ -10,11 +10,15 @@ export const DATA_LENGTH = 23;
 export const CODE_LENGTH = 24;
 export const TAG_CREDENTIAL = "tellers/v1/credential";
 
-/** A code that cannot be used; the message says what to fix (as credentials.py's). */
+/** A code that cannot be used; the message says what to fix (as credentials.py's).
+ * ``problem`` names the fault for a page that says it in the member's language:
+ * { kind: "character", character, position }, { kind: "length", found },
+ * { kind: "check" } or { kind: "text" }. */
 export class InvalidCredential extends Error {
-  constructor(message) {
+  constructor(message, problem = { kind: "text" }) {
     super(message);
     this.name = "InvalidCredential";
+    this.problem = problem;
   }
 }
 
@@ -62,18 +66,21 @@ export function normaliseCode(text) {
         throw new InvalidCredential(
           `credential code: character '${char}' at position ${position} is not used in codes ` +
             `(allowed: ${ALPHABET}, spaces and hyphens)`,
+          { kind: "character", character: char, position },
         );
       }
     }
     throw new InvalidCredential(
       `credential code: expected ${CODE_LENGTH} characters (ignoring spaces and hyphens), ` +
         `found ${code.length}`,
+      { kind: "length", found: code.length },
     );
   }
   if (syndrome([...code].map((c) => VALUE.get(c))) !== 0) {
     throw new InvalidCredential(
       "credential code: check character does not match — probably a typo; " +
         "please compare it with the letter again",
+      { kind: "check" },
     );
   }
   return code;

@@ -35,6 +35,23 @@ function serverErrors(target, paragraphs) {
   );
 }
 
+// What is wrong with a typed code, in the page's language: the sentences are the sign-in
+// form's data- attributes (translated by the server), the details InvalidCredential's.
+function codeProblemText(form, problem) {
+  const p = problem ?? { kind: "text" };
+  const sentence = {
+    character: form.dataset.codeCharacter,
+    length: form.dataset.codeLength,
+    check: form.dataset.codeCheck,
+  }[p.kind];
+  if (!sentence) return form.dataset.codeProblem;
+  const filled = sentence
+    .replace("%(character)s", () => String(p.character))
+    .replace("%(position)s", () => String(p.position))
+    .replace("%(found)s", () => String(p.found));
+  return `${form.dataset.codeProblem} ${filled}`;
+}
+
 // The server's answer to a refused sign-in is the sign-in page again, with its errors and a
 // challenge for the next try (or, once voting has closed, a page without the form).
 function takeRefusal(form, html) {
@@ -75,8 +92,7 @@ function signIn(form) {
     try {
       code = normaliseCode(codeInput.value);
     } catch (e) {
-      const text = String(e.message).replace(/^credential code: /, "");
-      show(error, `${form.dataset.codeProblem} ${text.charAt(0).toUpperCase()}${text.slice(1)}.`);
+      show(error, codeProblemText(form, e.problem));
       codeInput.setAttribute("aria-invalid", "true");
       codeInput.focus();
       return;

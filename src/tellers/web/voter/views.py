@@ -74,9 +74,29 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         "election_id": (election.manifest or {}).get("election_id", ""),
         "challenge": signin.challenge(request, election) if election.status == S.OPEN else "",
         "signed_in": signin.session_credential(request, election) is not None,
+        "code_text": _code_text(),
     }
     response = render(request, "voter/start.html", context, status=status)
     return signin.keep_challenge(request, response)  # the challenge as a cookie: no session
+
+
+def _code_text() -> dict[str, str]:
+    """What the sign-in page's script says of a mistyped code, by the fault its check finds
+    (js/src/credentials.js); it fills in the placeholders."""
+    return {
+        "character": _(
+            "The character “%(character)s” (number %(position)s) is not used in voting codes, "
+            "which have only letters and digits."
+        ),
+        "length": _(
+            "A voting code has 24 letters and digits, not counting spaces and dashes; this one "
+            "has %(found)s."
+        ),
+        "check": _(
+            "It is probably a typo: one character does not fit with the others. Compare it with "
+            "your letter or email again."
+        ),
+    }
 
 
 def _sign_in(request: HttpRequest, election: Election) -> tuple[int, list[str]]:
