@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 BUNDLE := src/tellers/web/static/tellers/tellers.js
 JS_SOURCES := js/package.json js/package-lock.json js/build.mjs $(wildcard js/src/*.js)
 
-.PHONY: demo test lint bench bundle
+.PHONY: demo test lint bench bundle translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: $(STAMP) $(BUNDLE)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2
+
+## Translations (docs/translating.md): gather new strings from the templates and Python into
+## the Welsh and Polish catalogues, keeping what is translated, compile them, and say what is
+## still to translate. Installs Debian's gettext when missing.
+translations: $(STAMP)
+	bash scripts/translations
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
