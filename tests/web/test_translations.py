@@ -222,6 +222,7 @@ _NOT_WORDS = re.compile(
     r"[^A-Za-zÀ-ž]*"  # numbers, punctuation, dashes
     r"|[0-9a-f]{8,64}"  # trackers, hashes
     r"|[0-9A-Z]{4}(-[0-9A-Z]{4})+"  # a fingerprint's short form
+    r"|%\(\w+\)[sd]"  # a placeholder the script fills in
 )
 
 
@@ -242,17 +243,27 @@ def election_words(built: BuiltElection) -> set[str]:
     return {" ".join(w.split()) for w in words if w}
 
 
+def _parts(text: str) -> list[str]:
+    return [p for p in (p.strip() for p in _JOINS.split(text)) if p]
+
+
 def untranslated(english: list[str], translated: list[str], allowed: set[str]) -> list[str]:
-    """The translated page's texts that are word for word on the English page too."""
-    same = set(english)
+    """The translated page's texts, and the pieces of them between punctuation ("Threshold:
+    turnout"), that are word for word on the English page too. The election's words joined
+    by punctuation ("General Secretary: Grace Okafor", "<title> · Tellers") are its own."""
+    same = set(english) | {p for t in english for p in _parts(t)}
 
-    def allowed_text(text: str) -> bool:
-        # "General Secretary: Grace Okafor", "Ali Hassan, Beth Brown", "<title> · Tellers":
-        # the election's words joined by punctuation are still only the election's words.
-        parts = [p.strip() for p in _JOINS.split(text)]
-        return text in allowed or all(p in allowed or _NOT_WORDS.fullmatch(p) for p in parts)
+    def own(text: str) -> bool:
+        return text in allowed or bool(_NOT_WORDS.fullmatch(text))
 
-    return sorted({t for t in translated if t in same and not allowed_text(t)})
+    left = set()
+    for text in translated:
+        if own(text):
+            continue
+        if text in same and not all(own(p) for p in _parts(text)):
+            left.add(text)
+        left |= {p for p in _parts(text) if p != text and p in same and not own(p)}
+    return sorted(left)
 
 
 Fetch = Callable[[Client, str], tuple[int, str]]

@@ -21,6 +21,7 @@ from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from tellers import canonical
@@ -217,6 +218,16 @@ def _tie_text(method: str, seats: int) -> str:
     return _("Tied for the last seat")
 
 
+def _threshold_label(name: str) -> str:
+    """A threshold of the result (tellers.counting.thresholds) in words of the page's language."""
+    labels = {
+        "turnout": pgettext("threshold", "turnout"),
+        "majority": pgettext("threshold", "majority"),
+        "yes of entitled": pgettext("threshold", "yes of entitled"),
+    }
+    return labels.get(name, name)
+
+
 def _result_rows(e: Election) -> list[dict[str, Any]]:
     manifest = manifest_of(e)
     out = []
@@ -250,7 +261,10 @@ def _result_rows(e: Election) -> list[dict[str, Any]]:
                 "ballots": item.get("ballots"),
                 "electorate": item.get("electorate"),
                 "turnout": item.get("turnout", {}).get("percent"),
-                "thresholds": item.get("thresholds", []),
+                "thresholds": [
+                    {**t, "label": _threshold_label(str(t.get("name", "")))}
+                    for t in item.get("thresholds", [])
+                ],
                 "thresholds_met": item.get("thresholds_met"),
                 "blank_percent": blank_percent,
                 "blank_bar": blank_bar,
