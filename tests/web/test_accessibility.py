@@ -2,8 +2,9 @@
 the checks axe cannot make (docs/accessibility.md says what is covered and what is not).
 
 Every state is checked with ``a11y.assert_accessible`` (axe's WCAG 2.0/2.1/2.2 A and AA
-rules, one main landmark, an h1 first, a language, a title) and kept as a 360 px
-screenshot in test-artifacts/ (``<page>-en-360.png``). Beside axe: a whole vote with the
+rules, one main landmark, an h1 first, a language, a title) in English, Welsh and Polish
+(the browser's own language setting, as a member's phone sends it), and kept as a 360 px
+screenshot in test-artifacts/ (``<page>-<en|cy|pl>-360.png``). Beside axe: a whole vote with the
 keyboard alone, at phone width and at 400 % zoom; a visible focus on every stop; targets
 of at least 24 by 24 px; no loss of content or controls at 200 % and 400 % zoom; live
 regions where the page changes under the member.
@@ -39,7 +40,10 @@ from tellers.web.store.models import Election
 __all__: list[str] = []
 
 pytestmark = browser_marks
-LANGUAGE = "en"
+LOCALES = {"en": "en-GB", "cy": "cy-GB", "pl": "pl-PL"}
+"""Each language's screenshot name and the browser locale that asks for it (Accept-Language)."""
+PAGE_LANG = {"en-GB": "en-gb", "cy-GB": "cy", "pl-PL": "pl"}
+in_each_language = pytest.mark.parametrize("language", list(LOCALES))
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +52,11 @@ def browser() -> Iterator[Any]:
         yield instance
 
 
-def _page(browser: Any, width: int = 360, scale: float = 1) -> Any:
+def _page(browser: Any, width: int = 360, scale: float = 1, language: str = "en") -> Any:
     context = browser.new_context(
-        viewport={"width": width, "height": 740}, device_scale_factor=scale
+        viewport={"width": width, "height": 740},
+        device_scale_factor=scale,
+        locale=LOCALES[language],
     )
     return context.new_page()
 
@@ -65,10 +71,13 @@ def _unexpected(problems: list[str]) -> list[str]:
 
 
 def _check(page: Any, name: str, *, shot: bool = True) -> None:
+    locale = page.evaluate("navigator.language")  # the context's, which the page must follow
+    assert page.get_attribute("html", "lang") == PAGE_LANG[locale], name
     assert_accessible(page, name)
     assert small_targets(page) == [], name
     if shot:
-        screenshot(page, name, LANGUAGE)
+        language = next(k for k, v in LOCALES.items() if v == locale)
+        screenshot(page, name, language)
 
 
 def _sign_in(page: Any, base: str, voter: Voter) -> None:
@@ -101,11 +110,12 @@ def test_the_axe_runner_finds_violations_under_the_sites_csp(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_member_page_in_every_state(live_server: Any, browser: Any) -> None:
+@in_each_language
+def test_every_member_page_in_every_state(live_server: Any, browser: Any, language: str) -> None:
     built = build_open_election("a11y-vote")
     voter = built.voters[0]  # north: three contests
     base = f"{live_server.url}/vote/a11y-vote"
-    page = _page(browser)
+    page = _page(browser, language=language)
     problems = console_problems(page)
 
     page.goto(f"{base}/")
@@ -209,7 +219,8 @@ def _published(slug: str) -> BuiltElection:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_result_closed_and_error_pages(live_server: Any, browser: Any) -> None:
+@in_each_language
+def test_the_result_closed_and_error_pages(live_server: Any, browser: Any, language: str) -> None:
     _published("a11y-result")
     closed = build_open_election("a11y-closed")
     Election.objects.filter(pk=closed.election.pk).update(status="closed")
@@ -220,7 +231,7 @@ def test_the_result_closed_and_error_pages(live_server: Any, browser: Any) -> No
         manifest={"not": "a manifest"},
         result={"contests": [{"id": "x"}]},
     )
-    page = _page(browser)
+    page = _page(browser, language=language)
     problems = console_problems(page)
     page.goto(f"{live_server.url}/e/a11y-result/result/")
     assert page.locator("figure.chart").count() == 3
@@ -242,14 +253,15 @@ def test_the_result_closed_and_error_pages(live_server: Any, browser: Any) -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_403_page(live_server: Any, browser: Any) -> None:
+@in_each_language
+def test_the_403_page(live_server: Any, browser: Any, language: str) -> None:
     from django.contrib.auth.models import User
     from django.test import Client
 
     outsider = User.objects.create_user("outsider", "outsider@example.org", "x" * 20)
     client = Client()
     client.force_login(outsider)  # signed in, no role: the scrutineer's pages refuse it
-    context = browser.new_context(viewport={"width": 360, "height": 740})
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=LOCALES[language])
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
@@ -328,15 +340,17 @@ def test_focus_is_visible_on_every_stop(live_server: Any, browser: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("width", "scale"), [(640, 2), (320, 4)], ids=["zoom-200", "zoom-400"])
+@in_each_language
 def test_nothing_is_lost_at_200_and_400_percent_zoom(
-    live_server: Any, browser: Any, width: int, scale: float
+    live_server: Any, browser: Any, width: int, scale: float, language: str
 ) -> None:
     """A 1280 px window zoomed to 200 % and 400 % lays pages out in 640 and 320 CSS px:
-    nothing may need sideways scrolling, and every control stays within the width."""
+    nothing may need sideways scrolling, and every control stays within the width (in
+    Welsh and Polish too, whose words run longer)."""
     _published(f"zoom-{width}")
     voting = build_open_election(f"zoom-vote-{width}")
     base = f"{live_server.url}/vote/zoom-vote-{width}"
-    page = _page(browser, width, scale)
+    page = _page(browser, width, scale, language)
     pages = [
         "/",
         f"/e/zoom-{width}/",
