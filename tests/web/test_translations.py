@@ -495,3 +495,43 @@ def test_the_trustee_mail_is_in_the_language_it_was_sent_in(
     assert body.startswith(greeting + "\n\n")
     assert re.search(r"http://testserver/trustee/[^/\s]+/", body)
     assert ("“Executive 2026”" in body) or ("„Executive 2026”" in body)
+
+
+# ---- the chooser, attacked ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_chooser_returns_only_to_this_site_and_only_from_its_own_form() -> None:
+    """Django's set_language behind the chooser: a `next` off the site (an open redirect, to
+    a page dressed as the ballot) goes back to the site instead; a post from another site is
+    refused for want of the CSRF token; an unknown language, chosen or forged in the cookie,
+    changes nothing; and no session is made."""
+    from django.contrib.sessions.models import Session
+
+    name = settings.LANGUAGE_COOKIE_NAME
+    client = csrf_client()
+    client.get("/")
+    token = client.cookies["csrftoken"].value
+    for away in ("https://evil.example/vote/", "//evil.example/vote/", "/\\evil.example/"):
+        got = client.post(
+            "/i18n/setlang/", {"language": "cy", "next": away, "csrfmiddlewaretoken": token}
+        )
+        assert got.status_code == 302 and got["Location"] == "/", away
+        assert client.cookies[name].value == "cy"
+    home = client.post(
+        "/i18n/setlang/",
+        {"language": "pl", "next": "/e/x/board/?tracker=ab12", "csrfmiddlewaretoken": token},
+    )
+    assert home["Location"] == "/e/x/board/?tracker=ab12"
+    assert client.cookies[name].value == "pl"
+
+    unknown = client.post("/i18n/setlang/", {"language": "xx", "csrfmiddlewaretoken": token})
+    assert unknown.status_code == 302 and client.cookies[name].value == "pl"
+    forged = Client()
+    forged.cookies[name] = "xx"
+    assert page_texts(forged.get("/").content.decode())[0] == "en-gb"
+
+    cross_site = csrf_client()
+    refused = cross_site.post("/i18n/setlang/", {"language": "cy", "next": "/"})
+    assert refused.status_code == 403 and name not in cross_site.cookies
+    assert Session.objects.count() == 0
