@@ -74,6 +74,8 @@ def test_a_member_votes_on_the_site_installed_from_the_wheel(tmp_path: Path) -> 
     with zipfile.ZipFile(wheel) as archive:
         assert len(archive.read(BUNDLE)) > 10_000
         assert "tellers/web/templates/tellers/base.html" in archive.namelist()
+        for language in ("cy", "pl"):  # the compiled catalogues: no gettext needed to install
+            assert f"tellers/web/locale/{language}/LC_MESSAGES/django.mo" in archive.namelist()
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -106,11 +108,14 @@ def test_a_member_votes_on_the_site_installed_from_the_wheel(tmp_path: Path) -> 
 def _vote(base: str, number: str, code: str) -> str:
     problems: list[str] = []
     with chromium() as browser:
-        page: Any = browser.new_page(viewport={"width": 360, "height": 740})
+        # A phone set to Welsh: the installed site answers in Welsh from its shipped catalogue.
+        page: Any = browser.new_page(viewport={"width": 360, "height": 740}, locale="cy-GB")
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(f"{base}/", wait_until="networkidle")
         page.locator("html[data-tellers-crypto=ready]").wait_for(state="attached")
+        assert page.get_attribute("html", "lang") == "cy"
+        assert page.inner_text("label[for=code]") == "Cod pleidleisio"
         page.fill("#code", code)
         page.fill("#id_member_number", number)
         page.click("#sign-in")
