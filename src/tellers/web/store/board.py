@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,8 @@ from tellers.election.manifest import Manifest
 from tellers.errors import BallotRejected, RecordError
 from tellers.record.store import write_record
 from tellers.record.v2 import ballot_from_json
-from tellers.web.store import steps
+from tellers.web.store import board_sql, steps
+from tellers.web.store.board_sql import Looked
 from tellers.web.store.context import election_context
 from tellers.web.store.models import BoardEvent, BoardHead, CredentialRecord, Election
 
@@ -192,26 +193,24 @@ def context_for(election: Election) -> ElectionContext:
 _FIELDS = ("status", "opened_at")
 
 
-def _now(current: Election, manifest: Manifest) -> str:
+def _now(opened_at: datetime | None, manifest: Manifest) -> str:
     """The board's time for this ballot, read under the lock; refused outside the voting time.
 
     Whatever the officer has or has not pressed, the board takes no ballot
     at or after the manifest's closing time (record.md §5.5).
     """
     at = steps.now().astimezone(UTC).isoformat(timespec="microseconds")
-    opened = current.opened_at.astimezone(UTC).isoformat() if current.opened_at else None
+    opened = opened_at.astimezone(UTC).isoformat() if opened_at else None
     voting_time(manifest, opened, at)
     return at
 
 
-def _require_open(election: Election) -> None:
-    if election.status != Election.Status.OPEN:
-        raise BallotRejected(
-            "not-open", f"the election is not open for voting (it is {election.status})"
-        )
+def _require_open(status: str) -> None:
+    if status != "open":  # Election.Status.OPEN, as stored
+        raise BallotRejected("not-open", f"the election is not open for voting (it is {status})")
 
 
-def _looks(election: Election, credential: bytes | None, tracker: bytes | None) -> dict[str, Any]:
+def _looks(election: Election, credential: str | None, tracker: str | None) -> dict[str, Any]:
     """What the rules need to know under the lock, as annotations on the one election read.
 
     ``look_constituency``: the credential's, or None when it is not on the list; ``look_counted``:
@@ -225,22 +224,80 @@ def _looks(election: Election, credential: bytes | None, tracker: bytes | None) 
         "look_seen": Value(False, BooleanField()),
     }
     if credential is not None:
-        mine = {"election_id": OuterRef("pk"), "credential": credential.hex()}
+        mine = {"election_id": OuterRef("pk"), "credential": credential}
         on_list = CredentialRecord.objects.filter(
-            election_id=OuterRef("pk"), public_credential=credential.hex()
+            election_id=OuterRef("pk"), public_credential=credential
         )
         looks["look_constituency"] = Subquery(on_list.values("constituency")[:1])
         looks["look_counted"] = Subquery(CountedBallot.objects.filter(**mine).values("tracker")[:1])
     if tracker is not None:
-        events = BoardEvent.objects.filter(election_id=OuterRef("pk"), tracker=tracker.hex())
+        events = BoardEvent.objects.filter(election_id=OuterRef("pk"), tracker=tracker)
         looks["look_seen"] = Exists(events)
     return looks
 
 
-def _looked(current: Election) -> tuple[str | None, str | None, bool]:
-    """(constituency, counted, seen) as ``_looks`` annotated them on the election read."""
+def _looked(current: Election) -> Looked:
+    """What ``_looks`` annotated on the election read, as ``board_sql`` reads it."""
     found = vars(current)
-    return found["look_constituency"], found["look_counted"], bool(found["look_seen"])
+    seen = bool(found["look_seen"])
+    return (
+        current.status,
+        current.opened_at,
+        found["look_constituency"],
+        found["look_counted"],
+        seen,
+    )
+
+
+def _submit(
+    election: Election,
+    credential: bytes | None,
+    tracker: bytes | None,
+    step: Callable[[Looked], Decision],
+    *,
+    counts: bool,
+    using: str,
+) -> BoardEvent:
+    """Append the event ``step`` decides from what it looks up under the lock (``Looked``).
+
+    ``counts``: an accepted event becomes the credential's counted ballot in the
+    ``CountedBallot`` index, updated under the same lock. On PostgreSQL outside a
+    transaction, in two round trips (``board_sql``); otherwise through the ORM.
+    """
+    from tellers.web.voter.models import CountedBallot
+
+    mine = credential.hex() if credential is not None else None
+    looked_for = tracker.hex() if tracker is not None else None
+    if board_sql.usable(using):
+        made = board_sql.append_submission(
+            election.pk, mine, looked_for, step, counts=counts, using=using
+        )
+        if made is not None:
+            return made
+    had: list[bool] = []
+
+    def orm_step(current: Election, _: BoardHead) -> Decision:
+        looked = _looked(current)
+        had.append(looked[3] is not None)
+        return step(looked)
+
+    def after(event: BoardEvent) -> None:
+        if not counts or event.type != "ballot-accepted":
+            return
+        assert mine is not None
+        # Under the head lock: no other cast can add or change this credential's row meanwhile.
+        rows = CountedBallot.objects.using(using)
+        if had[-1]:
+            rows.filter(election_id=election.pk, credential=mine).update(
+                tracker=event.tracker, seq=event.seq
+            )
+        else:
+            rows.create(
+                election_id=election.pk, credential=mine, tracker=event.tracker, seq=event.seq
+            )
+
+    looks = _looks(election, mine, looked_for)
+    return _append(election, orm_step, using, after, looks, _FIELDS)
 
 
 def _receipt(event: BoardEvent) -> Receipt:
@@ -254,49 +311,25 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
     Raises ``BallotRejected("not-open", ...)``, leaving the board untouched,
     when the election is not open.
     """
-    from tellers.web.voter.models import CountedBallot
-
-    _require_open(election)
+    _require_open(election.status)
     context = context_for(election)
     verdict = check_submission(context, raw)  # the expensive part, outside the lock
-    credential = verdict.credential
-    had: list[bool] = []
 
-    def step(current: Election, _: BoardHead) -> Decision:
-        _require_open(current)
-        at = _now(current, context.manifest)
-        constituency, counted, seen = _looked(current)
-        had.append(counted is not None)
+    def step(looked: Looked) -> Decision:
+        status, opened_at, constituency, counted, seen = looked
+        _require_open(status)
         kind, body = decide(
             context.manifest,
             verdict,
             constituency=constituency,
             seen=seen,
             counted=None if counted is None else bytes.fromhex(counted),
-            at=at,
+            at=_now(opened_at, context.manifest),
         )
         return kind, body, _tracker_hex(verdict)
 
-    def after(event: BoardEvent) -> None:
-        if event.type != "ballot-accepted":
-            return
-        assert credential is not None
-        # Under the head lock: no other cast can add or change this credential's row meanwhile.
-        rows = CountedBallot.objects.using(using)
-        if had[-1]:
-            rows.filter(election_id=election.pk, credential=credential.hex()).update(
-                tracker=event.tracker, seq=event.seq
-            )
-        else:
-            rows.create(
-                election_id=election.pk,
-                credential=credential.hex(),
-                tracker=event.tracker,
-                seq=event.seq,
-            )
-
-    looks = _looks(election, credential, verdict.tracker)
-    return _receipt(_append(election, step, using, after, looks, _FIELDS))
+    event = _submit(election, verdict.credential, verdict.tracker, step, counts=True, using=using)
+    return _receipt(event)
 
 
 def audit(
@@ -312,23 +345,23 @@ def audit(
     ``signature`` is the member's signature of the audit request; a request
     the credential did not sign raises ``BallotRejected`` and writes nothing.
     """
-    _require_open(election)
+    _require_open(election.status)
     context = context_for(election)
     verdict, reveal = check_audit_request(
         check_submission(context, raw_ballot), raw_reveal, signature
     )
 
-    def step(current: Election, _: BoardHead) -> Decision:
-        _require_open(current)
-        at = _now(current, context.manifest)
-        constituency, _counted, seen = _looked(current)
+    def step(looked: Looked) -> Decision:
+        status, opened_at, constituency, _counted, seen = looked
+        _require_open(status)
+        at = _now(opened_at, context.manifest)
         kind, body = decide_audit(
             context, verdict, reveal, signature, constituency=constituency, seen=seen, at=at
         )
         return kind, body, _tracker_hex(verdict)
 
-    looks = _looks(election, verdict.credential, verdict.tracker)
-    return _receipt(_append(election, step, using, looks=looks, fields=_FIELDS))
+    event = _submit(election, verdict.credential, verdict.tracker, step, counts=False, using=using)
+    return _receipt(event)
 
 
 def refuse_unreadable(
@@ -337,17 +370,17 @@ def refuse_unreadable(
     """Record a submission that cannot be read even as a ballot and a reveal (an audit request
     that is not ``{ballot, reveal, signature}``): refused as ``malformed``, only ``detail`` kept.
     ``request`` is ``cast`` or ``audit``."""
-    _require_open(election)
+    _require_open(election.status)
     context = context_for(election)
     verdict = unreadable(detail)
 
-    def step(current: Election, _: BoardHead) -> Decision:
-        _require_open(current)
-        at = _now(current, context.manifest)
+    def step(looked: Looked) -> Decision:
+        status, opened_at, _, _, _ = looked
+        _require_open(status)
+        at = _now(opened_at, context.manifest)
         if request == "cast":
-            manifest = context.manifest
             kind, body = decide(
-                manifest, verdict, constituency=None, seen=False, counted=None, at=at
+                context.manifest, verdict, constituency=None, seen=False, counted=None, at=at
             )
         else:
             kind, body = decide_audit(
@@ -355,7 +388,7 @@ def refuse_unreadable(
             )
         return kind, body, ""
 
-    return _receipt(_append(election, step, using, fields=_FIELDS))
+    return _receipt(_submit(election, None, None, step, counts=False, using=using))
 
 
 def _tracker_hex(verdict: Verdict) -> str:
