@@ -150,6 +150,8 @@ SESSION_COOKIE_AGE = 30 * 60  # a voting or officer session lapses after 30 idle
 # ... counted from the last request: tellers.web.sessions refreshes the expiry at most once a
 # minute rather than writing the session on every request (SESSION_SAVE_EVERY_REQUEST).
 SESSION_SAVE_EVERY_REQUEST = False
+# Django's database sessions, each ended in one statement (tellers.web.sessions).
+SESSION_ENGINE = "tellers.web.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -231,8 +231,14 @@ def _body(request: HttpRequest) -> bytes | JsonResponse:
     return bytes(request.body)
 
 
+# Not read to cast or audit: the board parses its checking context from them once per process.
+_NOT_READ_TO_SUBMIT = ("manifest", "ceremony", "authority", "result", "scrutineer_report")
+
+
 def _submission(request: HttpRequest, slug: str) -> tuple[Election, str, bytes] | JsonResponse:
-    election = _election(slug, ("open", "closed", "tallying", "published"))
+    election = get_object_or_404(
+        Election.objects.defer(*_NOT_READ_TO_SUBMIT), slug=slug, status__in=_AFTER_OPENING
+    )
     credential = _credential_or_none(request, election)
     if credential is None:
         return _json_error(_("Your voting session has ended. Sign in again."), 403)
