@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view's database error becomes a 503 "try again in a minute" (tellers.web.unavailable).
+    "tellers.web.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]

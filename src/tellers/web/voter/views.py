@@ -9,9 +9,11 @@ is a plain server-rendered page.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -34,6 +36,7 @@ MAX_BODY = 256 * 1024
 """The largest ballot (or audit) body taken: a ballot of a few contests is some tens of kB."""
 
 S = Election.Status
+log = logging.getLogger("tellers.web")
 _AFTER_OPENING = ("open", "closed", "tallying", "published")
 
 
@@ -302,8 +305,19 @@ def cast(request: HttpRequest, slug: str) -> HttpResponse:
     except BallotRejected as refused:
         return _json_error(_reason_text(refused.reason), 409, reason=refused.reason)
     if got.accepted:  # the vote is cast: nothing more to do in this session but leave
-        signin.sign_out(request, election)
+        _leave(request, election)
     return _answer(election, got)
+
+
+def _leave(request: HttpRequest, election: Election) -> None:
+    """End the voting session after an accepted cast. The ballot is committed by now, so a
+    database failing at this point must not turn the receipt into "nothing was cast": the
+    session is left to lapse (the page signs out too), and the receipt goes out."""
+    try:
+        signin.sign_out(request, election)
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("cast recorded, but its voting session could not be ended: %s", exc)
+        request.session.accessed = request.session.modified = False  # no save on the way out
 
 
 @require_POST
