@@ -305,14 +305,15 @@ def check_shape(manifest: Manifest, ballot: Ballot | AuditedBallot) -> None:
     says whether they are the member's contests.
     """
     position = {c.id: i for i, c in enumerate(manifest.contests)}
+    contests: Sequence[ContestBallot | AuditedContest] = ballot.contests
     indices = []
-    for contest_ballot in ballot.contests:
+    for contest_ballot in contests:
         if contest_ballot.contest_id not in position:
             raise ManifestError(f"ballot names unknown contest {contest_ballot.contest_id!r}")
         indices.append(position[contest_ballot.contest_id])
     if indices != sorted(set(indices)):
         raise ManifestError("ballot contests are repeated or out of manifest order")
-    for index, contest_ballot in zip(indices, ballot.contests, strict=True):
+    for index, contest_ballot in zip(indices, contests, strict=True):
         contest = manifest.contests[index]
         if len(contest_ballot.selections) != len(contest.choices):
             raise ManifestError(
@@ -326,9 +327,10 @@ def check_shape(manifest: Manifest, ballot: Ballot | AuditedBallot) -> None:
 def check_reveal_shape(ballot: Ballot | AuditedBallot, reveal: Reveal) -> None:
     """The reveal has the ballot's shape, or ``ManifestError``: the same contests in the same
     order, one choice per selection and one randomness per slot (record.md §4.4)."""
-    if [c.contest_id for c in reveal.contests] != [c.contest_id for c in ballot.contests]:
+    contests: Sequence[ContestBallot | AuditedContest] = ballot.contests
+    if [c.contest_id for c in reveal.contests] != [c.contest_id for c in contests]:
         raise ManifestError("the reveal's contests are not the ballot's")
-    for contest_ballot, contest_reveal in zip(ballot.contests, reveal.contests, strict=True):
+    for contest_ballot, contest_reveal in zip(contests, reveal.contests, strict=True):
         slots = len(contest_ballot.selections) + (contest_ballot.blank is not None)
         if len(contest_reveal.choices) != len(contest_ballot.selections):
             raise ManifestError(
