@@ -3,8 +3,9 @@
 ``BENCHMARKS`` names every benchmark the command line knows, as
 ``"module:function"``; a module that does not exist yet is skipped, so later
 benchmarks plug in by being written. Figure names ending ``_us`` are
-microseconds; a module may give ``LABELS`` (name -> description) and
-``LIMITS`` (name -> largest acceptable value).
+microseconds; a module may give ``LABELS`` (name -> description), ``LIMITS``
+(name -> largest acceptable value) and ``MINIMUMS`` (name -> smallest). Those in
+``ON_REQUEST`` run only when named, never under ``all``.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["BENCHMARKS", "Benchmark", "available", "load"]
+__all__ = ["BENCHMARKS", "ON_REQUEST", "Benchmark", "available", "load"]
 
 BENCHMARKS: dict[str, str] = {
     "crypto": "tellers.bench.crypto:run",
     "counting": "tellers.bench.counting:run",
     "election": "tellers.bench.election:run",
     "fullscale": "tellers.bench.fullscale:run",
+    # Members casting over HTTP at the production server on PostgreSQL (tellers.bench.web).
+    "web": "tellers.bench.web:run",
+    "web-sustained": "tellers.bench.web:run_sustained",
 }
+ON_REQUEST = frozenset({"web-sustained"})
+"""Ten minutes of load: run by name, not by ``make bench``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,7 @@ class Benchmark:
     run: Callable[[], dict[str, float]]
     labels: dict[str, str] = field(default_factory=dict)
     limits: dict[str, float] = field(default_factory=dict)
+    minimums: dict[str, float] = field(default_factory=dict)
 
 
 def load(name: str) -> Benchmark | None:
@@ -47,9 +54,10 @@ def load(name: str) -> Benchmark | None:
         getattr(module, function),
         dict(getattr(module, "LABELS", {})),
         dict(getattr(module, "LIMITS", {})),
+        dict(getattr(module, "MINIMUMS", {})),
     )
 
 
 def available() -> list[Benchmark]:
-    """Every benchmark whose module exists, in ``BENCHMARKS`` order."""
-    return [b for b in map(load, BENCHMARKS) if b is not None]
+    """Every benchmark whose module exists, in ``BENCHMARKS`` order, less ``ON_REQUEST``."""
+    return [b for b in map(load, (n for n in BENCHMARKS if n not in ON_REQUEST)) if b]

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
         nargs="?",
         default="all",
         choices=["all", *BENCHMARKS],
-        help="which benchmark to run; 'all' runs every one that exists (default)",
+        help="which benchmark to run; 'all' (default) runs every one that exists but web-sustained",
     )
     parser.add_argument(
         "--no-record",
@@ -78,9 +78,12 @@ def _value(name: str, value: float) -> str:
 
 def _verdict(bench: Benchmark, name: str, value: float) -> str:
     limit = bench.limits.get(name)
-    if limit is None:
-        return ""
-    return f"≤ {limit:g}: {'ok' if value <= limit else 'OVER'}"
+    if limit is not None:
+        return f"≤ {limit:g}: {'ok' if value <= limit else 'OVER'}"
+    least = bench.minimums.get(name)
+    if least is not None:
+        return f"≥ {least:g}: {'ok' if value >= least else 'UNDER'}"
+    return ""
 
 
 def _table(bench: Benchmark, figures: dict[str, float], *, markdown: bool) -> str:
