@@ -110,7 +110,7 @@ def sign_in(browser: Any, base: str, username: str) -> Any:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#sign-in")
     page.wait_for_url("**/accounts/enrol/")
     enrol_in_browser(page)
     return page
