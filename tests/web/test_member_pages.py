@@ -350,6 +350,7 @@ def test_casting_signs_out_and_leaves_no_way_back_to_the_choices(
     assert page.locator("#ballot-form").count() == 0
     assert page.evaluate("document.querySelectorAll('input:checked').length") == 0
     assert page.input_value("#code") == ""  # the sign-in page does not keep the code either
+    assert page.locator("a[href$='/ballot/']").count() == 0  # nor offers a way to the ballot
     page.goto(f"{base}/ballot/")  # the session is over: the ballot is behind a new sign-in
     assert page.url == f"{base}/"
     assert page.locator("#sign-in-form").count() == 1

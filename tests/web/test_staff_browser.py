@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import pytest
+from a11y import assert_accessible, overflow, small_targets
 from django.contrib.auth.models import Group, User
 from test_browser_smoke import ARTIFACTS, chromium
 from test_browser_smoke import pytestmark as browser_marks
@@ -58,6 +59,11 @@ def fits(page: Any) -> bool:
 
 
 def shot(page: Any, name: str) -> None:
+    """WCAG 2.2 AA for the page in this state (axe-core, structure, 24 px targets, no
+    sideways scrolling), and its picture."""
+    assert_accessible(page, name)
+    assert small_targets(page) == [], name
+    assert overflow(page) == [], name
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}-360.png"), full_page=True)
 
@@ -69,6 +75,8 @@ def test_staff_enrol_then_sign_in_with_a_code(live_server: Any) -> None:
     base = live_server.url
     with chromium() as browser:
         page, errors = open_page(browser)
+        page.goto(f"{base}/accounts/login/")
+        shot(page, "staff-sign-in")
         password(page, base, "officer")
         page.wait_for_url("**/accounts/enrol/")
         assert page.evaluate("document.getElementById('qr').naturalWidth") > 100  # drawn
@@ -83,6 +91,7 @@ def test_staff_enrol_then_sign_in_with_a_code(live_server: Any) -> None:
         password(page, base, "officer")
         page.wait_for_url("**/accounts/code/")
         assert page.locator("#secret").count() == 0 and page.locator("#qr").count() == 0
+        shot(page, "staff-code")
         code, _used = fresh_code(key, step)
         type_code(page, f"{(int(code) + 1) % 1_000_000:06d}")
         assert "That code is not right" in page.inner_text("#code-error")
@@ -111,6 +120,7 @@ def test_five_wrong_passwords_show_the_lock_out_page(live_server: Any) -> None:
         for _ in range(4):
             password(page, live_server.url, "officer", "a guess")
             assert "do not match" in page.inner_text("#sign-in-error")
+        shot(page, "staff-sign-in-wrong")
         password(page, live_server.url, "officer", "a guess")
         assert page.inner_text("h1") == "Sign-in paused"
         assert "wrong password was entered 5 times" in page.inner_text("#locked-out")
