@@ -22,10 +22,18 @@ from tellers.election.authority import Issued
 from tellers.election.fingerprint import manifest_hash
 from tellers.election.manifest import Manifest
 from tellers.election.roll import Member
+from tellers.parallel import Mapper
 from tellers.parties import SigningKey
 from tellers.record import v2_trustee as files
 
-__all__ = ["AUTHORITY", "TRUSTEES", "SimulatedClock", "local_authority", "local_ceremony"]
+__all__ = [
+    "AUTHORITY",
+    "TRUSTEES",
+    "SimulatedClock",
+    "local_authority",
+    "local_ceremony",
+    "local_statement",
+]
 
 TRUSTEES = ("Scrutineer", "Candidate A's representative", "Candidate B's representative")
 AUTHORITY = "Independent Scrutineer Ltd (mail house)"
@@ -59,33 +67,47 @@ def local_ceremony(
 
 
 def local_authority(
-    manifest: Manifest, members: Iterable[Member], *, workers: int = 1, name: str = AUTHORITY
+    manifest: Manifest,
+    members: Iterable[Member],
+    *,
+    workers: int = 1,
+    mapper: Mapper | None = None,
+    name: str = AUTHORITY,
 ) -> tuple[list[Issued], dict[str, Any]]:
     """The credential authority's issue for ``members`` (demos and tests): codes and statement.
 
     The member id stands in for the mailing reference: there is no voting
-    server and no second factor in a simulation.
+    server and no second factor in a simulation. The codes are made by
+    ``mapper``, else by ``workers`` local processes.
     """
     issued = list(
-        authority.issue(manifest, ((m.member_id, m.constituency) for m in members), workers=workers)
+        authority.issue(
+            manifest,
+            ((m.member_id, m.constituency) for m in members),
+            workers=workers,
+            mapper=mapper,
+        )
     )
-    key = SigningKey.generate()
-    statement = authority.statement(
-        manifest_hash(manifest),
-        manifest.election_id,
-        name,
-        key,
-        ((i.credential, i.constituency) for i in issued),
+    return issued, local_statement(manifest, ((i.credential, i.constituency) for i in issued), name)
+
+
+def local_statement(
+    manifest: Manifest, entries: Iterable[tuple[bytes, str]], name: str = AUTHORITY
+) -> dict[str, Any]:
+    """The authority's signed statement of the list ``entries`` (credential, constituency),
+    under a signing key made for it (credentials.md §8)."""
+    return authority.statement(
+        manifest_hash(manifest), manifest.election_id, name, SigningKey.generate(), entries
     )
-    return issued, statement
 
 
 class SimulatedClock:
-    """A board clock for simulations: from ``start``, one second per call."""
+    """A board clock for simulations: from ``start``, ``step`` (a second) per call."""
 
-    def __init__(self, start: str) -> None:
+    def __init__(self, start: str, step: timedelta = timedelta(seconds=1)) -> None:
         self.at = datetime.fromisoformat(start)
+        self.step = step
 
     def __call__(self) -> str:
-        self.at += timedelta(seconds=1)
+        self.at += self.step
         return self.at.isoformat(timespec="microseconds")

@@ -25,7 +25,7 @@ from tellers.crypto.credentials import issue_credential
 from tellers.crypto.group import check_x_only
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError
-from tellers.parallel import chunked_map, worker_context
+from tellers.parallel import Mapper, local_mapper, worker_context
 from tellers.parties import SigningKey, check_signed, sign_object
 from tellers.record.store import credentials_hash
 from tellers.record.v2_authority import Statement, statement_to_json
@@ -55,19 +55,22 @@ def _issue_chunk(members: list[tuple[str, str]]) -> list[Issued]:
 
 
 def issue(
-    manifest: Manifest, members: Iterable[tuple[str, str]], *, workers: int = 1
+    manifest: Manifest,
+    members: Iterable[tuple[str, str]],
+    *,
+    workers: int = 1,
+    mapper: Mapper | None = None,
 ) -> Iterator[Issued]:
-    """A fresh credential for each (reference, constituency), in order, over ``workers``.
+    """A fresh credential for each (reference, constituency), in order.
 
-    The signing key derives from the UTF-8 bytes of ``election_id`` and the
-    code (credentials.md §5).
+    The codes are made by ``mapper`` (a Dask cluster's, say) or else by
+    ``workers`` local processes; the members come back in the order given
+    whichever runs them. The signing key derives from the UTF-8 bytes of
+    ``election_id`` and the code (credentials.md §5).
     """
-    for chunk in chunked_map(
-        _issue_chunk,
-        members,
-        context=manifest.election_id.encode("utf-8"),
-        workers=workers,
-        chunk=5000,
+    run = local_mapper(workers) if mapper is None else mapper
+    for chunk in run(
+        _issue_chunk, members, context=manifest.election_id.encode("utf-8"), chunk=5000
     ):
         yield from chunk
 

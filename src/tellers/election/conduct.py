@@ -5,8 +5,9 @@
     open_election      ceremony and credential statement checked; manifest, ceremony and
                        credential list written; board opened
     (Board.cast / Board.audit while open, each ballot stamped with its time)
-    close_and_tally    board closed; counted ballots summed; tally published; the record
-                       so far sealed for the trustees to verify
+    close_and_tally    board closed; counted ballots summed (``sum_counted``, on a
+                       mapper); tally published; the record so far sealed for the
+                       trustees to verify
     (each trustee: verify the record so far, then ``trustee.decrypt``)
     publish_result     decryptions checked and combined, result declared, record sealed
 
@@ -28,8 +29,8 @@ from tellers.crypto.group import Point
 from tellers.election.authority import check_statement
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.manifest import Manifest
-from tellers.errors import InvalidProof
-from tellers.parallel import chunked_map, worker_context
+from tellers.errors import InvalidProof, RecordError
+from tellers.parallel import Mapper, local_mapper, worker_context
 from tellers.record.store import credentials_hash, seal, write_credentials, write_json
 from tellers.record.v2 import ballot_from_json, manifest_to_json
 from tellers.record.v2_authority import statement_from_json
@@ -44,6 +45,7 @@ __all__ = [
     "open_election",
     "opened_body",
     "publish_result",
+    "sum_counted",
 ]
 
 
@@ -123,48 +125,99 @@ def open_election(
     return OpenElection(directory, manifest, ceremony, outcome, fingerprint, table, board)
 
 
-def _aggregate_chunk(lines: list[bytes]) -> tuple[ContestTally, ...]:
-    manifest: Manifest = worker_context()
-    agg = Aggregator(manifest)
+@dataclass(frozen=True, slots=True)
+class _Summing:
+    """What each task of the tally is given once: the manifest, and the ballots not to count."""
+
+    manifest: Manifest
+    superseded: frozenset[bytes]
+
+
+def _aggregate_chunk(lines: list[bytes]) -> tuple[tuple[ContestTally, ...], int]:
+    """The encrypted sums of the chunk's accepted ballots that were not superseded, and
+    how many they are."""
+    summing: _Summing = worker_context()
+    superseded = summing.superseded
+    agg = Aggregator(summing.manifest)
+    summed = 0
     for line in lines:
-        agg.add(ballot_from_json(canonical.loads(line)["body"]["ballot"]))
-    return agg.result()
+        body = canonical.loads(line)["body"]
+        if bytes.fromhex(body["tracker"]) in superseded:
+            continue
+        agg.add(ballot_from_json(body["ballot"]))
+        summed += 1
+    return agg.result(), summed
 
 
 def close_and_tally(
-    election: OpenElection, closed_at: str, *, workers: int = 1
+    election: OpenElection,
+    closed_at: str,
+    *,
+    workers: int = 1,
+    mapper: Mapper | None = None,
 ) -> tuple[ContestTally, ...]:
     """Close the board, sum the counted ballots, publish the tally and seal the record so far.
 
-    The record in progress (record.md §1) is what each trustee verifies before
-    decrypting.
+    The sums are made by ``mapper`` (a Dask cluster's, say) or else by
+    ``workers`` local processes (``sum_counted``). The record in progress
+    (record.md §1) is what each trustee verifies before decrypting.
     """
     board = election.board
     board.close(closed_at)
-    counted = set(board.counted.values())
-    total = Aggregator(election.manifest)
-    for partial in chunked_map(
-        _aggregate_chunk,
-        _counted_lines(board.path, counted),
-        context=election.manifest,
-        workers=workers,
-        chunk=1000,
-    ):
-        total.add_partial(partial)
-    tallies = total.result()
+    tallies = sum_counted(
+        election.manifest, board.path, len(board.counted), workers=workers, mapper=mapper
+    )
     board.append("tally", tally_to_json(tallies))
     seal(election.directory, board.seq, board.head, complete=False)
     return tallies
 
 
-def _counted_lines(path: Path, counted: set[bytes]) -> Iterator[bytes]:
+def sum_counted(
+    manifest: Manifest,
+    board: Path,
+    counted: int,
+    *,
+    workers: int = 1,
+    mapper: Mapper | None = None,
+) -> tuple[ContestTally, ...]:
+    """The encrypted totals of the ``counted`` ballots that count on the board file ``board``.
+
+    The same whichever mapper makes them: the sum of ciphertexts does not
+    depend on how the ballots are grouped (protocol.md §4; the tally event,
+    record.md §6.2). This process only reads the board's lines and forwards
+    those of accepted ballots; the workers parse them and leave out the
+    superseded ones (record.md §5.3), so what is sequential here stays a scan
+    of bytes. ``RecordError`` when the ballots summed are not ``counted``.
+    """
+    superseded = _superseded(board)
+    run = local_mapper(workers) if mapper is None else mapper
+    total = Aggregator(manifest)
+    summed = 0
+    for partial, count in run(
+        _aggregate_chunk, _accepted_lines(board), context=_Summing(manifest, superseded), chunk=1000
+    ):
+        total.add_partial(partial)
+        summed += count
+    if summed != counted:
+        raise RecordError(str(board), 0, f"summed {summed} ballots; the board counts {counted}")
+    return total.result()
+
+
+def _accepted_lines(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as handle:
         for raw in handle:
-            if b'"type":"ballot-accepted"' not in raw:
-                continue
-            body = canonical.loads(raw)["body"]
-            if bytes.fromhex(body["tracker"]) in counted:
+            if b'"type":"ballot-accepted"' in raw:
                 yield raw
+
+
+def _superseded(path: Path) -> frozenset[bytes]:
+    """The trackers of accepted ballots a later one replaced (record.md §5.3): few, so they
+    travel to every worker; only the lines that name one are parsed."""
+    out = set()
+    for raw in _accepted_lines(path):
+        if b'"supersedes":"' in raw:
+            out.add(bytes.fromhex(canonical.loads(raw)["body"]["supersedes"]))
+    return frozenset(out)
 
 
 def publish_result(
