@@ -8,38 +8,49 @@ audits and re-votes where the scenario has them), closing, decryption by a
 quorum with one trustee absent, declaration and the sealed record.
 
 The plan is reproducible from ``seed``; the cryptographic randomness is
-always fresh.
+always fresh. The national scenario (``simulate_national``) computes its
+roll and votes on demand, so that its 25 million members never sit in
+memory; the heavy steps run on any ``tellers.parallel.Mapper`` — local
+processes or a Dask cluster — with the same board order and result
+(docs/scale.md).
 """
 
 from __future__ import annotations
 
 import csv
-import multiprocessing
 import random
-from collections.abc import Callable, Iterator
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.pool import Pool
+from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from tellers import canonical, trustee
 from tellers.ballot import encrypt_ballot, tracker
-from tellers.board import ElectionContext, Receipt, Verdict, audit_request_message
+from tellers.board import ElectionContext, Verdict, audit_request_message, check_submission
 from tellers.crypto.credentials import derive_signing_key, sign
+from tellers.election import authority
 from tellers.election.conduct import close_and_tally, open_election, publish_result
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
 from tellers.election.roll import Member
 from tellers.errors import TellersError
+from tellers.parallel import Mapper, local_mapper, worker_context
 from tellers.record.v2 import ballot_to_json, reveal_to_json
 from tellers.simulate_parties import (
     SimulatedClock,
     local_authority,
     local_ceremony,
+    local_statement,
 )
 from tellers.tally import Result
 from tellers.verify import Report, verify_record
 
 __all__ = [
+    "CAST_BATCH",
     "SCENARIOS",
+    "VOTE_CHUNK",
     "DemoOutcome",
     "Scenario",
     "SimulatedClock",
@@ -50,7 +61,7 @@ __all__ = [
     "run_scenario",
 ]
 
-SCENARIOS = ("unite-2017", "ul-hustings-2020", "strike-ballot")
+SCENARIOS = ("unite-2017", "ul-hustings-2020", "strike-ballot", "national")
 STATUTORY_STATEMENT = (
     "If you take part in a strike or other industrial action, you may be in breach of your "
     "contract of employment. However, if you are dismissed for taking part in a strike or "
@@ -74,8 +85,9 @@ class Vote:
 class Scenario:
     name: str
     manifest: Manifest
-    members: list[Member]
-    votes: list[Vote]
+    members: Sequence[Member]
+    """The roll (a list, or computed on demand: ``simulate_national``)."""
+    votes: Sequence[Vote]
     expected: dict[str, dict[str, int]] = field(default_factory=dict)
     """Contest id -> choice id (and "blank") -> votes: the figures the run must reproduce."""
 
@@ -224,8 +236,13 @@ def _strike(scale: float, rng: random.Random) -> Scenario:
 
 
 def build_scenario(name: str, scale: float | None = None, seed: int = 2017) -> Scenario:
-    """The named scenario; ``scale`` defaults to 0.01 for unite-2017 and 1 otherwise."""
+    """The named scenario; ``scale`` defaults to 0.01 for unite-2017, 0.001 for national (10,000
+    ballots) and 1 otherwise."""
     rng = random.Random(seed)
+    if name == "national":
+        from tellers.simulate_national import national  # it builds on Scenario and Vote
+
+        return national(scale, rng)
     if name == "unite-2017":
         return _unite(0.01 if scale is None else scale, rng)
     if name == "ul-hustings-2020":
@@ -250,21 +267,29 @@ class DemoOutcome:
     from it to the complete record)."""
 
 
-# Worker side: encrypt a chunk of ballots. ----------------------------------------------------
+# Worker side: members' devices encrypt a chunk of ballots; the board's pure checks follow. --
 
-_WORKER: list[ElectionContext] = []
-
-
-def _init_worker(context: ElectionContext) -> None:
-    _WORKER[:] = [context]
+_Item = tuple[str, str, dict[str, list[str]], bool]
+"""(code, constituency, selections, audit first)."""
 
 
-def _encrypt_one(
-    item: tuple[str, str, dict[str, list[str]], bool],
-) -> tuple[bytes, tuple[bytes, bytes] | None]:
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """A chunk of ballots as one task makes them."""
+
+    ballots: list[bytes]
+    audits: list[tuple[bytes, bytes]]
+    """For an audit chunk, each ballot's reveal and the member's signed request."""
+    verdicts: list[Verdict]
+    """For a cast chunk, the board's ``check_submission`` of each ballot."""
+    encrypt_s: float
+    check_s: float
+    """CPU seconds of the task's thread in each step."""
+
+
+def _encrypt_one(context: ElectionContext, item: _Item) -> tuple[bytes, tuple[bytes, bytes] | None]:
     """The ballot; with the reveal and the member's signed audit request when auditing."""
     code, constituency, selections, with_reveal = item
-    context = _WORKER[0]
     manifest = context.manifest
     signing_key = derive_signing_key(manifest.election_id.encode(), code)
     ballot, reveal = encrypt_ballot(
@@ -283,16 +308,120 @@ def _encrypt_one(
     return raw, (canonical.dumps(opened), sign(signing_key, request))
 
 
+def _vote_chunk(items: list[_Item]) -> _Made:
+    """Encrypt each ballot, then run the board's pure checks on those to be cast.
+
+    The checks are the board's own (``check_submission``), run in the same task
+    so that a ballot crosses the network once; the board then applies the
+    re-voting policy, stamps, chains and writes in order (record.md §5).
+    """
+    context: ElectionContext = worker_context()
+    started = time.thread_time()
+    made = [_encrypt_one(context, item) for item in items]
+    encrypted = time.thread_time()
+    verdicts = [check_submission(context, raw) for raw, audit in made if audit is None]
+    return _Made(
+        [raw for raw, _ in made],
+        [audit for _, audit in made if audit is not None],
+        verdicts,
+        encrypted - started,
+        time.thread_time() - encrypted,
+    )
+
+
+def _checked(
+    made: list[bytes], verdicts: list[Verdict]
+) -> Callable[[Callable[[bytes], Verdict], list[bytes]], list[Verdict]]:
+    """A ``Board.cast`` mapper that answers with the verdicts the tasks already reached."""
+
+    def mapper(_check: Callable[[bytes], Verdict], submissions: list[bytes]) -> list[Verdict]:
+        if submissions is not made:
+            raise TellersError("the board was given other ballots than the ones checked")
+        return verdicts
+
+    return mapper
+
+
+# The client side: the election, step by step. ----------------------------------------------
+
+CAST_BATCH = 2000
+"""Ballots written and fsynced together by the board."""
+VOTE_CHUNK = 64
+"""Ballots per task: about a fifth of a second of work."""
+
+
+def _issue(
+    manifest: Manifest, members: Sequence[Member], sheet: Path, workers: int, mapper: Mapper | None
+) -> tuple[list[tuple[bytes, str]], dict[str, object]]:
+    """The authority's issue, its code sheet written as the codes come: (public list, statement)."""
+    public: list[tuple[bytes, str]] = []
+    with open(sheet, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["member_id", "constituency", "code"])
+        for one in authority.issue(
+            manifest,
+            ((m.member_id, m.constituency) for m in members),
+            workers=workers,
+            mapper=mapper,
+        ):
+            writer.writerow([one.reference, one.constituency, one.code])
+            public.append((one.credential, one.constituency))
+    return public, local_statement(manifest, public)
+
+
+def _with_codes(sheet: Path, votes: Sequence[Vote], in_roll_order: bool) -> Iterator[_Item]:
+    """Each vote as a task's item, with the member's code and constituency from the sheet.
+
+    Votes in roll order are joined with the sheet as both stream (a national
+    roll never sits in memory); otherwise the voters' codes are looked up.
+    """
+    with open(sheet, newline="") as handle:
+        rows = csv.reader(handle)
+        next(rows)
+        if in_roll_order:
+            at, row = -1, ["", "", ""]
+            for v in votes:
+                while at < v.member:
+                    row, at = next(rows), at + 1
+                yield row[2], row[1], v.selections, v.audit_first
+            return
+        wanted = {v.member for v in votes}
+        found = {i: (row[2], row[1]) for i, row in enumerate(rows) if i in wanted}
+    for v in votes:
+        code, constituency = found[v.member]
+        yield code, constituency, v.selections, v.audit_first
+
+
+def _clock(manifest: Manifest, submissions: int) -> SimulatedClock:
+    """A board clock that fits every submission between opening and closing: a second
+    apart, or closer where there are more than the voting time has seconds."""
+    window = datetime.fromisoformat(manifest.closes) - datetime.fromisoformat(manifest.opens)
+    step = min(timedelta(seconds=1), window / (2 * submissions + 10))
+    return SimulatedClock(manifest.opens, step=step)
+
+
 def run_scenario(
     scenario: Scenario,
     out: Path,
     *,
     workers: int = 1,
+    mapper: Mapper | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> DemoOutcome:
-    """Run the whole election; write the record to ``out/record`` and the code sheet privately."""
-    import time
+    """Run the whole election; write the record to ``out/record`` and the code sheet privately.
 
+    The heavy steps — issuing credentials, encrypting and checking ballots,
+    summing the tally, verifying the record so far — run on ``mapper`` (a Dask
+    cluster's, ``tellers.distributed.dask_mapper``) or else on ``workers``
+    local processes. The plan and the result depend only on the scenario:
+    every mapper yields its chunks in order, so the board, the tally and the
+    declaration come out the same whichever runs them (the cryptographic
+    randomness is fresh each run). ``timings`` gives each step's seconds and,
+    for the voting, the CPU seconds of encrypting and checking summed over the
+    tasks (``encrypt_cpu``, ``check_cpu``) and the board's own time in this
+    process (``board``).
+    """
+    run = local_mapper(workers) if mapper is None else mapper
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     manifest = scenario.manifest
@@ -310,88 +439,95 @@ def run_scenario(
     # Credentials: the code sheet stays with the authority; its signed statement and the
     # public list go to the board.
     clock = time.perf_counter()
-    voters = {v.member for v in scenario.votes}
-    codes: dict[int, str] = {}
-    issued, statement = local_authority(manifest, scenario.members, workers=workers)
     code_sheet = private / "code-sheet.csv"
-    with open(code_sheet, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["member_id", "constituency", "code"])
-        for index, one in enumerate(issued):
-            writer.writerow([one.reference, one.constituency, one.code])
-            if index in voters:
-                codes[index] = one.code
-    public = [(one.credential, one.constituency) for one in issued]
-    del issued
+    public, statement = _issue(manifest, scenario.members, code_sheet, workers, mapper)
     timings["credentials"] = time.perf_counter() - clock
 
+    votes = scenario.votes
+    kinds = Counter(final=len(votes))
+    for v in votes:
+        kinds["audit"] += v.audit_first
+        kinds["earlier"] += v.earlier is not None
     clock = time.perf_counter()
     election = open_election(
         record, manifest, ceremony, public, statement, manifest.opens,
-        clock=SimulatedClock(manifest.opens),
+        clock=_clock(manifest, sum(kinds.values())),
     )  # fmt: skip
     del public
     timings["open"] = time.perf_counter() - clock
 
-    # Voting: first ballots of re-voters, audits, then the rest, in batches.
+    # Voting: audits, first ballots of re-voters, then the rest; the board writes a batch
+    # at a time while the tasks make the next ones.
     clock = time.perf_counter()
-    receipts: list[Receipt] = []
-    audited = 0
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(
-        max(1, workers),
-        initializer=_init_worker,
-        initargs=(election.context,),
-    ) as pool:
+    in_roll_order = all(a.member < b.member for a, b in pairwise(votes))
+    board, context = election.board, election.context
+    cast = refused = audited = 0
+    spent = {"encrypt_cpu": 0.0, "check_cpu": 0.0, "board": 0.0}
 
-        def items(kind: str) -> Iterator[tuple[str, str, dict[str, list[str]], bool]]:
-            for v in scenario.votes:
-                member = scenario.members[v.member]
-                if kind == "earlier" and v.earlier is not None:
-                    yield codes[v.member], member.constituency, v.earlier, False
-                elif kind == "audit" and v.audit_first:
-                    yield codes[v.member], member.constituency, v.selections, True
-                elif kind == "final":
-                    yield codes[v.member], member.constituency, v.selections, False
+    def items(kind: str) -> Iterator[_Item]:
+        for v, item in zip(votes, _with_codes(code_sheet, votes, in_roll_order), strict=True):
+            if kind == "earlier" and v.earlier is not None:
+                yield item[0], item[1], v.earlier, False
+            elif kind == "audit" and v.audit_first:
+                yield item
+            elif kind == "final":
+                yield item[0], item[1], item[2], False
 
-        for raw, request in pool.imap(_encrypt_one, items("audit"), chunksize=16):
-            assert request is not None
-            receipt = election.board.audit(raw, *request)
-            audited += receipt.accepted
-        # Members' devices encrypt a batch, then the board checks and records it: bounded
-        # memory, and both steps spread over the workers.
-        for kind in ("earlier", "final"):
-            pending = list(items(kind))
-            for start in range(0, len(pending), 2000):
-                encrypted = pool.map(_encrypt_one, pending[start : start + 2000], chunksize=32)
-                batch = [raw for raw, _ in encrypted]
-                receipts += election.board.cast(batch, mapper=_pool_map(pool))
+    def account(made: _Made) -> None:
+        spent["encrypt_cpu"] += made.encrypt_s
+        spent["check_cpu"] += made.check_s
+
+    if kinds["audit"]:
+        for made in run(_vote_chunk, items("audit"), context=context, chunk=16):
+            account(made)
+            started = time.perf_counter()
+            for raw, (reveal, signature) in zip(made.ballots, made.audits, strict=True):
+                audited += board.audit(raw, reveal, signature).accepted
+            spent["board"] += time.perf_counter() - started
+    for kind in ("earlier", "final"):
+        if not kinds[kind]:
+            continue
+        batch: list[bytes] = []
+        verdicts: list[Verdict] = []
+        done = 0
+        for part in _then_flush(run(_vote_chunk, items(kind), context=context, chunk=VOTE_CHUNK)):
+            if part is not None:
+                account(part)
+                batch += part.ballots
+                verdicts += part.verdicts
+            if batch and (part is None or len(batch) >= CAST_BATCH):
+                started = time.perf_counter()
+                receipts = board.cast(batch, mapper=_checked(batch, verdicts))
+                spent["board"] += time.perf_counter() - started
+                cast += len(receipts)
+                refused += sum(not r.accepted for r in receipts)
+                done += len(batch)
+                batch, verdicts = [], []
                 if progress:
-                    progress(f"casting ({kind})", start + len(batch), len(pending))
+                    progress(f"casting ({kind})", done, kinds[kind])
     timings["voting"] = time.perf_counter() - clock
+    timings.update(spent)
 
     clock = time.perf_counter()
-    close_and_tally(election, manifest.closes, workers=workers)
+    close_and_tally(election, manifest.closes, workers=workers, mapper=mapper)
     timings["tally"] = time.perf_counter() - clock
     # Trustees 1 and 3 (2 is absent) verify the record so far, then decrypt what they
     # recomputed; one verification stands for both, as each would find the same.
     clock = time.perf_counter()
     so_far = verify_record(record, workers=workers)
+    timings["verify"] = time.perf_counter() - clock
     verified = so_far.tally
     if verified is None:
         raise TellersError("the record so far does not verify: the trustees will not decrypt it")
+    clock = time.perf_counter()
     present = [trustee_secrets[0], trustee_secrets[2]]
     decryptions = [trustee.decrypt(s, manifest, verified)[1] for s in present]
     result, root = publish_result(election, verified, decryptions)
     timings["decrypt"] = time.perf_counter() - clock
-    refused = sum(1 for r in receipts if not r.accepted)
-    return DemoOutcome(
-        result, root, record, code_sheet, len(receipts), refused, audited, timings, so_far
-    )
+    return DemoOutcome(result, root, record, code_sheet, cast, refused, audited, timings, so_far)
 
 
-def _pool_map(pool: Pool) -> Callable[[Callable[[bytes], Verdict], list[bytes]], list[Verdict]]:
-    def mapper(func: Callable[[bytes], Verdict], items: list[bytes]) -> list[Verdict]:
-        return pool.map(func, items, chunksize=32)
-
-    return mapper
+def _then_flush(made: Iterator[_Made]) -> Iterator[_Made | None]:
+    """The tasks' results, then None: the last, short batch goes to the board too."""
+    yield from made
+    yield None
