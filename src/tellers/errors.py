@@ -16,7 +16,8 @@ so ``except ValueError`` keeps working for code that does not know Tellers::
     │   ├── BallotFileError               a .blt or JSON-lines ballot file is bad
     │   └── RecordError                   an election record file is unusable
     ├── BallotRejected(ValueError)        the board refuses a ballot; carries the reason code
-    └── CountingError(ValueError)         a count cannot proceed under the rules given
+    ├── CountingError(ValueError)         a count cannot proceed under the rules given
+    └── ClusterError(RuntimeError)        a Dask cluster cannot be named or cannot finish the work
 
 Messages say what was expected and what was found, and name the field,
 file and line where there is one.
@@ -27,6 +28,7 @@ from __future__ import annotations
 __all__ = [
     "BallotFileError",
     "BallotRejected",
+    "ClusterError",
     "CountingError",
     "DecryptionError",
     "EncodingError",
@@ -118,3 +120,7 @@ class BallotRejected(TellersError, ValueError):
 
 class CountingError(TellersError, ValueError):
     """A count cannot proceed under the rules given."""
+
+
+class ClusterError(TellersError, RuntimeError):
+    """A cluster spec is malformed, or the cluster gave up on a task (its workers kept dying)."""

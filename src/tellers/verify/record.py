@@ -26,7 +26,7 @@ from tellers.crypto.group import Point
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.manifest import Manifest
 from tellers.errors import CountingError, EncodingError, ManifestError, RecordError
-from tellers.parallel import chunked_map
+from tellers.parallel import Mapper, local_mapper
 from tellers.parties import key_fingerprint, short_text
 from tellers.record.store import FILES, file_sha256, read_index, read_json
 from tellers.record.v2 import ballot_from_json, manifest_from_json, manifest_to_json
@@ -48,7 +48,15 @@ __all__ = ["check_files", "result_figures", "verify_record"]
 Progress = Callable[[int, int], None]
 
 
-def verify_record(directory: Path, *, workers: int = 1, progress: Progress | None = None) -> Report:
+def verify_record(
+    directory: Path,
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+    mapper: Mapper | None = None,
+) -> Report:
+    """The report on the record in ``directory``; ballots are checked by ``mapper`` when given
+    (``tellers.distributed.dask_mapper`` for a cluster), else by ``workers`` local processes."""
     report = Report()
     index = read_index(directory)
     report.root = file_sha256(directory / "index.json").hex()
@@ -69,8 +77,9 @@ def verify_record(directory: Path, *, workers: int = 1, progress: Progress | Non
 
     board_path = directory / "board.jsonl"
     items = _scan_board(board_path, state, report, index, progress)
-    checks: Iterator[tuple[list[BallotCheck], tuple[ContestTally, ...]]] = chunked_map(
-        check_chunk, items, context=context, workers=workers, chunk=128
+    run = mapper if mapper is not None else local_mapper(workers)
+    checks: Iterator[tuple[list[BallotCheck], tuple[ContestTally, ...]]] = run(
+        check_chunk, items, context=context, chunk=128
     )
     aggregate = Aggregator(manifest)
     for results, partial in checks:

@@ -1,0 +1,60 @@
+"""``cluster(spec)``: a Dask client, on a cluster started here or on one already running."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from distributed import Client, LocalCluster
+
+from tellers.errors import ClusterError
+
+__all__ = ["cluster", "dashboard", "local_workers"]
+
+LOCAL = "local:"
+
+
+def local_workers(spec: str) -> int | None:
+    """N for ``local:N``; None for anything else (a scheduler's address)."""
+    if not spec.startswith(LOCAL):
+        return None
+    count = spec.removeprefix(LOCAL)
+    if not count.isdigit() or int(count) < 1:
+        raise ClusterError(f"expected local:N with N a number of worker processes, not {spec!r}")
+    return int(count)
+
+
+@contextmanager
+def cluster(spec: str, *, timeout: float = 60.0) -> Iterator[Client]:
+    """A client of the cluster ``spec`` names, closed (and a local cluster stopped) on leaving.
+
+    ``local:N`` starts a scheduler and N worker processes of one thread each on
+    127.0.0.1 (each under a nanny that restarts it if it dies), the dashboard
+    on a free port. Anything else is the address of a running scheduler
+    (``tcp://host:8786``), which must have at least one worker within
+    ``timeout`` seconds.
+    """
+    workers = local_workers(spec)
+    if workers is None:
+        with Client(spec, timeout=timeout) as client:
+            client.wait_for_workers(1, timeout=timeout)
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address="127.0.0.1:0",
+        ) as local,
+        Client(local) as client,
+    ):
+        yield client
+
+
+def dashboard(client: Client) -> str | None:
+    """The address of the scheduler's dashboard, where it serves one (it needs Bokeh)."""
+    services = client.scheduler_info().get("services", {})
+    return client.dashboard_link if "dashboard" in services else None
