@@ -2,7 +2,14 @@
 
 RECORD is the record's directory or a .zip of it (as the result page offers).
 Exit 0 when every check passes, 1 when any fails, 2 when the record cannot
-be used (a missing file, a line that is not JSON, a truncated line).
+be used (a missing file, a line that is not JSON, a truncated line) or the
+cluster fails.
+
+Ballots are checked by processes on this machine (--workers), or on a Dask
+cluster: --scheduler tcp://HOST:8786 for one already running (`dask
+scheduler`, then `dask worker tcp://HOST:8786` on each machine), --cluster
+local:N to start one of N workers here. The record is read here either way
+and the report is the same.
 """
 
 from __future__ import annotations
@@ -11,11 +18,14 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tellers.cli.progress import Progress
 from tellers.errors import TellersError
+from tellers.parallel import Mapper
 from tellers.record.archive import open_record
 from tellers.record.store import read_json
 from tellers.record.v2 import manifest_from_json
@@ -33,21 +43,61 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("record", type=Path, help="the election record (folder or .zip)")
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 1,
         help="processes checking ballots in parallel (default: one per core)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="check ballots on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786)",
+    )
+    where.add_argument(
+        "--cluster",
+        metavar="local:N",
+        type=_local,
+        help="start a Dask cluster of N worker processes on this machine and check ballots on it",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
 
 
+def _local(spec: str) -> str:
+    if not spec.startswith("local:") or not spec[6:].isdigit() or int(spec[6:]) < 1:
+        raise argparse.ArgumentTypeError(f"expected local:N (N worker processes), not {spec!r}")
+    return spec
+
+
+@contextmanager
+def _cluster_mapper(spec: str | None) -> Iterator[Mapper | None]:
+    """The Dask mapper of the cluster ``spec`` names, or None to check ballots here."""
+    if spec is None:
+        yield None
+        return
+    from tellers.distributed import cluster, dashboard, dask_mapper
+
+    with cluster(spec) as client:
+        link = dashboard(client) or "none (the scheduler's machine needs bokeh for one)"
+        print(f"Dask scheduler {client.scheduler_info()['address']}", file=sys.stderr)
+        print(f"Dask dashboard: {link}", file=sys.stderr)
+        yield dask_mapper(client)
+
+
 def run(args: argparse.Namespace) -> int:
     progress = Progress("checking ballots")
     try:
-        with open_record(args.record) as directory:
-            report = verify_record(directory, workers=max(1, args.workers), progress=progress)
+        with (
+            open_record(args.record) as directory,
+            _cluster_mapper(args.scheduler or args.cluster) as mapper,
+        ):
+            report = verify_record(
+                directory,
+                workers=max(1, args.workers or os.cpu_count() or 1),
+                progress=progress,
+                mapper=mapper,
+            )
             manifest = manifest_from_json(read_json(directory / "manifest.json"))
     except (TellersError, OSError) as exc:
         progress.done()

@@ -1,0 +1,118 @@
+"""A Dask cluster of separate processes for the tests: ``dask scheduler`` and ``dask worker``.
+
+Each process is started with Dask's own command, in its own process group,
+its output in a log file, on 127.0.0.1 with ports the system chooses, and
+reached over TCP as on separate machines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import distributed
+
+from tellers.parallel import worker_context
+
+__all__ = ["QUICK", "TcpCluster", "context_and_chunk", "tcp_cluster"]
+
+QUICK = {"distributed.comm.timeouts.connect": "5s"}
+"""A dead worker's address is retried for 30 s by default before its data counts as lost;
+the tests' machines are all one, where a refused connection means the worker is gone."""
+_QUICK = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": QUICK["distributed.comm.timeouts.connect"]}
+
+
+@dataclass(frozen=True)
+class TcpCluster:
+    address: str
+    """The scheduler's, ``tcp://127.0.0.1:PORT``."""
+    logs: Path
+
+    def log(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(self.logs.glob("*.log")))
+
+
+def _dask(logs: Path, name: str, *args: str) -> subprocess.Popen[bytes]:
+    with open(logs / f"{name}.log", "wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "dask", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **_QUICK},
+        )
+
+
+def _wait(ready: Callable[[], bool], processes: list[subprocess.Popen[bytes]], logs: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not ready():
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            raise RuntimeError("the Dask cluster did not start:\n" + TcpCluster("", logs).log())
+        time.sleep(0.1)
+
+
+@contextmanager
+def tcp_cluster(logs: Path, workers: int = 2) -> Iterator[TcpCluster]:
+    """A scheduler and ``workers`` workers of one thread each (each under its nanny)."""
+    file = logs / "scheduler.json"
+    processes = [
+        _dask(
+            logs,
+            "scheduler",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(file),
+        )
+    ]
+    try:
+        _wait(file.exists, processes, logs)
+        address = json.loads(file.read_text())["address"]
+        for n in range(1, workers + 1):
+            processes.append(
+                _dask(
+                    logs,
+                    f"worker-{n}",
+                    "worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--host",
+                    "127.0.0.1",
+                    "--no-dashboard",
+                    "--name",
+                    f"worker-{n}",
+                )
+            )
+        with distributed.Client(address, timeout=30) as probe:
+            _wait(lambda: len(probe.nthreads()) >= workers, processes, logs)
+        yield TcpCluster(address, logs)
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def context_and_chunk(chunk: list[int]) -> tuple[Any, list[int]]:
+    """A function to map on a worker: what ``worker_context()`` is there, and the chunk."""
+    return worker_context(), chunk
