@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import threading
@@ -255,7 +256,7 @@ def test_tellers_verify_cluster_local(record: Path, capsys: pytest.CaptureFixtur
     code, there, err = _cli(capsys, "verify", str(record), "--cluster", "local:2")
     assert code == 0, err
     assert there == here
-    assert "Dask dashboard: " in err
+    assert re.search(r"^Dask dashboard: http://127\.0\.0\.1:\d+/status$", err, re.MULTILINE), err
 
 
 def test_tellers_verify_rejects_a_bad_cluster(

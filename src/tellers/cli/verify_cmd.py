@@ -79,7 +79,7 @@ def _cluster_mapper(spec: str | None) -> Iterator[Mapper | None]:
     from tellers.distributed import cluster, dashboard, dask_mapper
 
     with cluster(spec) as client:
-        link = dashboard(client) or "none (the scheduler's machine needs bokeh for one)"
+        link = dashboard(client) or "none (the scheduler was started without one)"
         print(f"Dask scheduler {client.scheduler_info()['address']}", file=sys.stderr)
         print(f"Dask dashboard: {link}", file=sys.stderr)
         yield dask_mapper(client)

@@ -55,6 +55,10 @@ def cluster(spec: str, *, timeout: float = 60.0) -> Iterator[Client]:
 
 
 def dashboard(client: Client) -> str | None:
-    """The address of the scheduler's dashboard, where it serves one (it needs Bokeh)."""
+    """The address of the scheduler's dashboard; None if it serves none.
+
+    Its graphs need ``bokeh`` installed where the scheduler runs; without it the
+    page says so, and the worker and task lists under ``/info`` still work.
+    """
     services = client.scheduler_info().get("services", {})
     return client.dashboard_link if "dashboard" in services else None
