@@ -158,6 +158,31 @@ def test_worker_killed_mid_run_is_retried(hustings_record: Path, tcp_cluster: Tc
         assert any(t["key"] == key and t["worker"] != dead for t in stream.data), key
 
 
+def test_every_worker_killed_at_once_loses_nothing(
+    hustings_record: Path, tcp_cluster: TcpCluster
+) -> None:
+    """Both workers die together, and the context with them: it is scattered again to the
+    restarted workers and the chunks that were lost are submitted again."""
+    expected = verify_record(hustings_record).to_json()
+    with dask.config.set(QUICK), distributed.Client(tcp_cluster.address) as client:
+        client.wait_for_workers(2, timeout=60)
+        inner = dask_mapper(client, window=6)
+
+        def killing(
+            func: Callable[[list[Any]], Any], items: Iterable[Any], *, context: Any, chunk: int
+        ) -> Iterator[Any]:
+            for index, result in enumerate(inner(func, items, context=context, chunk=8)):
+                if index == 1:
+                    for pid in client.run(os.getpid).values():
+                        os.kill(pid, signal.SIGKILL)
+                yield result
+
+        with distributed.get_task_stream(client=client) as stream:
+            report = verify_record(hustings_record, mapper=killing).to_json()
+    assert report == expected
+    assert any("-again-" in str(t["key"]) for t in stream.data)
+
+
 # The mapper's contract -------------------------------------------------------------------
 
 
