@@ -61,6 +61,14 @@ def _wait(ready: Callable[[], bool], processes: list[subprocess.Popen[bytes]], l
         time.sleep(0.1)
 
 
+def _address(file: Path) -> str | None:
+    """The scheduler's address from its file, once it is written whole."""
+    try:
+        return str(json.loads(file.read_text())["address"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 @contextmanager
 def tcp_cluster(logs: Path, workers: int = 2) -> Iterator[TcpCluster]:
     """A scheduler and ``workers`` workers of one thread each (each under its nanny)."""
@@ -80,8 +88,9 @@ def tcp_cluster(logs: Path, workers: int = 2) -> Iterator[TcpCluster]:
         )
     ]
     try:
-        _wait(file.exists, processes, logs)
-        address = json.loads(file.read_text())["address"]
+        _wait(lambda: _address(file) is not None, processes, logs)
+        address = _address(file)
+        assert address is not None
         for n in range(1, workers + 1):
             processes.append(
                 _dask(
