@@ -15,6 +15,7 @@ from tellers.crypto.hashing import FINGERPRINT_BYTES
 __all__ = [
     "contexts",
     "fingerprints",
+    "json_values",
     "key_pairs",
     "nonzero_scalars",
     "points",
@@ -64,3 +65,38 @@ def fingerprints() -> st.SearchStrategy[bytes]:
 def contexts() -> st.SearchStrategy[bytes]:
     """A proof's context (credential, position in the ballot), possibly empty."""
     return st.binary(max_size=48)
+
+
+# Record JSON ---------------------------------------------------------------------------------
+
+# Text where JSON's escaping and key order go wrong first: controls, quotes, backslashes, DEL,
+# the line separators, the last BMP characters, astral characters.
+_AWKWARD_TEXT = st.text(
+    st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(
+            '\x00\x01\x08\t\n\x0b\x0c\r\x1f "\\/\x7f\x80\u2028\u2029\ufeff\uffff\U0001f600'
+        ),
+    ),
+    max_size=12,
+)
+
+
+def json_values(*, floats: bool = False) -> st.SearchStrategy[object]:
+    """A JSON value of dicts, lists, text, integers (beyond 64 bits too), booleans and null;
+    floats among them only when asked."""
+    scalar = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.sampled_from((2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, 10**30)),
+        _AWKWARD_TEXT,
+        *([st.floats(allow_nan=False, allow_infinity=False)] if floats else []),
+    )
+    return st.recursive(
+        scalar,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=5), st.dictionaries(_AWKWARD_TEXT, inner, max_size=5)
+        ),
+        max_leaves=30,
+    )
