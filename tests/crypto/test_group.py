@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +18,10 @@ from tellers.crypto.group import (
     SCALAR_BYTES,
     Point,
     Scalar,
+    _unhex,
     hash_to_point,
 )
+from tellers.errors import EncodingError
 
 G = Point.generator()
 INF = Point.infinity()
@@ -266,3 +269,39 @@ def test_base_plus_takes_either_y_parity(k: Scalar) -> None:
         assert Point.base_plus(Scalar(5), q, Scalar(7)) == Point.base_times(Scalar(5)) + q * Scalar(
             7
         )
+
+
+# Hex text near every way it can be wrong: the quick reading of well-formed text and the
+# byte-by-byte one give the same value, or the same refusal.
+_HEXISH = st.text(alphabet="0123456789abcdefABCDEF x", min_size=62, max_size=68)
+_EDGE_SCALAR_HEX = st.sampled_from(
+    [f"{v:064x}" for v in (0, 1, GROUP_ORDER - 1, GROUP_ORDER, GROUP_ORDER + 1, 2**256 - 1)]
+)
+
+
+def _read(call: Callable[[], object]) -> object:
+    try:
+        return call()
+    except EncodingError as exc:
+        return ("refused", str(exc))
+
+
+@given(st.one_of(_HEXISH, _EDGE_SCALAR_HEX), st.booleans())
+def test_scalar_hex_reads_as_its_bytes(text: str, nonzero: bool) -> None:
+    by_bytes = _read(lambda: Scalar.from_bytes(_unhex(text, "s", 32), "s", nonzero=nonzero))
+    assert _read(lambda: Scalar.from_hex(text, "s", nonzero=nonzero)) == by_bytes
+
+
+@given(
+    st.one_of(
+        _HEXISH,
+        st.sampled_from(["02", "03", "04", "00"]).flatmap(
+            lambda prefix: st.one_of(_HEXISH, _EDGE_SCALAR_HEX).map(lambda x: prefix + x[:64])
+        ),
+        points(allow_infinity=True).map(Point.hex),
+    ),
+    st.booleans(),
+)
+def test_point_hex_reads_as_its_bytes(text: str, infinity: bool) -> None:
+    by_bytes = _read(lambda: Point.from_bytes(_unhex(text, "p", 33), "p", allow_infinity=infinity))
+    assert _read(lambda: Point.from_hex(text, "p", allow_infinity=infinity)) == by_bytes

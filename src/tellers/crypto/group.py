@@ -15,6 +15,7 @@ infinity, where a field allows it, is 33 zero bytes.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from typing import Final
 
@@ -43,6 +44,11 @@ FIELD_P: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFF
 SCALAR_BYTES: Final = 32
 POINT_BYTES: Final = 33
 _INFINITY_BYTES: Final = bytes(POINT_BYTES)
+# What a well-formed field is, as one C-level match: decoding such text can fail only in ways
+# checked after it (a scalar >= n, a point off the curve). Anything else takes the path that
+# names what is wrong.
+_SCALAR_HEX: Final = re.compile(r"[0-9a-f]{64}")
+_POINT_HEX: Final = re.compile(r"0[23][0-9a-f]{64}")
 
 
 class Scalar:
@@ -76,6 +82,10 @@ class Scalar:
 
     @classmethod
     def from_hex(cls, text: str, field: str = "scalar", *, nonzero: bool = False) -> Scalar:
+        if type(text) is str and _SCALAR_HEX.fullmatch(text):
+            value = int(text, 16)
+            if value < GROUP_ORDER and (value or not nonzero):
+                return _scalar(value)
         return cls.from_bytes(_unhex(text, field, SCALAR_BYTES), field, nonzero=nonzero)
 
     @classmethod
@@ -140,6 +150,13 @@ class Scalar:
 
 def _int(x: Scalar | int) -> int:
     return x.value if isinstance(x, Scalar) else x
+
+
+def _scalar(value: int) -> Scalar:
+    """The scalar of ``value``, already in [0, n): no reduction."""
+    scalar = object.__new__(Scalar)
+    object.__setattr__(scalar, "_value", value)
+    return scalar
 
 
 class Point:
@@ -227,6 +244,12 @@ class Point:
 
     @classmethod
     def from_hex(cls, text: str, field: str = "point", *, allow_infinity: bool = False) -> Point:
+        if type(text) is str and _POINT_HEX.fullmatch(text):
+            data = bytes.fromhex(text)
+            try:
+                return cls(PublicKey(data), data)
+            except ValueError:
+                pass  # off the curve: from_bytes says so
         return cls.from_bytes(
             _unhex(text, field, POINT_BYTES), field, allow_infinity=allow_infinity
         )
