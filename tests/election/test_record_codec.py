@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from recordtools import SmallElection, make_kit, read_board, read_json_file, small_manifest
 
 from tellers import canonical
@@ -15,6 +17,7 @@ from tellers.ballot import encrypt_ballot
 from tellers.crypto.group import Scalar
 from tellers.errors import EncodingError
 from tellers.record.v2 import (
+    _ballot_by_field,
     audited_from_json,
     audited_to_json,
     ballot_from_json,
@@ -233,3 +236,102 @@ def test_canonical_bytes() -> None:
     with pytest.raises(EncodingError, match="lone surrogate"):
         canonical.dumps(canonical.loads(b'{"a":"\\ud800"}'))
     assert canonical.dumps(canonical.loads(b'"\\ud83d\\ude00"')) == '"\U0001f600"'.encode()
+
+
+# The one-pass reading of a well-formed ballot and the field-by-field one agree on every input.
+
+_BALLOT, _ = _ballot_json()
+_G_HEX = _BALLOT["contests"][0]["selections"][0]["alpha"]
+_ODD = [
+    None,
+    True,
+    0,
+    "",
+    [],
+    {},
+    _G_HEX.upper(),
+    _G_HEX[:-2],
+    "04" + _G_HEX[2:],
+    "02" + "ff" * 32,  # x >= p
+    "00" * 33,  # infinity
+    "0" * 64,
+    "ff" * 32,  # a scalar >= n
+    "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",  # n
+    "ab" * 31 + " ab",
+    "ab" * 31 + "  ",  # 64 characters, 31 bytes
+    "AB" * 32,
+    "ab" * 64,
+    "ab" * 32,
+    "00" * 32,
+]
+_ODD_VALUES = st.one_of(st.sampled_from(_ODD), st.text(max_size=4))
+
+
+def _paths(obj: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [at]
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            out += _paths(value, (*at, key))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            out += _paths(value, (*at, i))
+    return out
+
+
+_PATHS = _paths(_BALLOT)
+
+
+def _edited(obj: Any, path: tuple[Any, ...], how: str, value: Any) -> Any:
+    """``obj`` with the value at ``path`` set to ``value``, dropped, or given a sibling."""
+    value = copy.deepcopy(value)
+    if not path:
+        return value if how == "set" else obj
+    parent = obj
+    try:
+        for key in path[:-1]:
+            parent = parent[key]
+        if how == "set":
+            parent[path[-1]] = value
+        elif how == "drop":
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent["extra"] = value
+        else:
+            parent.append(value)
+    except (KeyError, IndexError, TypeError):
+        pass  # an earlier edit took this path away
+    return obj
+
+
+def test_every_single_edit_is_read_alike_both_ways() -> None:
+    for path in _PATHS:
+        for how in ("set", "drop", "add"):
+            for value in _ODD if how != "drop" else [None]:
+                obj = _edited(copy.deepcopy(_BALLOT), path, how, value)
+                assert _outcome(ballot_from_json, obj) == _outcome(_by_field, obj), (path, how)
+
+
+def _by_field(obj: Any) -> Any:
+    return _ballot_by_field(obj, "ballot")
+
+
+def _outcome(read: Callable[[Any], Any], obj: Any) -> Any:
+    try:
+        return ballot_to_json(read(obj))
+    except EncodingError as exc:
+        return ("refused", str(exc))
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_PATHS), st.sampled_from(["set", "drop", "add"]), _ODD_VALUES),
+        max_size=3,
+    )
+)
+def test_one_pass_and_field_by_field_readings_agree(edits: list[tuple[Any, str, Any]]) -> None:
+    obj = copy.deepcopy(_BALLOT)
+    for path, how, value in edits:
+        obj = _edited(obj, path, how, value)
+    assert _outcome(ballot_from_json, obj) == _outcome(_by_field, obj)
+    if not edits:
+        assert _outcome(ballot_from_json, obj) == _BALLOT

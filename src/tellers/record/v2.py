@@ -9,6 +9,7 @@ path (``ballot.contests[0].selections[2].proof.c[1]``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tellers.ballot import (
@@ -21,6 +22,7 @@ from tellers.ballot import (
     Reveal,
 )
 from tellers.crypto.elgamal import Ciphertext
+from tellers.crypto.group import Point, Scalar
 from tellers.crypto.proofs import ChaumPedersenProof, RangeProof, SchnorrProof
 from tellers.errors import EncodingError
 from tellers.record.v2_fields import (
@@ -148,6 +150,13 @@ def ballot_to_json(b: Ballot) -> Json:
 
 
 def ballot_from_json(obj: Json, where: str = "ballot") -> Ballot:
+    try:  # a verifier reads every ballot on the board: the well-formed ones in one pass
+        return _well_formed_ballot(obj)
+    except (_Irregular, EncodingError):
+        return _ballot_by_field(obj, where)  # read again to name the field at fault
+
+
+def _ballot_by_field(obj: Json, where: str) -> Ballot:
     _exact_keys(
         obj if isinstance(obj, dict) else {},
         {"election", "credential", "contests", "signature"},
@@ -174,6 +183,78 @@ def ballot_from_json(obj: Json, where: str = "ballot") -> Ballot:
         bytes_from_hex(get(obj, "credential", str, where), 32, f"{where}.credential"),
         tuple(contests),
         bytes_from_hex(get(obj, "signature", str, where), 64, f"{where}.signature"),
+    )
+
+
+# A ballot read in one pass, without the field paths: only when every field is of exactly its
+# JSON type and form. Anything else raises, and ballot_from_json reads it again by the path
+# that names the field at fault, so both accept the same ballots and read them alike.
+_BALLOT_KEYS = frozenset({"election", "credential", "contests", "signature"})
+_CONTEST_KEYS = frozenset({"id", "selections", "blank", "total"})
+_SELECTION_KEYS = frozenset({"alpha", "beta", "proof"})
+_PROOF_KEYS = frozenset({"c", "s"})
+_HEX_32 = re.compile("[0-9a-f]{64}")
+_HEX_64 = re.compile("[0-9a-f]{128}")
+
+
+class _Irregular(Exception):
+    """Not a well-formed ballot: read it the slow way."""
+
+
+def _well_formed_ballot(obj: Json) -> Ballot:
+    if type(obj) is not dict or obj.keys() != _BALLOT_KEYS:
+        raise _Irregular
+    election, credential, signature = obj["election"], obj["credential"], obj["signature"]
+    contests = obj["contests"]
+    if (
+        type(election) is not str
+        or type(credential) is not str
+        or type(signature) is not str
+        or type(contests) is not list
+        or not _HEX_32.fullmatch(election)
+        or not _HEX_32.fullmatch(credential)
+        or not _HEX_64.fullmatch(signature)
+    ):
+        raise _Irregular
+    return Ballot(
+        bytes.fromhex(election),
+        bytes.fromhex(credential),
+        tuple(map(_well_formed_contest, contests)),
+        bytes.fromhex(signature),
+    )
+
+
+def _well_formed_contest(obj: Json) -> ContestBallot:
+    if type(obj) is not dict or obj.keys() != _CONTEST_KEYS:
+        raise _Irregular
+    contest_id, selections, blank = obj["id"], obj["selections"], obj["blank"]
+    if type(contest_id) is not str or type(selections) is not list:
+        raise _Irregular
+    return ContestBallot(
+        contest_id,
+        tuple(map(_well_formed_selection, selections)),
+        None if blank is None else _well_formed_selection(blank),
+        _well_formed_proof(obj["total"]),
+    )
+
+
+def _well_formed_selection(obj: Json) -> EncryptedSelection:
+    if type(obj) is not dict or obj.keys() != _SELECTION_KEYS:
+        raise _Irregular
+    return EncryptedSelection(
+        Ciphertext(Point.from_hex(obj["alpha"]), Point.from_hex(obj["beta"])),
+        _well_formed_proof(obj["proof"]),
+    )
+
+
+def _well_formed_proof(obj: Json) -> RangeProof:
+    if type(obj) is not dict or obj.keys() != _PROOF_KEYS:
+        raise _Irregular
+    challenges, responses = obj["c"], obj["s"]
+    if type(challenges) is not list or type(responses) is not list:
+        raise _Irregular
+    return RangeProof(
+        tuple(map(Scalar.from_hex, challenges)), tuple(map(Scalar.from_hex, responses))
     )
 
 
