@@ -112,6 +112,9 @@ _BODIES: dict[str, dict[str, Kind]] = {
 }
 
 
+_NAMES = {kind: frozenset(fields) for kind, fields in _BODIES.items()}
+
+
 def body_problem(kind: str, body: Any) -> str | None:
     """What is wrong with the shape of an event's body, or None."""
     fields = _BODIES.get(kind)
@@ -119,10 +122,11 @@ def body_problem(kind: str, body: Any) -> str | None:
         return None  # an unknown type is board-order's to report
     if not isinstance(body, dict):
         return "the event body is not an object"
-    extra, missing = set(body) - set(fields), set(fields) - set(body)
-    if extra:
-        return f"unexpected field(s) {sorted(extra)}"
-    if missing:
+    names = _NAMES[kind]
+    if body.keys() != names:
+        extra, missing = body.keys() - names, names - body.keys()
+        if extra:
+            return f"unexpected field(s) {sorted(extra)}"
         return f"missing field(s) {sorted(missing)}"
     wrong = [name for name, ok in fields.items() if not ok(body[name])]
     if wrong:
