@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "counting": "tellers.bench.counting:run",
     "election": "tellers.bench.election:run",
     "fullscale": "tellers.bench.fullscale:run",
+    "scale": "tellers.bench.scale:run",
     # Members casting over HTTP at the production server on PostgreSQL (tellers.bench.web).
     "web": "tellers.bench.web:run",
     "web-sustained": "tellers.bench.web:run_sustained",
