@@ -514,7 +514,7 @@ def run_scenario(
     # Trustees 1 and 3 (2 is absent) verify the record so far, then decrypt what they
     # recomputed; one verification stands for both, as each would find the same.
     clock = time.perf_counter()
-    so_far = verify_record(record, workers=workers)
+    so_far = verify_record(record, workers=workers, mapper=mapper)
     timings["verify"] = time.perf_counter() - clock
     verified = so_far.tally
     if verified is None:
