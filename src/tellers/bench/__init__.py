@@ -21,6 +21,8 @@ BENCHMARKS: dict[str, str] = {
     "counting": "tellers.bench.counting:run",
     "election": "tellers.bench.election:run",
     "fullscale": "tellers.bench.fullscale:run",
+    # The national ballot at 1% on 2 workers, step by step, for docs/scale.md's model.
+    "national": "tellers.bench.national:run",
     "scale": "tellers.bench.scale:run",
     # Members casting over HTTP at the production server on PostgreSQL (tellers.bench.web).
     "web": "tellers.bench.web:run",
