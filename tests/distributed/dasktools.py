@@ -23,7 +23,7 @@ import distributed
 
 from tellers.parallel import worker_context
 
-__all__ = ["QUICK", "TcpCluster", "context_and_chunk", "tcp_cluster"]
+__all__ = ["QUICK", "TcpCluster", "context_and_chunk", "slow_sum", "tcp_cluster"]
 
 QUICK = {"distributed.comm.timeouts.connect": "5s"}
 """A dead worker's address is retried for 30 s by default before its data counts as lost;
@@ -125,3 +125,9 @@ def tcp_cluster(logs: Path, workers: int = 2) -> Iterator[TcpCluster]:
 def context_and_chunk(chunk: list[int]) -> tuple[Any, list[int]]:
     """A function to map on a worker: what ``worker_context()`` is there, and the chunk."""
     return worker_context(), chunk
+
+
+def slow_sum(chunk: list[int]) -> int:
+    """A chunk that takes a second: long enough to kill its worker while it runs."""
+    time.sleep(1)
+    return sum(chunk)

@@ -9,6 +9,7 @@ check, run on the cluster, is what must catch it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from typing import Any
 import dask
 import distributed
 import pytest
-from dasktools import QUICK, TcpCluster, context_and_chunk
+from dasktools import QUICK, TcpCluster, context_and_chunk, slow_sum
 from recordtools import SmallElection
 from test_verify_tamper import CASES
 
@@ -114,20 +115,36 @@ def test_tcp_cluster_tampered_record(
         assert _checked_on(client, record) == expected
 
 
-def _kill_a_busy_worker(client: distributed.Client, stop: threading.Event) -> list[Any]:
-    """SIGKILL the first worker seen with tasks on it: [its address, those tasks' keys]."""
+def _kill_a_busy_worker(
+    client: distributed.Client, stop: threading.Event, notes: Path
+) -> list[Any]:
+    """SIGKILL the first worker found running a task: [its address, the tasks it was running].
+
+    The worker kills itself from its event loop while its thread runs the task,
+    so the task is running at the moment it dies, not merely assigned to it;
+    it leaves what it was running in the file ``notes`` first.
+    """
+
+    def die_if_running(notes: str, dask_worker: Any) -> None:  # sent to the worker by value
+        running = sorted(str(task.key) for task in dask_worker.state.executing)
+        if running:
+            Path(notes).write_text(json.dumps([dask_worker.address, running]))
+            os.kill(os.getpid(), signal.SIGKILL)
+
     while not stop.is_set():
-        busy = {w: keys for w, keys in client.processing().items() if keys}
-        if busy:
-            address, keys = next(iter(busy.items()))
-            pid = client.run(os.getpid, workers=[address])[address]
-            os.kill(pid, signal.SIGKILL)
-            return [address, [str(k) for k in keys]]
+        for address in client.nthreads():
+            with contextlib.suppress(OSError):  # the worker died before answering
+                client.run(die_if_running, str(notes), workers=[address])
+            if notes.exists():
+                found: list[Any] = json.loads(notes.read_text())
+                return found
         time.sleep(0.002)
     return []
 
 
-def test_worker_killed_mid_run_is_retried(hustings_record: Path, tcp_cluster: TcpCluster) -> None:
+def test_worker_killed_mid_run_is_retried(
+    hustings_record: Path, tcp_cluster: TcpCluster, tmp_path: Path
+) -> None:
     """A worker dies (SIGKILL) with tasks on it: Dask runs them again, the report is unchanged."""
     expected = verify_record(hustings_record).to_json()
     stop = threading.Event()
@@ -143,7 +160,9 @@ def test_worker_killed_mid_run_is_retried(hustings_record: Path, tcp_cluster: Tc
             func: Callable[[list[Any]], Any], items: Iterable[Any], *, context: Any, chunk: int
         ) -> Iterator[Any]:
             # Chunks of 8 ballots, so tasks are always running while the board is read.
-            killed.append(killer.submit(_kill_a_busy_worker, client, stop))
+            killed.append(
+                killer.submit(_kill_a_busy_worker, client, stop, tmp_path / "killed.json")
+            )
             yield from inner(func, items, context=context, chunk=8)
 
         with distributed.get_task_stream(client=client) as stream:
@@ -153,9 +172,10 @@ def test_worker_killed_mid_run_is_retried(hustings_record: Path, tcp_cluster: Tc
     assert report == expected
     assert found, "no worker was seen with a task on it"
     dead, keys = found
-    for key in keys:  # each task that was on the dead worker (running, or done but not
-        # yet fetched: its result died with it) finished on another
-        assert any(t["key"] == key and t["worker"] != dead for t in stream.data), key
+    for key in keys:  # each task running on the dead worker finished on another
+        assert any(
+            str(t["key"]) in (key, f"{key}-again-1") and t["worker"] != dead for t in stream.data
+        ), key
 
 
 def test_every_worker_killed_at_once_loses_nothing(
@@ -215,6 +235,22 @@ def test_a_chunk_the_cluster_drops_is_submitted_again(local_client: distributed.
         distributed.Future(third, local_client).cancel()  # as the scheduler may a lost result
         assert list(results) == [sum(range(i, i + 4)) for i in range(4, 40, 4)]
     assert any(t["key"] == f"{third}-again-1" for t in stream.data)
+
+
+def test_a_chunk_whose_worker_keeps_dying_is_a_cluster_error(tmp_path: Path) -> None:
+    """With no failures allowed, the scheduler gives the chunk up at its worker's first death."""
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        cluster("local:1") as client,
+    ):
+        results = dask_mapper(client, window=1)(slow_sum, range(4), context=None, chunk=4)
+        stop = threading.Event()
+        with ThreadPoolExecutor(1) as killer:
+            killed = killer.submit(_kill_a_busy_worker, client, stop, tmp_path / "killed.json")
+            with pytest.raises(ClusterError, match="gave up"):
+                next(results)
+            stop.set()
+            assert killed.result()
 
 
 def test_an_error_in_a_task_reaches_the_caller(local_client: distributed.Client) -> None:

@@ -17,6 +17,7 @@ all.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -93,9 +94,17 @@ class _Tasks(Generic[T, R]):
         self.shared = self._scatter()
 
     def _scatter(self) -> Future[Any]:
-        # In a list, so that a context that is a dict is scattered whole, not value by value.
-        [shared] = self.client.scatter([self.context], broadcast=True, hash=False)
-        return shared  # type: ignore[no-any-return]
+        for attempt in range(self.retries + 1):
+            try:
+                # In a list, so that a dict is scattered whole, not value by value.
+                [shared] = self.client.scatter([self.context], broadcast=True, hash=False)
+                return shared  # type: ignore[no-any-return]
+            except OSError as exc:  # a worker it went to has died (the scheduler will know)
+                if attempt == self.retries:
+                    raise ClusterError(f"could not send the context to the workers: {exc}") from exc
+                time.sleep(1)
+                self.client.wait_for_workers(1, timeout=60)
+        raise AssertionError("unreachable")
 
     def submit(self, index: int, part: list[T], again: int = 0) -> Future[R]:
         return self.client.submit(
