@@ -2,7 +2,8 @@
 
 The context (for the verifier, the election's manifest, fingerprint and key)
 is scattered to every worker once and handed to each task by reference, so
-a chunk travels with nothing but its own items. Each chunk is one task,
+a chunk travels with nothing but its own items; should every worker holding
+it die, it is scattered again. Each chunk is one task,
 named after its function (``check_chunk-…`` on the dashboard), submitted
 with ``retries`` for a task that raises. A task whose worker dies is run
 again elsewhere by the scheduler itself, up to its
@@ -124,8 +125,8 @@ class _Tasks(Generic[T, R]):
                 return future.result()
             except KilledWorker as exc:
                 raise ClusterError(
-                    f"task {future.key} was on every worker that died while it ran ({exc}): "
-                    "the scheduler gave up on it"
+                    f"the workers running task {future.key} died more often than the scheduler "
+                    f"allows (distributed.scheduler.allowed-failures), so it gave up: {exc}"
                 ) from exc
             except CancelledError as exc:
                 if again > self.retries:
