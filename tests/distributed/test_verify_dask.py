@@ -34,8 +34,8 @@ from tellers.distributed import cluster, dask_mapper, local_workers
 from tellers.errors import ClusterError
 from tellers.verify import verify_record
 
-# On the separate-process cluster: one of each kind of failure (a ballot's proof, its
-# signature, the chain, the tally, a decryption, the result), the rest on the LocalCluster.
+# Every case runs on the LocalCluster; on the separate-process cluster, one of each kind of
+# failure: a ballot's proof, its signature, the chain, the tally, a decryption, the result.
 TCP_CASES = (
     "altered-proof",
     "altered-signature",
@@ -49,6 +49,12 @@ TCP_CASES = (
 def _tamper(kind: str, record: Path, small: SmallElection, other: SmallElection) -> None:
     tamper, _, _ = CASES[kind]
     tamper(record, small, other)
+
+
+def _names_the_place(kind: str, report: dict[str, Any]) -> bool:
+    """Whether the report fails the case's check at its place (a ballot's line, a trustee...)."""
+    _, check, where = CASES[kind]
+    return any(f["check"] == check and f["where"].startswith(where) for f in report["failures"])
 
 
 def _checked_on(client: distributed.Client, record: Path, **options: Any) -> dict[str, Any]:
@@ -79,6 +85,7 @@ def test_local_cluster_tampered_record(
     _tamper(kind, record, small_election, other_election)
     expected = verify_record(record).to_json()
     assert not expected["valid"]
+    assert _names_the_place(kind, expected)
     assert _checked_on(local_client, record) == expected
 
 
@@ -111,6 +118,7 @@ def test_tcp_cluster_tampered_record(
     _tamper(kind, record, small_election, other_election)
     expected = verify_record(record).to_json()
     assert not expected["valid"]
+    assert _names_the_place(kind, expected)
     with distributed.Client(tcp_cluster.address) as client:
         assert _checked_on(client, record) == expected
 
