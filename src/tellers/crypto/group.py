@@ -35,6 +35,8 @@ __all__ = [
     "bip340_verify",
     "check_x_only",
     "hash_to_point",
+    "points_from_hex",
+    "scalars_from_hex",
 ]
 
 GROUP_ORDER: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -321,6 +323,49 @@ class Point:
     def __reduce__(self) -> tuple[object, tuple[bytes]]:
         # Sent between processes by its canonical encoding; the native handle cannot be.
         return (_restore_point, (self.to_bytes(),))
+
+
+def scalars_from_hex(texts: list[object]) -> tuple[Scalar, ...]:
+    """``Scalar.from_hex`` of each text (no field name: a refusal names the default).
+
+    One loop for the many scalars of a ballot's proofs, each well-formed one read with no
+    call but the regular expression's and ``int``'s.
+    """
+    out = []
+    for text in texts:
+        if type(text) is str and _SCALAR_HEX.fullmatch(text):
+            value = int(text, 16)
+            if value < GROUP_ORDER:
+                scalar = _NEW_SCALAR(Scalar)
+                _SET_ATTRIBUTE(scalar, "_value", value)
+                out.append(scalar)
+                continue
+        out.append(Scalar.from_hex(text))  # type: ignore[arg-type]  # raises, naming why
+    return tuple(out)
+
+
+def points_from_hex(first: object, second: object) -> tuple[Point, Point]:
+    """``Point.from_hex`` of two texts (a ciphertext's alpha and beta), infinity refused."""
+    return _point_from_hex(first), _point_from_hex(second)
+
+
+def _point_from_hex(text: object) -> Point:
+    if type(text) is str and _POINT_HEX.fullmatch(text):
+        data = bytes.fromhex(text)
+        try:
+            key = PublicKey(data)
+        except ValueError:
+            pass  # off the curve: from_hex says so
+        else:
+            point = _NEW_POINT(Point)
+            _SET_ATTRIBUTE(point, "_key", key)
+            _SET_ATTRIBUTE(point, "_encoded", data)
+            return point
+    return Point.from_hex(text)  # type: ignore[arg-type]  # raises, naming why
+
+
+_NEW_SCALAR = _NEW_POINT = object.__new__
+_SET_ATTRIBUTE = object.__setattr__
 
 
 def _restore_point(encoded: bytes) -> Point:

@@ -22,7 +22,7 @@ from tellers.ballot import (
     Reveal,
 )
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import Point, Scalar
+from tellers.crypto.group import points_from_hex, scalars_from_hex
 from tellers.crypto.proofs import ChaumPedersenProof, RangeProof, SchnorrProof
 from tellers.errors import EncodingError
 from tellers.record.v2_fields import (
@@ -216,35 +216,31 @@ def _well_formed_ballot(obj: Json) -> Ballot:
         or not _HEX_64.fullmatch(signature)
     ):
         raise _Irregular
+    read = []
+    for contest in contests:
+        if type(contest) is not dict or contest.keys() != _CONTEST_KEYS:
+            raise _Irregular
+        contest_id, selections, blank = contest["id"], contest["selections"], contest["blank"]
+        if type(contest_id) is not str or type(selections) is not list:
+            raise _Irregular
+        read.append(
+            ContestBallot(
+                contest_id,
+                tuple([_well_formed_selection(s) for s in selections]),
+                None if blank is None else _well_formed_selection(blank),
+                _well_formed_proof(contest["total"]),
+            )
+        )
     return Ballot(
-        bytes.fromhex(election),
-        bytes.fromhex(credential),
-        tuple(map(_well_formed_contest, contests)),
-        bytes.fromhex(signature),
-    )
-
-
-def _well_formed_contest(obj: Json) -> ContestBallot:
-    if type(obj) is not dict or obj.keys() != _CONTEST_KEYS:
-        raise _Irregular
-    contest_id, selections, blank = obj["id"], obj["selections"], obj["blank"]
-    if type(contest_id) is not str or type(selections) is not list:
-        raise _Irregular
-    return ContestBallot(
-        contest_id,
-        tuple(map(_well_formed_selection, selections)),
-        None if blank is None else _well_formed_selection(blank),
-        _well_formed_proof(obj["total"]),
+        bytes.fromhex(election), bytes.fromhex(credential), tuple(read), bytes.fromhex(signature)
     )
 
 
 def _well_formed_selection(obj: Json) -> EncryptedSelection:
     if type(obj) is not dict or obj.keys() != _SELECTION_KEYS:
         raise _Irregular
-    return EncryptedSelection(
-        Ciphertext(Point.from_hex(obj["alpha"]), Point.from_hex(obj["beta"])),
-        _well_formed_proof(obj["proof"]),
-    )
+    alpha, beta = points_from_hex(obj["alpha"], obj["beta"])
+    return EncryptedSelection(Ciphertext(alpha, beta), _well_formed_proof(obj["proof"]))
 
 
 def _well_formed_proof(obj: Json) -> RangeProof:
@@ -253,9 +249,7 @@ def _well_formed_proof(obj: Json) -> RangeProof:
     challenges, responses = obj["c"], obj["s"]
     if type(challenges) is not list or type(responses) is not list:
         raise _Irregular
-    return RangeProof(
-        tuple(map(Scalar.from_hex, challenges)), tuple(map(Scalar.from_hex, responses))
-    )
+    return RangeProof(scalars_from_hex(challenges), scalars_from_hex(responses))
 
 
 def reveal_to_json(r: Reveal) -> Json:
