@@ -20,6 +20,8 @@ from tellers.crypto.group import (
     Scalar,
     _unhex,
     hash_to_point,
+    points_from_hex,
+    scalars_from_hex,
 )
 from tellers.errors import EncodingError
 
@@ -305,3 +307,15 @@ def test_scalar_hex_reads_as_its_bytes(text: str, nonzero: bool) -> None:
 def test_point_hex_reads_as_its_bytes(text: str, infinity: bool) -> None:
     by_bytes = _read(lambda: Point.from_bytes(_unhex(text, "p", 33), "p", allow_infinity=infinity))
     assert _read(lambda: Point.from_hex(text, "p", allow_infinity=infinity)) == by_bytes
+
+
+@given(st.lists(st.one_of(_HEXISH, _EDGE_SCALAR_HEX, scalars().map(Scalar.hex)), max_size=4))
+def test_scalars_from_hex_reads_each_as_from_hex(texts: list[str]) -> None:
+    each = _read(lambda: tuple(Scalar.from_hex(t) for t in texts))
+    assert _read(lambda: scalars_from_hex(list(texts))) == each
+
+
+@given(points().map(Point.hex), st.one_of(_HEXISH, points(allow_infinity=True).map(Point.hex)))
+def test_points_from_hex_reads_each_as_from_hex(first: str, second: str) -> None:
+    each = _read(lambda: (Point.from_hex(first), Point.from_hex(second)))
+    assert _read(lambda: points_from_hex(first, second)) == each
