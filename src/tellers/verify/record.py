@@ -14,6 +14,7 @@ when everything up to the tally checks out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,11 @@ from tellers.verify.parties import (
     read_ceremony,
     read_credential_list,
 )
-from tellers.verify.report import Report
+from tellers.verify.report import Failure, Report
 from tellers.verify.rules import BoardState, compare_result
 from tellers.verify.tally import VerifiedTally, check_decryptions, check_tally
 
-__all__ = ["check_files", "result_figures", "verify_record"]
+__all__ = ["check_files", "in_board_order", "result_figures", "verify_record"]
 
 Progress = Callable[[int, int], None]
 
@@ -82,10 +83,15 @@ def verify_record(
         check_chunk, items, context=context, chunk=128
     )
     aggregate = Aggregator(manifest)
+    scanned_from = len(report.failures)
     for results, partial in checks:
         aggregate.add_partial(partial)
         for result in results:
             state.ballot(result)
+    # The scan runs ahead of the ballot checks by as many chunks as the mapper keeps in
+    # flight, so its findings and theirs arrive interleaved by chance: put them in board
+    # order (record.md §9.3), whatever ran the checks.
+    report.failures[scanned_from:] = in_board_order(report.failures[scanned_from:])
     state.finish()
     _subtract(aggregate, board_path, state.uncounted_lines())
 
@@ -147,6 +153,20 @@ def verify_record(
         report.fail("result-file", "result.json", "differs from the board's result event")
     report.figures.update(result_figures(expected))
     return report
+
+
+_BOARD_LINE = re.compile(r"board\.jsonl:(\d+)")
+
+
+def in_board_order(failures: list[Failure]) -> list[Failure]:
+    """``failures`` by the board line each names, those of one line in the order found, and
+    those naming no line after them, in the order found (a stable sort)."""
+
+    def line(failure: Failure) -> tuple[int, int]:
+        found = _BOARD_LINE.match(failure.where)
+        return (0, int(found.group(1))) if found else (1, 0)
+
+    return sorted(failures, key=line)
 
 
 def _parties(ceremony: Ceremony, outcome: Outcome | None, opened: Any) -> list[dict[str, Any]]:
