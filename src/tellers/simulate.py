@@ -419,7 +419,7 @@ def run_scenario(
     randomness is fresh each run). ``timings`` gives each step's seconds and,
     for the voting, the CPU seconds of encrypting and checking summed over the
     tasks (``encrypt_cpu``, ``check_cpu``) and the board's own time in this
-    process (``board``).
+    process (``board``, and its CPU, ``board_cpu``).
     """
     run = local_mapper(workers) if mapper is None else mapper
     timings: dict[str, float] = {}
@@ -462,7 +462,7 @@ def run_scenario(
     in_roll_order = all(a.member < b.member for a, b in pairwise(votes))
     board, context = election.board, election.context
     cast = refused = audited = 0
-    spent = {"encrypt_cpu": 0.0, "check_cpu": 0.0, "board": 0.0}
+    spent = {"encrypt_cpu": 0.0, "check_cpu": 0.0, "board": 0.0, "board_cpu": 0.0}
 
     def items(kind: str) -> Iterator[_Item]:
         for v, item in zip(votes, _with_codes(code_sheet, votes, in_roll_order), strict=True):
@@ -496,9 +496,10 @@ def run_scenario(
                 batch += part.ballots
                 verdicts += part.verdicts
             if batch and (part is None or len(batch) >= CAST_BATCH):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 receipts = board.cast(batch, mapper=_checked(batch, verdicts))
                 spent["board"] += time.perf_counter() - started
+                spent["board_cpu"] += time.thread_time() - cpu
                 cast += len(receipts)
                 refused += sum(not r.accepted for r in receipts)
                 done += len(batch)
