@@ -16,6 +16,7 @@ a 64-core cluster from these figures. ``measure`` runs the demo on any
 
 from __future__ import annotations
 
+import csv
 import json
 import pickle
 import subprocess
@@ -29,13 +30,17 @@ from tellers import canonical
 from tellers.board import Board, ElectionContext, check_submission, event_hash
 from tellers.crypto.credentials import issue_credential
 from tellers.crypto.group import Point
+from tellers.election.authority import issue
 from tellers.election.conduct import sum_counted
 from tellers.parallel import local_mapper
-from tellers.record.store import read_credentials
+from tellers.record.store import credentials_hash, read_credentials, write_credentials
 from tellers.record.v2 import manifest_from_json
+from tellers.simulate import build_scenario
 from tellers.simulate_parties import SimulatedClock
 
-__all__ = ["LABELS", "SCALE", "measure", "run"]
+__all__ = ["LABELS", "SCALE", "client_per_member", "measure", "run"]
+
+_NATIONAL = build_scenario("national", 0.0001).manifest
 
 SCALE = 0.01
 LABELS = {
@@ -52,6 +57,8 @@ LABELS = {
     "board_us": "  the board's sequential step in the client, per ballot (µs)",
     "board_cpu_us": "  the same, CPU on one core: policy, stamp, event line, chain, write (µs)",
     "issue_cpu_us": "  one credential, CPU on one core (µs)",
+    "issue_client_us": "  client: a credential's unpickling, code-sheet row and list entry (µs)",
+    "list_client_us": "  client: the list's hash, table and file, per member, twice (µs)",
     "check_one_us": "  the board's checks of one ballot, CPU on one core (µs)",
     "task_bytes": "  bytes a task returns per ballot (ballot and checked verdict, pickled)",
     "unpickle_us": "  client: unpickling a task's answer, per ballot (µs)",
@@ -162,6 +169,32 @@ def _board_step(
     return spent * 1e6 / len(raws)
 
 
+def client_per_member(members: int = 20_000) -> dict[str, float]:
+    """CPU microseconds per member of what the client does with the authority's credentials:
+    take a task's answer (unpickle), write the code-sheet row, keep the list entry; then hash
+    the list (the statement and the opening each do) and write the table and the file."""
+    roll = [(f"N{i:08d}", "london") for i in range(members)]
+    answers = [
+        pickle.dumps(list(issue(_NATIONAL, roll[i : i + 5000]))) for i in range(0, members, 5000)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.thread_time()
+        public = []
+        with open(Path(tmp) / "sheet.csv", "w", newline="") as handle:
+            writer = csv.writer(handle)
+            for blob in answers:
+                for one in pickle.loads(blob):
+                    writer.writerow([one.reference, one.constituency, one.code])
+                    public.append((one.credential, one.constituency))
+        taken = time.thread_time() - start
+        start = time.thread_time()
+        credentials_hash(public)
+        credentials_hash(public)
+        write_credentials(Path(tmp) / "credentials.jsonl", dict(public).items())
+        listed = time.thread_time() - start
+    return {"issue_client_us": taken * 1e6 / members, "list_client_us": listed * 1e6 / members}
+
+
 def _per_item(record: Path, ballots: int) -> dict[str, float]:
     """On one core: a credential, the board's checks of a ballot, the tally's sums per ballot;
     and the bytes of a task's answer per ballot."""
@@ -208,6 +241,7 @@ def measure(scale: float, where: list[str]) -> dict[str, float]:
         record = root / "record"
         figures.update(_per_line(record / "board.jsonl"))
         figures.update(_per_item(record, timings["ballots"]))
+        figures.update(client_per_member())
         sheet = (root / "private" / "code-sheet.csv").stat().st_size
     seconds, sizes = timings["seconds"], timings["bytes"]
     ballots, members = timings["ballots"], timings["members"]
