@@ -106,7 +106,7 @@ def _verify_s(record: Path, workers: int) -> tuple[float, float]:
     return cpu, wall
 
 
-def run(scale: float = SCALE, rounds: int = 3) -> dict[str, float]:
+def run(scale: float = SCALE, rounds: int = 5) -> dict[str, float]:
     """The figures, the per-ballot ones the least of ``rounds`` rounds, each round checking
     every ballot with ``check_ballot`` and then verifying the record with 1 worker."""
     with tempfile.TemporaryDirectory() as tmp:
