@@ -26,6 +26,8 @@ PINNED: dict[str, set[str]] = {
         "bip340_verify",
         "check_x_only",
         "hash_to_point",
+        "points_from_hex",
+        "scalars_from_hex",
     },
     "hashing": {"FINGERPRINT_BYTES", "challenge", "hash_fields", "int_field"},
     "elgamal": {
