@@ -22,14 +22,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tellers.cli.progress import Progress
+from tellers.cli.where import add_where, cluster_mapper
 from tellers.errors import TellersError
-from tellers.parallel import Mapper
 from tellers.report import declaration, parties, summary
 from tellers.simulate import SCENARIOS, build_scenario, run_scenario
 from tellers.verify.complete import verify_completion
@@ -53,43 +51,9 @@ def register(subparsers: Any) -> None:
         "national: 10,000 of its 10,000,000 ballots; else 1)",
     )
     parser.add_argument("--out", type=Path, default=Path("tellers-demo"), help="output folder")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers", type=int, default=None, help="processes (default: one per core)"
-    )
-    where.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the heavy steps on the Dask cluster whose scheduler is at ADDRESS "
-        "(tcp://HOST:8786)",
-    )
-    where.add_argument(
-        "--cluster",
-        metavar="local:N",
-        type=_local,
-        help="start a Dask cluster of N worker processes here and run the heavy steps on it",
-    )
+    add_where(parser, "run the heavy steps")
     parser.add_argument("--seed", type=int, default=2017, help="seed of the voting plan")
     parser.set_defaults(handler=run)
-
-
-def _local(spec: str) -> str:
-    if not spec.startswith("local:") or not spec[6:].isdigit() or int(spec[6:]) < 1:
-        raise argparse.ArgumentTypeError(f"expected local:N (N worker processes), not {spec!r}")
-    return spec
-
-
-@contextmanager
-def _mapper(spec: str | None) -> Iterator[Mapper | None]:
-    """The Dask mapper of the cluster ``spec`` names, or None for this machine's processes."""
-    if spec is None:
-        yield None
-        return
-    from tellers.distributed import cluster, dask_mapper
-
-    with cluster(spec) as client:
-        print(f"  on the Dask cluster at {client.scheduler_info()['address']}")
-        yield dask_mapper(client)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         print("tellers demo: --scale must be in (0, 1]", file=sys.stderr)
         return 2
     out: Path = args.out / args.scenario
-    workers = max(1, os.cpu_count() or 1 if args.workers is None else args.workers)
+    workers = max(1, args.workers or os.cpu_count() or 1)
     spec = args.scheduler or args.cluster
     scenario = build_scenario(args.scenario, args.scale, args.seed)
     where = f"{workers} worker(s)" if spec is None else spec
@@ -108,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress("voting")
     started = time.perf_counter()
     try:
-        with _mapper(spec) as mapper:
+        with cluster_mapper(spec, sys.stdout) as mapper:
             outcome = run_scenario(
                 scenario, out, workers=workers, mapper=mapper, progress=progress.stage
             )

@@ -18,14 +18,12 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tellers.cli.progress import Progress
+from tellers.cli.where import add_where, cluster_mapper
 from tellers.errors import TellersError
-from tellers.parallel import Mapper
 from tellers.record.archive import open_record
 from tellers.record.store import read_json
 from tellers.record.v2 import manifest_from_json
@@ -43,46 +41,9 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("record", type=Path, help="the election record (folder or .zip)")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=int,
-        help="processes checking ballots in parallel (default: one per core)",
-    )
-    where.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="check ballots on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786)",
-    )
-    where.add_argument(
-        "--cluster",
-        metavar="local:N",
-        type=_local,
-        help="start a Dask cluster of N worker processes on this machine and check ballots on it",
-    )
+    add_where(parser, "check ballots")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run)
-
-
-def _local(spec: str) -> str:
-    if not spec.startswith("local:") or not spec[6:].isdigit() or int(spec[6:]) < 1:
-        raise argparse.ArgumentTypeError(f"expected local:N (N worker processes), not {spec!r}")
-    return spec
-
-
-@contextmanager
-def _cluster_mapper(spec: str | None) -> Iterator[Mapper | None]:
-    """The Dask mapper of the cluster ``spec`` names, or None to check ballots here."""
-    if spec is None:
-        yield None
-        return
-    from tellers.distributed import cluster, dashboard, dask_mapper
-
-    with cluster(spec) as client:
-        link = dashboard(client) or "none (the scheduler was started without one)"
-        print(f"Dask scheduler {client.scheduler_info()['address']}", file=sys.stderr)
-        print(f"Dask dashboard: {link}", file=sys.stderr)
-        yield dask_mapper(client)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with (
             open_record(args.record) as directory,
-            _cluster_mapper(args.scheduler or args.cluster) as mapper,
+            cluster_mapper(args.scheduler or args.cluster, sys.stderr) as mapper,
         ):
             report = verify_record(
                 directory,
