@@ -54,9 +54,11 @@ __all__ = [
     "check_ballot",
     "check_ballot_proofs",
     "check_ballot_signature",
+    "check_contest_proofs",
     "check_entitlement",
     "check_reveal_shape",
     "check_shape",
+    "contest_total",
     "encrypt_ballot",
     "proof_context",
     "tracker",
@@ -247,6 +249,14 @@ def _total(
     return Ciphertext.sum(parts), r_total
 
 
+def contest_total(
+    contest: Contest, ciphertexts: list[Ciphertext], randomness: list[Scalar] | None = None
+) -> tuple[Ciphertext, Scalar]:
+    """T = sum(selections) + K·blank of one contest's slots, with its randomness when known
+    (record.md §4.1); a returned paper's total is the same (postal.md §5.4)."""
+    return _total(contest, ciphertexts, randomness)
+
+
 def _selection_bytes(selection: EncryptedSelection) -> bytes:
     return selection.ciphertext.to_bytes() + _proof_bytes(selection.proof)
 
@@ -393,6 +403,19 @@ def _check_contest(
         )
     except InvalidProof as exc:
         raise InvalidProof(f"contest {contest.id}, selection total: {exc}") from None
+
+
+def check_contest_proofs(
+    contest: Contest,
+    index: int,
+    ballot: ContestBallot,
+    fingerprint: bytes,
+    key: Point,
+    owner: bytes,
+) -> None:
+    """Every 0/1 proof and the total proof of one contest, whose proof contexts begin with
+    ``owner``: a ballot's credential, or a returned paper's ``paper_context`` (postal.md §5.4)."""
+    _check_contest(contest, index, ballot, fingerprint, key, owner)
 
 
 def check_ballot(

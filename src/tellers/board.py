@@ -44,6 +44,9 @@ from tellers.board_rules import (
 )
 from tellers.crypto.hashing import hash_fields
 from tellers.errors import BallotRejected, EncodingError, RecordError
+from tellers.postal.ledger import POSTAL_REASONS, PaperLedger
+from tellers.postal.messages import papers_hash, read_papers
+from tellers.postal.returns import ReturnCheck, check_return
 from tellers.record.v2 import ballot_from_json
 
 __all__ = [
@@ -71,6 +74,7 @@ __all__ = [
 
 GENESIS = bytes(32)
 _BALLOT_EVENTS = ("ballot-accepted", "ballot-refused", "ballot-audited")
+PAPERS_FILE = "papers.jsonl"
 
 
 def utc_now() -> str:
@@ -108,7 +112,7 @@ class Receipt:
 def receipt(event: Event) -> Receipt:
     """What the member is told about the event their submission became."""
     body = event.body
-    if event.type == "ballot-refused":
+    if event.type in ("ballot-refused", "paper-refused"):
         return Receipt(False, body["tracker"], body["reason"], body["detail"], event.seq)
     return Receipt(True, body["tracker"], None, "", event.seq, body.get("supersedes"))
 
@@ -136,8 +140,13 @@ class Board:
         self.head = GENESIS
         self.counted: dict[bytes, bytes] = {}
         """credential -> tracker of its counted ballot."""
+        self.channel: dict[bytes, str] = {}
+        """credential -> channel of its counted ballot, where it is a paper (postal.md §5.5)."""
         self.trackers: set[bytes] = set()
         self.closed = False
+        self.papers: PaperLedger | None = None
+        if context.manifest.postal is not None:
+            self.papers = PaperLedger(context.manifest, context.fingerprint)
         if path.exists():
             self._replay()
         self._file: BinaryIO = open(path, "ab")  # noqa: SIM115 - held for the board's life
@@ -183,6 +192,9 @@ class Board:
         """
         if self.closed:
             raise BallotRejected("not-open", "the election is closed; no more ballots are taken")
+        postal = self.context.manifest.postal
+        if postal is not None and postal.channels == "postal":
+            raise BallotRejected("not-open", "this ballot is postal only: no ballot is cast online")
         if mapper is None:
             verdicts = [check_submission(self.context, raw) for raw in submissions]
         else:
@@ -199,12 +211,16 @@ class Board:
                 seen=verdict.tracker in self.trackers,
                 counted=None if credential is None else self.counted.get(credential),
                 at=at,
+                counted_channel="online"
+                if credential is None
+                else self.channel.get(credential, "online"),
             )
             if verdict.tracker is not None:
                 self.trackers.add(verdict.tracker)
             if kind == "ballot-accepted":
                 assert credential is not None and verdict.tracker is not None
                 self.counted[credential] = verdict.tracker
+                self.channel.pop(credential, None)
             pending.append((kind, body))
         return [receipt(event) for event in self._append_many(pending)]
 
@@ -233,6 +249,103 @@ class Board:
         if verdict.tracker is not None:
             self.trackers.add(verdict.tracker)  # an audited ballot can never be cast
         return receipt(self.append(kind, body))
+
+    # The postal channel (postal.md §5) ----------------------------------------------
+
+    def _ledger(self) -> PaperLedger:
+        if self.papers is None:
+            raise BallotRejected("not-postal", "this ballot has no postal channel")
+        return self.papers
+
+    def issue_papers(self, statement: dict[str, Any]) -> Event:
+        """Publish the print authority's statement of ``papers.jsonl`` (beside the board),
+        after ``election-opened`` and before any ballot (postal.md §5.1)."""
+        ledger = self._ledger()
+        if ledger.statement is not None or self.seq != 1:
+            raise BallotRejected("out-of-order", "the paper list comes right after the opening")
+        path = self.path.parent / PAPERS_FILE
+        ledger.take_list(statement, list(read_papers(path)), papers_hash(path))
+        assert self.opened_at is not None
+        return self.append("papers-issued", {"at": self.opened_at, "statement": statement})
+
+    def _now(self) -> str:
+        if self.closed:
+            raise BallotRejected("not-open", "the election is closed")
+        at = self.clock()
+        voting_time(self.context.manifest, self.opened_at, at)
+        return at
+
+    def void_paper(self, message: dict[str, Any]) -> Event:
+        """Void a paper (non-receipt, spoilt, lost) on the print authority's signed word."""
+        ledger = self._ledger()
+        at = self._now()
+        ledger.void(message)
+        return self.append("paper-voided", {"at": at, "message": message})
+
+    def replace_paper(self, message: dict[str, Any]) -> Event:
+        """Issue the next paper of the series in place of a voided one."""
+        ledger = self._ledger()
+        at = self._now()
+        ledger.replace(message, at)
+        return self.append("paper-issued", {"at": at, "message": message})
+
+    def check_return(self, obj: Any) -> ReturnCheck:
+        """The checks of a return that need only the paper list (pure; postal.md §5.4)."""
+        ledger = self._ledger()
+        number = obj.get("number") if isinstance(obj, dict) else None
+        entry = ledger.holder(number) if type(number) is int else None
+        constituency = None if entry is None else self.credentials.get(entry.credential)
+        assert ledger.opening_house is not None
+        return check_return(
+            self.context.manifest,
+            self.context.fingerprint,
+            self.context.election_key,
+            obj,
+            entry,
+            constituency,
+            ledger.opening_house,
+        )
+
+    def return_paper(self, obj: Any, found: ReturnCheck | None = None) -> Receipt:
+        """Record one returned paper signed by the opening house: counted, or refused with
+        its reason (postal.md §5.4). ``found``: ``check_return(obj)`` made elsewhere."""
+        ledger = self._ledger()
+        at = self._now()
+        if ledger.statement is None:
+            raise BallotRejected("out-of-order", "no paper list is on the board")
+        found = self.check_return(obj) if found is None else found
+        entry = None if found.number is None else ledger.holder(found.number)
+        credential = None if entry is None else entry.credential
+        counted = None if credential is None else self.counted.get(credential)
+        channel = None if counted is None else self.channel.get(credential or b"", "online")
+        reason, detail = ledger.board_reason(found, channel)
+        ledger.record_return(found.number, reason, bool(found.contests))
+        trk = None if found.tracker is None else found.tracker.hex()
+        if reason is not None:
+            kept = None if reason == "malformed" else obj
+            body = {"at": at, "detail": detail[:500] or POSTAL_REASONS[reason], "reason": reason,
+                    "return": kept, "tracker": None if kept is None else trk}  # fmt: skip
+            return receipt(self.append("paper-refused", body))
+        assert credential is not None and found.tracker is not None
+        self.counted[credential] = found.tracker
+        self.channel[credential] = "postal"
+        body = {"at": at, "return": obj, "supersedes": None if counted is None else counted.hex(),
+                "tracker": trk}  # fmt: skip
+        return receipt(self.append("paper-accepted", body))
+
+    def audit_papers(self, messages: Iterable[dict[str, Any]], at: str) -> list[Event]:
+        """After the close: the print authority's seeds of the papers whose marks are not on
+        the board (postal.md §6)."""
+        ledger = self._ledger()
+        if not self.closed:
+            raise BallotRejected("out-of-order", "unused papers are audited after the close")
+        events = []
+        for message in messages:
+            problem = ledger.audit_problem(message)
+            if problem is not None:
+                raise BallotRejected("malformed", problem)
+            events.append(self.append("paper-audit", {"at": at, "message": message}))
+        return events
 
     def close(self, closed_at: str) -> Event:
         event = self.append(
@@ -267,10 +380,32 @@ class Board:
             if event.type == "ballot-accepted":
                 credential = bytes.fromhex(body["ballot"]["credential"])
                 self.counted[credential] = bytes.fromhex(body["tracker"])
+                self.channel.pop(credential, None)
+            elif event.type.startswith("paper"):
+                self._replay_paper(event)
             elif event.type == "election-opened":
                 self.opened_at = body["opened_at"]
             elif event.type == "election-closed":
                 self.closed = True
+
+    def _replay_paper(self, event: Event) -> None:
+        ledger, body = self._ledger(), event.body
+        if event.type == "papers-issued":
+            path = self.path.parent / PAPERS_FILE
+            ledger.take_list(body["statement"], list(read_papers(path)), papers_hash(path))
+        elif event.type == "paper-voided":
+            ledger.voided.add(body["message"]["number"])
+        elif event.type == "paper-issued":
+            ledger.replace(body["message"], body["at"])
+        elif event.type in ("paper-accepted", "paper-refused") and body["return"] is not None:
+            found = self.check_return(body["return"])
+            reason = None if event.type == "paper-accepted" else body["reason"]
+            ledger.record_return(found.number, reason, bool(body["return"]["contests"]))
+            if reason is None:
+                entry = ledger.holder(body["return"]["number"])
+                assert entry is not None
+                self.counted[entry.credential] = bytes.fromhex(body["tracker"])
+                self.channel[entry.credential] = "postal"
 
 
 class _Checker:

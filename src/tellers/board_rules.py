@@ -36,6 +36,7 @@ from tellers.errors import (
     InvalidSignature,
     ManifestError,
 )
+from tellers.postal.ledger import cross_channel
 from tellers.record.v2 import (
     audited_to_json,
     ballot_from_json,
@@ -72,6 +73,7 @@ REASONS = {
     "revote-forbidden": "a ballot from this credential is already counted; one vote only",
     "first-counts": "a ballot from this credential is already counted; the first counts",
     "bad-audit": "the audit does not open the ballot",
+    "postal-counts": "the member's paper counts (the manifest's precedence: postal)",
 }
 
 
@@ -199,18 +201,24 @@ def decide(
     seen: bool,
     counted: bytes | None,
     at: str,
+    counted_channel: str = "online",
 ) -> tuple[str, Any]:
     """The event a checked submission becomes under the board's rules (record.md §5.2–5.4).
 
     ``constituency``: the credential's, from the published list (None when it
     is not on the list); ``seen``: the tracker is already on the board, in any
     event; ``counted``: the tracker of the credential's counted ballot, if
-    any; ``at``: the time the board stamps. Returns (event type, body). Pure,
+    any, and ``counted_channel`` its channel (``online`` or ``postal``: across channels the
+    manifest's precedence decides, postal.md §5.5); ``at``: the time the board stamps.
+    Returns (event type, body). Pure,
     so that any store of the board (this file, the web service's database
     under its lock) applies the same rules.
     """
     reason, detail = _listed(manifest, verdict, constituency, seen)
-    if reason is None and counted is not None and manifest.revote != "last":
+    if reason is None and counted is not None and counted_channel != "online":
+        reason = cross_channel(manifest, "online", counted_channel)
+        detail = "" if reason is None else REASONS[reason]
+    elif reason is None and counted is not None and manifest.revote != "last":
         reason = "first-counts" if manifest.revote == "first" else "revote-forbidden"
         detail = REASONS[reason]
     if reason is not None:

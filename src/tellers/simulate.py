@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from tellers import canonical, trustee
 from tellers.ballot import encrypt_ballot, tracker
@@ -61,7 +62,7 @@ __all__ = [
     "run_scenario",
 ]
 
-SCENARIOS = ("unite-2017", "ul-hustings-2020", "strike-ballot", "national")
+SCENARIOS = ("unite-2017", "unite-2017-hybrid", "ul-hustings-2020", "strike-ballot", "national")
 STATUTORY_STATEMENT = (
     "If you take part in a strike or other industrial action, you may be in breach of your "
     "contract of employment. However, if you are dismissed for taking part in a strike or "
@@ -90,6 +91,8 @@ class Scenario:
     votes: Sequence[Vote]
     expected: dict[str, dict[str, int]] = field(default_factory=dict)
     """Contest id -> choice id (and "blank") -> votes: the figures the run must reproduce."""
+    postal: Any = None
+    """The postal channel's plan (``simulate_hybrid.HybridPlan``), or None: online only."""
 
 
 def _members(count: int, constituency: str, prefix: str) -> list[Member]:
@@ -245,6 +248,11 @@ def build_scenario(name: str, scale: float | None = None, seed: int = 2017) -> S
         return national(scale, rng)
     if name == "unite-2017":
         return _unite(0.01 if scale is None else scale, rng)
+    if name == "unite-2017-hybrid":
+        from tellers.simulate_hybrid import hybrid  # it builds on Scenario and Vote
+
+        scenario: Scenario = hybrid(rng, _unite(0.01 if scale is None else scale, rng))
+        return scenario
     if name == "ul-hustings-2020":
         return _hustings(1.0 if scale is None else scale, rng)
     if name == "strike-ballot":
@@ -449,11 +457,32 @@ def run_scenario(
         kinds["audit"] += v.audit_first
         kinds["earlier"] += v.earlier is not None
     clock = time.perf_counter()
+    plan = scenario.postal
+    submissions = sum(kinds.values())
+    if plan is not None:
+        submissions += 3 * len(plan.replaced) + len(plan.early_papers) + len(plan.papers)
+        submissions += len(plan.late_originals)
     election = open_election(
         record, manifest, ceremony, public, statement, manifest.opens,
-        clock=_clock(manifest, sum(kinds.values())),
+        clock=_clock(manifest, submissions),
     )  # fmt: skip
-    del public
+    postal: dict[str, Any] = {}
+    figures: dict[str, dict[str, int]] = {}
+
+    def by_post(phase: str) -> None:
+        if plan is None:
+            return
+        from tellers.simulate_hybrid import run_postal
+
+        started = time.perf_counter()
+        figures[phase] = run_postal(
+            phase, election.board, plan, public, postal, workers=workers, mapper=mapper
+        )
+        timings[f"postal-{phase}"] = time.perf_counter() - started
+
+    by_post("issue")
+    by_post("replace")
+    by_post("early")
     timings["open"] = time.perf_counter() - clock
 
     # Voting: audits, first ballots of re-voters, then the rest; the board writes a batch
@@ -506,11 +535,15 @@ def run_scenario(
                 batch, verdicts = [], []
                 if progress:
                     progress(f"casting ({kind})", done, kinds[kind])
+    by_post("late")
     timings["voting"] = time.perf_counter() - clock
     timings.update(spent)
 
     clock = time.perf_counter()
-    close_and_tally(election, manifest.closes, workers=workers, mapper=mapper)
+    close_and_tally(
+        election, manifest.closes, workers=workers, mapper=mapper,
+        after_close=lambda: by_post("audit"),
+    )  # fmt: skip
     timings["tally"] = time.perf_counter() - clock
     # Trustees 1 and 3 (2 is absent) verify the record so far, then decrypt what they
     # recomputed; one verification stands for both, as each would find the same.

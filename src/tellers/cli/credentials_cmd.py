@@ -35,7 +35,7 @@ from tellers.errors import EncodingError, InputFileError
 from tellers.parties import SigningKey, key_fingerprint, short_text
 from tellers.record import v2_trustee as files
 from tellers.record.store import write_credentials
-from tellers.record.v2 import MANIFEST_FORMAT, manifest_from_json
+from tellers.record.v2 import MANIFEST_FORMATS, manifest_from_json
 from tellers.record.v2_authority import upload_to_json
 from tellers.spreadsheet import safe_row
 from tellers.vault import open_vault, passphrase, write_vault
@@ -70,7 +70,9 @@ def _private(path: Path) -> Any:
 def issue(args: argparse.Namespace) -> int:
     manifest_path: Path = args.manifest
     try:
-        obj = files.parse_file(manifest_path.read_bytes(), str(manifest_path), [MANIFEST_FORMAT])
+        obj = files.parse_file(
+            manifest_path.read_bytes(), str(manifest_path), list(MANIFEST_FORMATS)
+        )
     except OSError as exc:
         raise InputFileError(str(manifest_path), 0, f"cannot read ({exc.strerror})") from None
     try:

@@ -40,7 +40,7 @@ from tellers.errors import EncodingError, InputFileError
 from tellers.parties import key_fingerprint, short_text
 from tellers.record import v2_trustee as files
 from tellers.record.archive import open_record
-from tellers.record.v2 import MANIFEST_FORMAT, manifest_from_json, manifest_to_json
+from tellers.record.v2 import MANIFEST_FORMATS, manifest_from_json, manifest_to_json
 from tellers.vault import open_vault, passphrase, write_vault
 from tellers.verify import verify_record
 
@@ -67,7 +67,7 @@ class _Dir:
 
     def manifest(self) -> Any:
         path = self.dir / "manifest.json"
-        obj = _read(path, [MANIFEST_FORMAT])
+        obj = _read(path, list(MANIFEST_FORMATS))
         return _decode(path, lambda: manifest_from_json(obj))
 
     def secrets(self) -> tuple[TrusteeSecrets, bytes]:
@@ -115,7 +115,7 @@ def _say(*lines: str, err: bool = False) -> None:
 
 def keygen(args: argparse.Namespace) -> int:
     manifest_path: Path = args.manifest
-    obj = _read(manifest_path, [MANIFEST_FORMAT])
+    obj = _read(manifest_path, list(MANIFEST_FORMATS))
     manifest = _decode(manifest_path, lambda: manifest_from_json(obj))
     where = _Dir(args)
     if (where.dir / SECRETS).exists() and not args.force:

@@ -31,6 +31,7 @@ from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.manifest import Manifest
 from tellers.errors import InvalidProof, RecordError
 from tellers.parallel import Mapper, local_mapper, worker_context
+from tellers.postal.returns import return_ballot, return_sums
 from tellers.record.store import credentials_hash, seal, write_credentials, write_json
 from tellers.record.v2 import ballot_from_json, manifest_to_json
 from tellers.record.v2_authority import statement_from_json
@@ -144,7 +145,12 @@ def _aggregate_chunk(lines: list[bytes]) -> tuple[tuple[ContestTally, ...], int]
         body = canonical.loads(line)["body"]
         if bytes.fromhex(body["tracker"]) in superseded:
             continue
-        agg.add(ballot_from_json(body["ballot"]))
+        if "ballot" in body:
+            agg.add(ballot_from_json(body["ballot"]))
+        else:  # a returned paper (postal.md §5.4)
+            number = body["return"]["number"]
+            sums = return_sums(summing.manifest, body["return"])
+            agg.add(return_ballot(bytes(32), number, sums))
         summed += 1
     return agg.result(), summed
 
@@ -155,8 +161,12 @@ def close_and_tally(
     *,
     workers: int = 1,
     mapper: Mapper | None = None,
+    after_close: Callable[[], object] | None = None,
 ) -> tuple[ContestTally, ...]:
     """Close the board, sum the counted ballots, publish the tally and seal the record so far.
+
+    ``after_close`` runs between the close and the tally: where there is a postal channel,
+    the print authority's audit of the unused papers (postal.md §6).
 
     The sums are made by ``mapper`` (a Dask cluster's, say) or else by
     ``workers`` local processes (``sum_counted``). The record in progress
@@ -164,6 +174,8 @@ def close_and_tally(
     """
     board = election.board
     board.close(closed_at)
+    if after_close is not None:
+        after_close()
     tallies = sum_counted(
         election.manifest, board.path, len(board.counted), workers=workers, mapper=mapper
     )
@@ -204,9 +216,10 @@ def sum_counted(
 
 
 def _accepted_lines(path: Path) -> Iterator[bytes]:
+    """The lines of accepted ballots and accepted papers (each line ends with its type)."""
     with open(path, "rb") as handle:
         for raw in handle:
-            if b'"type":"ballot-accepted"' in raw:
+            if raw.endswith((b'"type":"ballot-accepted"}\n', b'"type":"paper-accepted"}\n')):
                 yield raw
 
 

@@ -25,12 +25,14 @@ from tellers.errors import ManifestError
 
 __all__ = [
     "METHODS",
+    "PRECEDENCE",
     "PUBLIC_BOARD",
     "REVOTE_POLICIES",
     "Choice",
     "Contest",
     "Manifest",
     "Method",
+    "Postal",
     "PublicBoard",
     "RevotePolicy",
     "Thresholds",
@@ -42,6 +44,9 @@ PublicBoard = Literal["live", "after-close"]
 METHODS: Final = ("plurality", "approval", "yes-no")
 REVOTE_POLICIES: Final = ("last", "first", "forbidden")
 PUBLIC_BOARD: Final = ("live", "after-close")
+Precedence = Literal["online", "postal", "first"]
+PRECEDENCE: Final = ("online", "postal", "first")
+CHANNELS: Final = ("postal", "hybrid")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 YES_NO_CHOICES: Final = ("yes", "no")
 
@@ -113,6 +118,22 @@ class Contest:
 
 
 @dataclass(frozen=True, slots=True)
+class Postal:
+    """The postal channel (postal.md §1): numbered pre-encrypted papers, and in a hybrid
+    ballot online voting beside them, one vote per member across both."""
+
+    channels: Literal["postal", "hybrid"]
+    """``postal``: papers only; ``hybrid``: papers and online ballots."""
+    precedence: Precedence
+    """Which of a member's ballots counts across channels: ``online`` (an online ballot
+    supersedes a paper), ``postal`` (a paper supersedes an online ballot) or ``first``."""
+    replacements_close: str
+    """No replacement paper is issued at or after this time (ISO 8601 with offset)."""
+    return_address: str
+    """Where papers go back to (printed on every paper)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """The whole election definition, fixed before the election opens."""
 
@@ -134,6 +155,8 @@ class Manifest:
     public_board: PublicBoard = "live"
     """Whether the public board lists ballots while voting is open (``live``) or only
     from the close (``after-close``); a member can look up their own tracker either way."""
+    postal: Postal | None = None
+    """The postal channel's settings, or None for an online-only ballot."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -188,6 +211,8 @@ def _validate(m: Manifest) -> None:
         raise ManifestError("constituencies: expected a non-empty list without repeats")
     if not m.contests:
         raise ManifestError("contests: the ballot has no contests")
+    if m.postal is not None:
+        _validate_postal(m.postal, opens, closes)
     seen: set[str] = set()
     for i, contest in enumerate(m.contests):
         where = f"contests[{i}] ({contest.id})"
@@ -195,6 +220,29 @@ def _validate(m: Manifest) -> None:
             raise ManifestError(f"{where}: contest id repeated")
         seen.add(contest.id)
         _validate_contest(contest, where, m.constituencies)
+
+
+def _validate_postal(p: Postal, opens: datetime, closes: datetime) -> None:
+    if p.channels not in CHANNELS:
+        raise ManifestError(f"postal.channels: expected one of {CHANNELS}, found {p.channels!r}")
+    if p.precedence not in PRECEDENCE:
+        raise ManifestError(
+            f"postal.precedence: expected one of {PRECEDENCE}, found {p.precedence!r}"
+        )
+    try:
+        cutoff = datetime.fromisoformat(p.replacements_close)
+    except ValueError:
+        raise ManifestError(
+            f"postal.replacements_close: expected an ISO 8601 date-time, found "
+            f"{p.replacements_close!r}"
+        ) from None
+    if cutoff.tzinfo is None or not opens < cutoff <= closes:
+        raise ManifestError(
+            "postal.replacements_close: expected a date-time with offset after opens and "
+            "not after closes"
+        )
+    if not p.return_address.strip():
+        raise ManifestError("postal.return_address: must not be empty")
 
 
 def _validate_contest(c: Contest, where: str, constituencies: tuple[str, ...]) -> None:

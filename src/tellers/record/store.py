@@ -24,11 +24,12 @@ from typing import Any
 
 from tellers import canonical
 from tellers.errors import EncodingError, RecordError
-from tellers.record.v2 import FORMAT, bytes_from_hex, exact_keys, get
+from tellers.record.v2 import FORMAT, FORMATS, bytes_from_hex, exact_keys, get
 
 __all__ = [
     "FILES",
     "IN_PROGRESS",
+    "PAPERS",
     "credentials_hash",
     "credentials_line",
     "file_sha256",
@@ -51,6 +52,9 @@ FILES = (
 """The files of a complete record, besides ``index.json``."""
 IN_PROGRESS = FILES[:-1]
 """A record before its result (what trustees verify before they decrypt): no result.json."""
+PAPERS = "papers.jsonl"
+"""The postal channel's paper list: in a record exactly when its manifest has a postal
+channel (postal.md §4.1)."""
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -180,12 +184,12 @@ def file_sha256(path: Path) -> bytes:
 
 def seal(directory: Path, board_events: int, board_head: bytes, *, complete: bool = True) -> bytes:
     """Write ``index.json`` over the other files; return the record's root hash."""
+    names = list(FILES if complete else IN_PROGRESS)
+    if (directory / PAPERS).exists():
+        names.append(PAPERS)
     index = {
         "format": FORMAT,
-        "files": {
-            name: file_sha256(directory / name).hex()
-            for name in (FILES if complete else IN_PROGRESS)
-        },
+        "files": {name: file_sha256(directory / name).hex() for name in names},
         "board": {"events": board_events, "head": board_head.hex()},
     }
     write_json(directory / "index.json", index)
@@ -200,18 +204,21 @@ def read_index(directory: Path) -> dict[str, Any]:
     index = read_json(path)
     try:
         fmt = get(index, "format", str, "index")
-        if fmt != FORMAT:
+        if fmt not in FORMATS:
             older = {"tellers-record/v1": "0.1", "tellers-record/v2": "0.2"}
             hint = f" (verify it with Tellers {older[fmt]})" if fmt in older else ""
-            raise RecordError(str(path), 1, f"format {fmt!r} is not {FORMAT!r}{hint}")
+            raise RecordError(str(path), 1, f"format {fmt!r} is not one of {list(FORMATS)}{hint}")
         exact_keys(index, {"format", "files", "board"}, "index")
         files = get(index, "files", dict, "index")
         board = exact_keys(get(index, "board", dict, "index"), {"events", "head"}, "index.board")
         get(board, "events", int, "index.board")
         bytes_from_hex(get(board, "head", str, "index.board"), 32, "index.board.head")
-        if set(files) not in (set(FILES), set(IN_PROGRESS)):
+        listed = set(files) - ({PAPERS} if fmt == FORMAT else set())
+        if listed not in (set(FILES), set(IN_PROGRESS)):
             raise EncodingError(
-                "index.files", f"expected the files {list(FILES)} (result.json only once declared)"
+                "index.files",
+                f"expected the files {list(FILES)} (result.json only once declared; "
+                f"{PAPERS} where there is a postal channel)",
             )
         for name in files:
             bytes_from_hex(get(files, name, str, "index.files"), 32, f"index.files.{name}")

@@ -34,11 +34,18 @@ from tellers.record.v2_fields import (
     get,
     point_from_json,
 )
-from tellers.record.v2_manifest import MANIFEST_FORMAT, manifest_from_json, manifest_to_json
+from tellers.record.v2_manifest import (
+    MANIFEST_FORMAT,
+    MANIFEST_FORMATS,
+    manifest_from_json,
+    manifest_to_json,
+)
 
 __all__ = [
     "FORMAT",
+    "FORMATS",
     "MANIFEST_FORMAT",
+    "MANIFEST_FORMATS",
     "audited_from_json",
     "audited_to_json",
     "ballot_from_json",
@@ -61,7 +68,10 @@ __all__ = [
     "schnorr_to_json",
 ]
 
-FORMAT = "tellers-record/v3"
+FORMAT = "tellers-record/v4"
+FORMATS = ("tellers-record/v3", FORMAT)
+"""What this verifier reads: v4, and v3 — a v4 record without the postal channel, under the
+same rules (record.md §1.2)."""
 
 Json = Any
 

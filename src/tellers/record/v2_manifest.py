@@ -10,18 +10,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
+from tellers.election.manifest import Choice, Contest, Manifest, Postal, Thresholds
 from tellers.errors import EncodingError, ManifestError
 from tellers.record.v2_fields import _exact_keys, _name, get
 
-__all__ = ["MANIFEST_FORMAT", "manifest_from_json", "manifest_to_json"]
+__all__ = ["MANIFEST_FORMAT", "MANIFEST_FORMATS", "manifest_from_json", "manifest_to_json"]
 
 MANIFEST_FORMAT = "tellers-manifest/v2"
+"""An online-only ballot's manifest; ``v3`` is v2 with the postal channel (postal.md §1)."""
+POSTAL_MANIFEST_FORMAT = "tellers-manifest/v3"
+MANIFEST_FORMATS = (MANIFEST_FORMAT, POSTAL_MANIFEST_FORMAT)
+_POSTAL_KEYS = {"channels", "precedence", "replacements_close", "return_address"}
 
 Json = Any
 
 
 def manifest_to_json(m: Manifest) -> Json:
+    out = _v2_to_json(m)
+    if m.postal is not None:
+        p = m.postal
+        out["format"] = POSTAL_MANIFEST_FORMAT
+        out["postal"] = {
+            "channels": p.channels,
+            "precedence": p.precedence,
+            "replacements_close": p.replacements_close,
+            "return_address": p.return_address,
+        }
+    return out
+
+
+def _v2_to_json(m: Manifest) -> Json:
     return {
         "format": MANIFEST_FORMAT,
         "election_id": m.election_id,
@@ -61,10 +79,24 @@ def _contest_to_json(c: Contest) -> Json:
 def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
     """Read a manifest; shape errors raise ``EncodingError``, rule errors ``ManifestError``."""
     fmt = get(obj, "format", str, where)
-    if fmt != MANIFEST_FORMAT:
+    if fmt not in MANIFEST_FORMATS:
         hint = ' (add "public_board" and change the format)' if fmt == "tellers-manifest/v1" else ""
-        raise EncodingError(f"{where}.format", f"expected {MANIFEST_FORMAT!r}, found {fmt!r}{hint}")
-    _exact_keys(obj, _MANIFEST_KEYS, where)
+        raise EncodingError(
+            f"{where}.format", f"expected one of {list(MANIFEST_FORMATS)}, found {fmt!r}{hint}"
+        )
+    postal = None
+    if fmt == POSTAL_MANIFEST_FORMAT:
+        _exact_keys(obj, _MANIFEST_KEYS | {"postal"}, where)
+        p = get(obj, "postal", dict, where)
+        _exact_keys(p, _POSTAL_KEYS, f"{where}.postal")
+        postal = Postal(
+            channels=get(p, "channels", str, f"{where}.postal"),
+            precedence=get(p, "precedence", str, f"{where}.postal"),
+            replacements_close=get(p, "replacements_close", str, f"{where}.postal"),
+            return_address=get(p, "return_address", str, f"{where}.postal"),
+        )
+    else:
+        _exact_keys(obj, _MANIFEST_KEYS, where)
     trustees = get(obj, "trustees", dict, where)
     _exact_keys(trustees, {"count", "quorum"}, f"{where}.trustees")
     try:
@@ -84,6 +116,7 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
                 _contest_from_json(c, f"{where}.contests[{i}]")
                 for i, c in enumerate(get(obj, "contests", list, where))
             ),
+            postal=postal,
         )
     except ManifestError as exc:
         raise ManifestError(f"{where}: {exc}") from None

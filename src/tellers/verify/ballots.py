@@ -26,6 +26,7 @@ from tellers.errors import EncodingError, InvalidProof, InvalidSignature, Manife
 from tellers.parallel import worker_context
 from tellers.record.v2 import audited_from_json, ballot_from_json, bytes_from_hex, reveal_from_json
 from tellers.tally import Aggregator, ContestTally
+from tellers.verify.postal import PaperCheck, check_paper_item
 
 __all__ = ["BallotCheck", "BallotItem", "check_chunk"]
 
@@ -49,14 +50,21 @@ class BallotCheck:
     """(check name, detail) for each check that failed."""
 
 
-def check_chunk(items: list[BallotItem]) -> tuple[list[BallotCheck], tuple[ContestTally, ...]]:
+def check_chunk(
+    items: list[BallotItem],
+) -> tuple[list[BallotCheck | PaperCheck], tuple[ContestTally, ...]]:
     context: ElectionContext = worker_context()
     agg = Aggregator(context.manifest)
     # Every ballot of the chunk is read first, then every one is checked: each phase then
     # runs with its own code and tables in the processor's caches (the group arithmetic's
     # precomputed multiples of G alone are a megabyte), not each evicting the other's.
     read = [_read(context, item) for item in items]
-    out = [_check_one(context, item, ballot, agg) for item, ballot in zip(items, read, strict=True)]
+    out: list[BallotCheck | PaperCheck] = [
+        check_paper_item(context, *item, agg)
+        if item[1].startswith("paper")
+        else _check_one(context, item, ballot, agg)
+        for item, ballot in zip(items, read, strict=True)
+    ]
     return out, agg.result()
 
 
@@ -64,7 +72,7 @@ def _read(context: ElectionContext, item: BallotItem) -> Ballot | BallotCheck | 
     """The item's ballot with the election's shape, or the finding that it has none; None for
     an audited ballot (read with its reveal, by ``_audited``)."""
     line, kind, raw, _ = item
-    if kind == "ballot-audited":
+    if kind == "ballot-audited" or kind.startswith("paper"):
         return None
     try:
         ballot = ballot_from_json(canonical.loads(raw, "ballot"))

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tellers.board import REASONS
+from tellers.postal.ledger import POSTAL_REASONS
 
 __all__ = ["body_problem", "parse_time"]
 
@@ -109,6 +110,24 @@ _BODIES: dict[str, dict[str, Kind]] = {
         "trustee": _int,
     },
     "result": {"ballots_counted": _int, "contests": _list, "electorate": _int, "turnout": _obj},
+    # The postal channel (postal.md §5): the signed messages are checked by the postal checks.
+    "papers-issued": {"at": _time, "statement": _obj},
+    "paper-voided": {"at": _time, "message": _obj},
+    "paper-issued": {"at": _time, "message": _obj},
+    "paper-accepted": {
+        "at": _time,
+        "return": _obj,
+        "supersedes": _or_null(_hex32),
+        "tracker": _hex32,
+    },
+    "paper-refused": {
+        "at": _time,
+        "detail": _str,
+        "reason": _one_of(*POSTAL_REASONS),
+        "return": _or_null(_obj),
+        "tracker": _or_null(_hex32),
+    },
+    "paper-audit": {"at": _time, "message": _obj},
 }
 
 
@@ -133,6 +152,11 @@ def body_problem(kind: str, body: Any) -> str | None:
         return f"field(s) {sorted(wrong)} of the wrong type or form"
     if kind == "ballot-refused":
         return _refusal_shape(body)
+    if kind == "paper-refused" and (
+        (body["return"] is None) != (body["reason"] == "malformed")
+        or (body["return"] is None) != (body["tracker"] is None)
+    ):
+        return "a paper's refusal has a null return and tracker exactly when it is 'malformed'"
     return None
 
 

@@ -29,6 +29,7 @@ from tellers.election.manifest import Manifest
 from tellers.errors import CountingError, EncodingError, ManifestError, RecordError
 from tellers.parallel import Mapper, local_mapper
 from tellers.parties import key_fingerprint, short_text
+from tellers.postal.returns import return_ballot, return_sums
 from tellers.record.store import FILES, file_sha256, read_index, read_json
 from tellers.record.v2 import ballot_from_json, manifest_from_json, manifest_to_json
 from tellers.record.v2_tally import result_to_json
@@ -40,6 +41,7 @@ from tellers.verify.parties import (
     read_ceremony,
     read_credential_list,
 )
+from tellers.verify.postal import PaperCheck
 from tellers.verify.report import Failure, Report
 from tellers.verify.rules import BoardState, compare_result
 from tellers.verify.tally import VerifiedTally, check_decryptions, check_tally
@@ -74,12 +76,12 @@ def verify_record(
     key = Point.generator() if outcome is None else outcome.joint_key
     fingerprint = election_fingerprint(digest, key, credentials_hash)
     context = ElectionContext(manifest, fingerprint, key)
-    state = BoardState(manifest, credentials, report)
+    state = BoardState(manifest, credentials, report, directory / "papers.jsonl", fingerprint)
 
     board_path = directory / "board.jsonl"
     items = _scan_board(board_path, state, report, index, progress)
     run = mapper if mapper is not None else local_mapper(workers)
-    checks: Iterator[tuple[list[BallotCheck], tuple[ContestTally, ...]]] = run(
+    checks: Iterator[tuple[list[BallotCheck | PaperCheck], tuple[ContestTally, ...]]] = run(
         check_chunk, items, context=context, chunk=128
     )
     aggregate = Aggregator(manifest)
@@ -294,8 +296,12 @@ def _subtract(aggregate: Aggregator, path: Path, lines: set[int]) -> None:
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number in lines:
-                ballot = ballot_from_json(canonical.loads(raw)["body"]["ballot"])
-                negated.add(ballot)
+                body = canonical.loads(raw)["body"]
+                if "ballot" in body:
+                    negated.add(ballot_from_json(body["ballot"]))
+                else:  # a returned paper (postal.md §5.4)
+                    sums = return_sums(aggregate.manifest, body["return"])
+                    negated.add(return_ballot(bytes(32), body["return"]["number"], sums))
     aggregate.add_partial([_negate(t) for t in negated.result()])
 
 

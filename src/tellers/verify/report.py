@@ -32,6 +32,17 @@ CHECKS = {
     "revote": "the re-voting policy decides which ballot of a credential counts",
     "audit": "each audited ballot opens to the valid vote it reveals",
     "refusal": "each refused ballot was refused for the first reason that applies",
+    "paper-list": "the paper list is numbered 1, 2, ..., one paper per listed credential, and "
+    "the one the print authority signed before any ballot",
+    "paper-void": "each voided paper was issued, signed void by the print authority, once",
+    "paper-replacement": "each replacement is the next paper of the series, for the voided "
+    "paper's holder, signed, before the cut-off",
+    "paper-return": "each returned paper is signed by the opening house; its marked vectors "
+    "are the paper's, with their codes, and add up to a valid vote",
+    "paper-refusal": "each refused return was refused for the first reason that applies",
+    "precedence": "across channels, the manifest's precedence decides which ballot counts",
+    "paper-audit": "every paper whose marks are not on the board is opened after the close, "
+    "and encrypts what its printed codes claim",
     "closed": "the closing event counts what the board holds",
     "tally": "the published encrypted totals are the sums of the counted ballots",
     "decryption": "a quorum of qualified trustees decrypted the verified tally, signed, with "

@@ -10,26 +10,37 @@ which accepted ballots do not count.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from tellers import canonical
 from tellers.election.manifest import Manifest
+from tellers.postal.ledger import cross_channel
 from tellers.verify.ballots import BallotCheck, BallotItem
 from tellers.verify.events import body_problem, parse_time
+from tellers.verify.postal import PAPER_EVENTS, PaperCheck, PostalState
 from tellers.verify.report import Report
 
 __all__ = ["BoardState", "compare_result"]
 
 _PHASES = {
     "election-opened": 0,
-    "ballot-accepted": 1,
-    "ballot-refused": 1,
-    "ballot-audited": 1,
-    "election-closed": 2,
-    "tally": 3,
-    "decryption": 4,
-    "result": 5,
+    "papers-issued": 1,
+    "ballot-accepted": 2,
+    "ballot-refused": 2,
+    "ballot-audited": 2,
+    "paper-voided": 2,
+    "paper-issued": 2,
+    "paper-accepted": 2,
+    "paper-refused": 2,
+    "election-closed": 3,
+    "paper-audit": 4,
+    "tally": 5,
+    "decryption": 6,
+    "result": 7,
 }
+_ONCE = (1, 3, 5, 7)
+_VOTING = ("ballot-accepted", "ballot-refused", "ballot-audited", *PAPER_EVENTS[:4])
 _BALLOT_CHECKS = ("ballot-format", "ballot-election", "ballot-signature", "ballot-proof")
 # The refusal reasons the worker's findings bear out, in the order of record.md §5.4.
 _FORMAT_REASONS = (
@@ -41,8 +52,21 @@ _FORMAT_REASONS = (
 
 
 class BoardState:
-    def __init__(self, manifest: Manifest, credentials: dict[bytes, str], report: Report) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        credentials: dict[bytes, str],
+        report: Report,
+        papers: Path | None = None,
+        fingerprint: bytes = b"",
+    ) -> None:
         self.manifest = manifest
+        self.postal = PostalState(manifest, credentials, report, papers or Path("papers.jsonl"))
+        self.fingerprint = fingerprint
+        self.bodies: dict[int, dict[str, Any]] = {}
+        """line -> body of each postal event until its findings are applied."""
+        self.channel: dict[bytes, str] = {}
+        """credential -> channel of its counted ballot, where that is a paper."""
         self.credentials = credentials
         self.report = report
         self.phase = -1
@@ -80,7 +104,7 @@ class BoardState:
             return None
         if phase < self.phase or (phase == 0 and self.phase >= 0) or (self.phase < 0 < phase):
             self.report.fail("board-order", where, f"{kind} out of order")
-        if phase in (2, 3, 5) and phase == self.phase:
+        if phase in _ONCE and phase == self.phase:
             self.report.fail("board-order", where, f"a second {kind}")
         self.phase = max(self.phase, phase)
         self.report.ran("event-format")
@@ -99,6 +123,13 @@ class BoardState:
             self.decryption_events.append((line, body))
         elif kind == "result":
             self.result_event = body
+        elif kind == "papers-issued":
+            self.postal.issued(line, body, self.fingerprint)
+        elif kind in PAPER_EVENTS:
+            item = self.postal.item(line, kind, body)
+            if item is not None:
+                self.bodies[line] = body
+            return item
         else:
             return self._ballot_item(line, kind, body)
         return None
@@ -115,7 +146,7 @@ class BoardState:
                 report.fail(
                     "timetable", where, f"opened at {body['opened_at']}, outside the voting time"
                 )
-        elif kind in ("ballot-accepted", "ballot-refused", "ballot-audited"):
+        elif kind in _VOTING or kind == "papers-issued":
             report.ran("timetable")
             at = parse_time(body["at"])
             assert at is not None  # event-format checked it
@@ -136,6 +167,13 @@ class BoardState:
                 report.fail(
                     "timetable", where, f"closed at {body['closed_at']}, before the closing time"
                 )
+            self._last = at
+        elif kind == "paper-audit":
+            report.ran("timetable")
+            at = parse_time(body["at"])
+            assert at is not None
+            if self._last is None or at < self._last:
+                report.fail("timetable", where, f"audit at {body['at']}, before the close")
 
     def _ballot_item(self, line: int, kind: str, body: dict[str, Any]) -> BallotItem | None:
         if kind == "ballot-audited":
@@ -154,7 +192,13 @@ class BoardState:
 
     # Worker findings, in board order ------------------------------------------
 
-    def ballot(self, found: BallotCheck) -> None:
+    def ballot(self, found: BallotCheck | PaperCheck) -> None:
+        if isinstance(found, PaperCheck):
+            body = self.bodies.pop(found.line)
+            stopped = self.postal.found(found, body, self.counted, self.channel)
+            if stopped is not None:
+                self.uncounted.add(stopped)
+            return
         claimed, claim, kind, request = self.claims.pop(found.line)
         if kind == "ballot-audited":
             self._audited(found, claimed)
@@ -223,6 +267,19 @@ class BoardState:
         report = self.report
         report.ran("revote")
         previous = self.counted.get(found.credential)
+        if previous is not None and found.credential in self.channel:  # a paper counts
+            report.ran("precedence")
+            reason = cross_channel(self.manifest, "online", "postal")
+            if reason is not None:
+                report.fail("precedence", where, f"accepted, but {reason!r} applies")
+                self.uncounted.add(found.line)
+                return
+            if supersedes != previous[1]:
+                report.fail("precedence", where, f"should supersede {previous[1]}")
+            self.uncounted.add(previous[0])
+            self.counted[found.credential] = (found.line, found.tracker.hex())
+            del self.channel[found.credential]
+            return
         if previous is None:
             if supersedes is not None:
                 report.fail("revote", where, "claims to supersede a ballot that is not counted")
@@ -254,6 +311,8 @@ class BoardState:
         if found.tracker in self.seen:
             return "replay"
         if request == "cast":
+            if found.credential in self.channel:  # the member's paper counts
+                return cross_channel(self.manifest, "online", "postal")
             if found.credential in self.counted and self.manifest.revote != "last":
                 return "first-counts" if self.manifest.revote == "first" else "revote-forbidden"
             return None
@@ -276,6 +335,7 @@ class BoardState:
 
     def finish(self) -> None:
         report = self.report
+        self.postal.finish()
         report.ran("closed")
         if self.closed is None:
             report.fail("closed", "board.jsonl", "the election was never closed")
