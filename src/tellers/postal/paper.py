@@ -40,7 +40,6 @@ from tellers.postal.layout import (
     layout_paper,
     paper_fonts,
     printable,
-    text_width,
     wrap,
 )
 from tellers.postal.pdfjoin import PdfJoiner
@@ -173,7 +172,9 @@ def render_addresses(content: PaperContent) -> bytes:
     """The election addresses of ``content``'s candidates as a PDF, for every contest with one.
 
     Each candidate gets a box of the same height (the longest address's), the same font and
-    size, in ballot order; pages follow as needed. ``ManifestError`` if no choice has one.
+    size, in ballot order; pages follow as needed. The booklet is the same for every member, so
+    it has no short codes (they differ from paper to paper). ``ManifestError`` if no choice
+    has an address.
     """
     fonts = paper_fonts()
     lead = _ADDRESS_SIZE * 25.4 / 72 * 1.35
@@ -219,9 +220,6 @@ def render_addresses(content: PaperContent) -> bytes:
             _rect(canvas, Rect(_ADDRESS_LEFT, top, _ADDRESS_WIDTH, height), stroke=True, fill=False)
             canvas.setFont(fonts.bold, 11)
             canvas.drawString((_ADDRESS_LEFT + 4) * mm, (PAGE_HEIGHT - top - 7) * mm, choice.name)
-            code_x = _ADDRESS_LEFT + _ADDRESS_WIDTH - 4 - text_width(choice.code, "mono", 10)
-            canvas.setFont(fonts.mono, 10)
-            canvas.drawString(code_x * mm, (PAGE_HEIGHT - top - 7) * mm, choice.code)
             canvas.setFont(fonts.regular, _ADDRESS_SIZE)
             for n, line in enumerate(lines):
                 canvas.drawString(
