@@ -55,7 +55,7 @@ def test_general_secretary_paper_shows_everything_s51_asks(gs_paper: PaperConten
         f"Paper No. {gs_paper.label}",
         "Confirmation code: K7Q4-M2XD-93FA",
         "https://vote.example.org/check",
-        "enter the paper number and confirmation code",
+        "Enter the paper number and confirmation code there to see that this paper was received",
     ]
     for contest in gs_paper.contests:
         required += [c.name for c in contest.choices] + [c.code for c in contest.choices]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 from PIL import Image
 from reportlab.lib.pagesizes import A4
@@ -36,7 +37,11 @@ from tellers.postal.scan import Gray, PaperRead, read_file, read_paper
 DPI = 150.0
 
 
-def _read(image: Gray, content: PaperContent, election_id: str | None = None) -> PaperRead:
+def _read(
+    image: npt.NDArray[np.generic] | Image.Image,
+    content: PaperContent,
+    election_id: str | None = None,
+) -> PaperRead:
     return read_paper(image, lookup_of(content), election_id or content.election_id)
 
 
@@ -209,10 +214,14 @@ def test_content_laid_out_otherwise_than_printed_is_never_read(
     assert reading.reason.endswith("is not where the paper's layout puts it")
 
 
-def test_a_pil_image_in_colour_reads(gs_paper: PaperContent, gs_page: Gray) -> None:
+def test_a_pil_image_in_colour_or_a_16_bit_scan_reads(
+    gs_paper: PaperContent, gs_page: Gray
+) -> None:
     marked = mark_paper(gs_page, gs_paper, [[2]], np.random.default_rng(12))
     colour = Image.fromarray(marked.image).convert("RGB")
-    assert _read(colour, gs_paper).marks == ((2,),)  # type: ignore[arg-type]
+    assert _read(colour, gs_paper).marks == ((2,),)
+    sixteen_bit = marked.image.astype(np.uint16) * 257
+    assert _read(sixteen_bit, gs_paper).marks == ((2,),)
 
 
 def test_files_of_scans_read_page_by_page(

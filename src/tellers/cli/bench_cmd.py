@@ -8,6 +8,7 @@ By default the figures are printed *and* recorded in ``docs/performance.md``
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from pathlib import Path
@@ -32,8 +33,15 @@ def register(subparsers: Any) -> None:
         "what",
         nargs="?",
         default="all",
-        choices=["all", *BENCHMARKS],
-        help="which benchmark to run; 'all' (default) runs every one that exists but web-sustained",
+        choices=["all", *BENCHMARKS, "marks"],
+        help="which benchmark to run; 'all' (default) runs every one that exists but "
+        "web-sustained and marks",
+    )
+    parser.add_argument(
+        "--papers",
+        type=int,
+        default=1000,
+        help="papers to mark, scan and read in the marks benchmark (default 1000)",
     )
     parser.add_argument(
         "--no-record",
@@ -53,6 +61,8 @@ def register(subparsers: Any) -> None:
 def _handle(args: argparse.Namespace) -> int:
     if args.what == "all":
         benchmarks = available()
+    elif args.what == "marks":
+        benchmarks = [_marks(args.papers)]
     else:
         one = load(args.what)
         if one is None:
@@ -70,6 +80,15 @@ def _handle(args: argparse.Namespace) -> int:
     if args.record:
         print(f"recorded in {args.output}")
     return 0
+
+
+def _marks(papers: int) -> Benchmark:
+    """Reading marked postal papers (tellers.bench.marks), over ``papers`` papers."""
+    from tellers.bench import marks
+
+    return Benchmark(
+        "marks", functools.partial(marks.run, papers), marks.LABELS, marks.LIMITS, marks.MINIMUMS
+    )
 
 
 def _value(name: str, value: float) -> str:

@@ -297,8 +297,8 @@ def _stub(content: PaperContent) -> list[TextLine]:
     col.add(f"Paper No. {content.label}    Confirmation code: {content.confirmation}", 9, "mono")
     col.add(f"Check your vote was received and counted: {content.lookup_url}", 8.5)
     col.add(
-        "After the close, enter the paper number and confirmation code there: the page shows "
-        "whether this paper was received, and the published record lets anyone check the count.",
+        "Enter the paper number and confirmation code there to see that this paper was received; "
+        "after the count, the published record lets anyone check the result.",
         8,
     )
     return col.lines

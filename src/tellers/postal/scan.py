@@ -129,6 +129,8 @@ class PaperRead:
 
 def _gray(image: Gray | npt.NDArray[np.generic] | Image) -> Gray:
     array = np.asarray(image)
+    if array.dtype == np.uint16:  # 16-bit scans (TIFF): keep the top byte
+        array = (array >> 8).astype(np.uint8)
     if array.ndim == 3:
         code = cv2.COLOR_RGBA2GRAY if array.shape[2] == 4 else cv2.COLOR_RGB2GRAY
         array = cv2.cvtColor(array[:, :, :4].astype(np.uint8), code)
