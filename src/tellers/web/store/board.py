@@ -51,7 +51,8 @@ from tellers.board import (
 from tellers.board import Event as CoreEvent
 from tellers.election.manifest import Manifest
 from tellers.errors import BallotRejected, RecordError
-from tellers.record.store import write_record
+from tellers.postal.returns import return_ballot, return_sums
+from tellers.record.store import PAPERS, write_record
 from tellers.record.v2 import ballot_from_json
 from tellers.web.store import board_sql, steps
 from tellers.web.store.board_sql import Looked
@@ -76,6 +77,7 @@ __all__ = [
 
 GENESIS_HASH = "00" * 32
 BALLOT_EVENTS = ("ballot-accepted", "ballot-refused", "ballot-audited")
+_COUNTED = ("ballot-accepted", "paper-accepted")
 
 # What a step under the lock decides: (event type, body, tracker hex or "").
 Decision = tuple[str, Any, str]
@@ -214,13 +216,15 @@ def _looks(election: Election, credential: str | None, tracker: str | None) -> d
     """What the rules need to know under the lock, as annotations on the one election read.
 
     ``look_constituency``: the credential's, or None when it is not on the list; ``look_counted``:
-    the tracker it has counted, or None; ``look_seen``: is the tracker already on the board.
+    the tracker it has counted, or None, and ``look_channel`` that ballot's channel;
+    ``look_seen``: is the tracker already on the board.
     """
     from tellers.web.voter.models import CountedBallot
 
     looks: dict[str, Any] = {
         "look_constituency": Value(None, CharField()),
         "look_counted": Value(None, CharField()),
+        "look_channel": Value(None, CharField()),
         "look_seen": Value(False, BooleanField()),
     }
     if credential is not None:
@@ -230,6 +234,7 @@ def _looks(election: Election, credential: str | None, tracker: str | None) -> d
         )
         looks["look_constituency"] = Subquery(on_list.values("constituency")[:1])
         looks["look_counted"] = Subquery(CountedBallot.objects.filter(**mine).values("tracker")[:1])
+        looks["look_channel"] = Subquery(CountedBallot.objects.filter(**mine).values("channel")[:1])
     if tracker is not None:
         events = BoardEvent.objects.filter(election_id=OuterRef("pk"), tracker=tracker)
         looks["look_seen"] = Exists(events)
@@ -246,6 +251,7 @@ def _looked(current: Election) -> Looked:
         found["look_constituency"],
         found["look_counted"],
         seen,
+        found["look_channel"],
     )
 
 
@@ -289,7 +295,7 @@ def _submit(
         rows = CountedBallot.objects.using(using)
         if had[-1]:
             rows.filter(election_id=election.pk, credential=mine).update(
-                tracker=event.tracker, seq=event.seq
+                tracker=event.tracker, seq=event.seq, channel="online"
             )
         else:
             rows.create(
@@ -316,7 +322,7 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
     verdict = check_submission(context, raw)  # the expensive part, outside the lock
 
     def step(looked: Looked) -> Decision:
-        status, opened_at, constituency, counted, seen = looked
+        status, opened_at, constituency, counted, seen, channel = looked
         _require_open(status)
         kind, body = decide(
             context.manifest,
@@ -325,6 +331,7 @@ def cast(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
             seen=seen,
             counted=None if counted is None else bytes.fromhex(counted),
             at=_now(opened_at, context.manifest),
+            counted_channel=channel or "online",  # a returned paper's is postal (postal.md §5.5)
         )
         return kind, body, _tracker_hex(verdict)
 
@@ -352,7 +359,7 @@ def audit(
     )
 
     def step(looked: Looked) -> Decision:
-        status, opened_at, constituency, _counted, seen = looked
+        status, opened_at, constituency, _counted, seen, _channel = looked
         _require_open(status)
         at = _now(opened_at, context.manifest)
         kind, body = decide_audit(
@@ -375,7 +382,7 @@ def refuse_unreadable(
     verdict = unreadable(detail)
 
     def step(looked: Looked) -> Decision:
-        status, opened_at, _, _, _ = looked
+        status, opened_at, _, _, _, _ = looked
         _require_open(status)
         at = _now(opened_at, context.manifest)
         if request == "cast":
@@ -402,18 +409,26 @@ def counted_count(election: Election, *, using: str = "default") -> int:
 
 
 def counted_ballots(election: Election, *, using: str = "default") -> Iterator[Ballot]:
-    """The ballots that count, in board order, streamed from the database."""
+    """The ballots that count, in board order, streamed from the database: online ballots,
+    and returned papers as the sums of their marked vectors (postal.md §5.4)."""
     from tellers.web.voter.models import CountedBallot
 
     seqs = CountedBallot.objects.using(using).filter(election_id=election.pk).values("seq")
     rows = (
         BoardEvent.objects.using(using)
-        .filter(election_id=election.pk, type="ballot-accepted", seq__in=seqs)
+        .filter(election_id=election.pk, type__in=_COUNTED, seq__in=seqs)
         .order_by("seq")
-        .values_list("body", flat=True)
+        .values_list("type", "body")
     )
-    for body in rows.iterator(chunk_size=500):
-        yield ballot_from_json(canonical.loads(body)["ballot"])
+    manifest: Manifest | None = None
+    for kind, text in rows.iterator(chunk_size=500):
+        body = canonical.loads(text)
+        if kind == "ballot-accepted":
+            yield ballot_from_json(body["ballot"])
+            continue
+        manifest = manifest or context_for(election).manifest
+        number = body["return"]["number"]
+        yield return_ballot(bytes(32), number, return_sums(manifest, body["return"]))
 
 
 def close_board(election: Election, closed_at: str, *, using: str = "default") -> BoardEvent:
@@ -466,7 +481,8 @@ def export_record(election: Election, directory: Path, *, using: str = "default"
     Needs the ceremony and the board's tally: before the result is published
     the record is one in progress (no ``result.json``), which is what the
     trustees verify before they decrypt. The board is streamed in sequence
-    order, exactly the lines that were hashed.
+    order, exactly the lines that were hashed; where papers were issued, their
+    list is ``papers.jsonl`` (postal.md §4.1).
     """
     if (
         election.ceremony is None
@@ -485,4 +501,9 @@ def export_record(election: Election, directory: Path, *, using: str = "default"
         .iterator(chunk_size=5000)
     )
     lines = (line_of(event) for event in _events(election, using))
+    if election.paper_list is not None:
+        from tellers.web.store.postal import write_paper_list
+
+        directory.mkdir(parents=True, exist_ok=True)
+        write_paper_list(election, directory / PAPERS, using=using)
     return write_record(directory, election.manifest, election.ceremony, credentials, lines, result)

@@ -50,9 +50,9 @@ __all__ = [
 ]
 
 # What the rules read under the lock: status, opened_at, the credential's constituency
-# (None when it is not on the list), its counted tracker (None if none), and whether the
-# tracker is already on the board.
-Looked = tuple[str, datetime | None, str | None, str | None, bool]
+# (None when it is not on the list), its counted tracker (None if none), whether the
+# tracker is already on the board, and the counted ballot's channel (None if none).
+Looked = tuple[str, datetime | None, str | None, str | None, bool, str | None]
 # What a step decides: (event type, body, tracker hex or "").
 Decision = tuple[str, Any, str]
 
@@ -86,8 +86,8 @@ def _lock_and_look() -> str:
     )
     from tellers.web.voter.models import CountedBallot
 
-    counted, b_election, b_credential, b_tracker = _names(
-        CountedBallot, "election", "credential", "tracker"
+    counted, b_election, b_credential, b_tracker, b_channel = _names(
+        CountedBallot, "election", "credential", "tracker", "channel"
     )
     events, v_election, v_tracker = _names(BoardEvent, "election", "tracker")
     return (
@@ -98,7 +98,9 @@ def _lock_and_look() -> str:
         f"WHERE c.{c_election} = e.{pk} AND c.{c_credential} = %s LIMIT 1), "
         f"(SELECT b.{b_tracker} FROM {counted} b "
         f"WHERE b.{b_election} = e.{pk} AND b.{b_credential} = %s LIMIT 1), "
-        f"EXISTS (SELECT 1 FROM {events} v WHERE v.{v_election} = e.{pk} AND v.{v_tracker} = %s) "
+        f"EXISTS (SELECT 1 FROM {events} v WHERE v.{v_election} = e.{pk} AND v.{v_tracker} = %s), "
+        f"(SELECT b.{b_channel} FROM {counted} b "
+        f"WHERE b.{b_election} = e.{pk} AND b.{b_credential} = %s LIMIT 1) "
         f"FROM {election} e WHERE e.{pk} = %s"
     )
 
@@ -117,17 +119,19 @@ def _write(counted: str | None) -> str:
     if counted is not None:
         from tellers.web.voter.models import CountedBallot
 
-        table, b_election, b_credential, b_tracker, b_seq = _names(
-            CountedBallot, "election", "credential", "tracker", "seq"
+        table, b_election, b_credential, b_tracker, b_seq, b_channel = _names(
+            CountedBallot, "election", "credential", "tracker", "seq", "channel"
         )
+        # Only an accepted online ballot is written here: its channel is online.
         if counted == "insert":
             sql += (
-                f"INSERT INTO {table} ({b_election}, {b_credential}, {b_tracker}, {b_seq}) "
-                "VALUES (%s, %s, %s, %s); "
+                f"INSERT INTO {table} "
+                f"({b_election}, {b_credential}, {b_tracker}, {b_seq}, {b_channel}) "
+                "VALUES (%s, %s, %s, %s, 'online'); "
             )
         else:
             sql += (
-                f"UPDATE {table} SET {b_tracker} = %s, {b_seq} = %s "
+                f"UPDATE {table} SET {b_tracker} = %s, {b_seq} = %s, {b_channel} = 'online' "
                 f"WHERE {b_election} = %s AND {b_credential} = %s; "
             )
     return sql + "COMMIT"
@@ -172,13 +176,16 @@ def append_submission(
     ``step`` raises, or any database error, rolls the transaction back and propagates.
     """
     with connections[using].cursor() as cursor, rollback_on_error(using, cursor):
-        sent = [election_id, credential, credential, tracker, election_id]
+        sent = [election_id, credential, credential, tracker, credential, election_id]
         _, head, looked = send(cursor, _lock_and_look(), sent)
         if not head or not looked:
             cursor.execute("ROLLBACK")
             return None
-        (length, prev), (status, opened_at, constituency, counted, seen) = head[0], looked[0]
-        kind, body, tracker_hex = step((status, opened_at, constituency, counted, bool(seen)))
+        (length, prev), row = head[0], looked[0]
+        status, opened_at, constituency, counted, seen, channel = row
+        kind, body, tracker_hex = step(
+            (status, opened_at, constituency, counted, bool(seen), channel)
+        )
         digest = event_hash(event_line(length, bytes.fromhex(prev), kind, body)).hex()
         text = canonical.dumps(body).decode()
         params: list[Any] = [election_id, length, prev, kind, text, digest, tracker_hex]

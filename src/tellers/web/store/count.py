@@ -24,7 +24,7 @@ from tellers.record.v2_tally import result_to_json, tally_from_json, tally_to_js
 from tellers.record.v2_trustee import ceremony_from_json, decryption_from_json
 from tellers.tally import ContestTally, count_ballots, decrypt_and_declare
 from tellers.verify.tally import VerifiedTally, check_decryption
-from tellers.web.store import records, steps
+from tellers.web.store import postal, records, steps
 from tellers.web.store.board import append_event, close_board, counted_ballots, counted_count
 from tellers.web.store.models import BoardEvent, CredentialRecord, Election
 from tellers.web.store.steps import S, locked, log, manifest_of, refuse
@@ -119,6 +119,7 @@ def open_election(election: Election, actor: Any) -> None:
             manifest_of(e), _ceremony(e), credentials, e.authority, at.isoformat()
         )
         append_event(e, "election-opened", body)
+        postal.publish_paper_list(e)  # papers-issued comes right after it (postal.md §5.1)
         e.opened_at = at
         e.status = S.OPEN
         e.save(update_fields=["status", "opened_at"])

@@ -26,6 +26,8 @@ __all__ = [
     "CredentialRecord",
     "Election",
     "Member",
+    "Paper",
+    "PaperEvent",
     "Trustee",
     "TrusteeFactor",
     "TrusteeFile",
@@ -70,6 +72,9 @@ class Election(models.Model):
     signed_off_at = models.DateTimeField(_("scrutineer signed off"), null=True, blank=True)
     signed_off_by = models.CharField(max_length=150, blank=True)
     scrutineer_report = models.JSONField(_("scrutineer's statements"), null=True, blank=True)
+    paper_list = models.JSONField(_("print authority's paper list"), null=True, blank=True)
+    """The print authority's signed statement of papers.jsonl (postal.md §4), set by its
+    upload; the papers themselves are ``Paper`` rows. On the board from ``papers-issued``."""
     record_root = models.CharField(_("election record root"), max_length=64, blank=True)
     """SHA-256 of the published record's index.json (record.md §1), set at publication."""
     """The s.52 statements the scrutineer made when signing off (``store.count.sign_off``)."""
@@ -184,6 +189,45 @@ class BoardEvent(models.Model):
         constraints = (
             models.UniqueConstraint(fields=["election", "seq"], name="board_unique_seq"),
         )
+
+
+class Paper(models.Model):
+    """A numbered voting paper (postal.md §4): a line of papers.jsonl, or a replacement.
+
+    Holds what the board knows of a paper and nothing more: its holder's public
+    credential and its confirmation hash. The list's rows are made at its upload, a
+    replacement's when ``paper-issued`` goes on the board (``store.postal``).
+    """
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="papers")
+    number = models.PositiveBigIntegerField()
+    credential = models.CharField(max_length=64)
+    confirmation = models.CharField(max_length=64)
+    replaces = models.PositiveBigIntegerField(null=True, blank=True)
+    """The voided paper this one replaces; None for a paper of the list."""
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["election", "number"], name="paper_unique_number"),
+        )
+
+
+class PaperEvent(models.Model):
+    """An index of the board: paper number -> each event that names it (void, replacement,
+    return, audit), kept under the board's lock like ``CountedBallot``. It says nothing the
+    board does not, so the paper rules and the look-up need not read every return."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveBigIntegerField()
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=32)
+    reason = models.CharField(max_length=32, blank=True)
+    """A refused return's reason ("" otherwise)."""
+    marks = models.BooleanField(default=False)
+    """The event shows the paper's marks (a return with marked vectors)."""
+
+    class Meta:
+        indexes = (models.Index(fields=["election", "number"], name="paper_event_lookup"),)
 
 
 class Trustee(models.Model):

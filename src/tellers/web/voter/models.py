@@ -2,13 +2,14 @@
 
 ``CountedBallot`` is an index the board store keeps under its lock: for
 each credential, the tracker of its currently counted ballot (record.md
-§5.2). It holds nothing the board does not already say, so it can always
-be rebuilt from the board; it makes the re-voting rule one indexed look-up
-per cast instead of a scan. ``SignInAttempt`` records failed sign-ins so
-that guessing is limited per credential and per client; ``AnsweredChallenge``
-the sign-in challenges already answered, so that none is answered twice;
-``SubmissionCount`` the ballots and audits sent per credential and session
-in the current window, so that casting is limited too.
+§5.2) and its channel (a ballot or a returned paper). It holds nothing the
+board does not already say, so it can always be rebuilt from the board; it
+makes the re-voting rule one indexed look-up per cast instead of a scan.
+``SignInAttempt`` records failed sign-ins so that guessing is limited per
+credential and per client; ``AnsweredChallenge`` the sign-in challenges
+already answered, so that none is answered twice; ``SubmissionCount`` the
+ballots and audits sent per credential and session in the current window,
+so that casting is limited too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class CountedBallot(models.Model):
     tracker = models.CharField(max_length=64)
     seq = models.PositiveBigIntegerField()
     """The board event that accepted it."""
+    channel = models.CharField(max_length=8, default="online", db_default="online")
+    """``online`` (a ballot) or ``postal`` (a returned paper): across channels the
+    manifest's precedence decides which counts (postal.md §5.5)."""
 
     class Meta:
         constraints = (
