@@ -273,6 +273,10 @@ class DemoOutcome:
     so_far: Report
     """The trustees' verification of the record in progress (``verify_completion`` goes on
     from it to the complete record)."""
+    postal: dict[str, Any] = field(default_factory=dict)
+    """The postal phases' figures and the print authority (``simulate_hybrid.run_postal``)."""
+    trustees: tuple[Any, ...] = ()
+    """The simulated trustees' secrets (tests play them to re-sign a tampered record)."""
 
 
 # Worker side: members' devices encrypt a chunk of ballots; the board's pure checks follow. --
@@ -558,7 +562,10 @@ def run_scenario(
     decryptions = [trustee.decrypt(s, manifest, verified)[1] for s in present]
     result, root = publish_result(election, verified, decryptions)
     timings["decrypt"] = time.perf_counter() - clock
-    return DemoOutcome(result, root, record, code_sheet, cast, refused, audited, timings, so_far)
+    return DemoOutcome(
+        result, root, record, code_sheet, cast, refused, audited, timings, so_far,
+        {**postal, "figures": figures}, tuple(trustee_secrets),
+    )  # fmt: skip
 
 
 def _then_flush(made: Iterator[_Made]) -> Iterator[_Made | None]:

@@ -119,6 +119,9 @@ def verify_record(
         "fingerprint": short_text(fingerprint),
         "parties": _parties(ceremony, outcome, state.opened),
     }
+    channels = state.channel_figures()
+    if channels is not None:
+        report.figures["channels"] = channels
     if outcome is None or published is None:
         _missing_result(report, complete)
         return report

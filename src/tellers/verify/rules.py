@@ -9,6 +9,7 @@ which accepted ballots do not count.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,8 @@ class BoardState:
         """line -> body of each postal event until its findings are applied."""
         self.channel: dict[bytes, str] = {}
         """credential -> channel of its counted ballot, where that is a paper."""
+        self.tallied: Counter[str] = Counter()
+        """Per-channel figures: ballots accepted, refusals by reason (postal.md §7.2)."""
         self.credentials = credentials
         self.report = report
         self.phase = -1
@@ -195,11 +198,19 @@ class BoardState:
     def ballot(self, found: BallotCheck | PaperCheck) -> None:
         if isinstance(found, PaperCheck):
             body = self.bodies.pop(found.line)
+            if found.kind == "paper-accepted":
+                self.tallied["postal accepted"] += 1
+            elif found.kind == "paper-refused":
+                self.tallied[f"postal refused {body['reason']}"] += 1
             stopped = self.postal.found(found, body, self.counted, self.channel)
             if stopped is not None:
                 self.uncounted.add(stopped)
             return
         claimed, claim, kind, request = self.claims.pop(found.line)
+        if kind == "ballot-accepted":
+            self.tallied["online accepted"] += 1
+        elif kind == "ballot-refused":
+            self.tallied[f"online refused {claim}"] += 1
         if kind == "ballot-audited":
             self._audited(found, claimed)
             return
@@ -348,6 +359,41 @@ class BoardState:
                 f"says {body['events']!r} events and {body['counted']!r} counted; "
                 f"found {line - 1} and {len(self.counted)}",
             )
+
+    def channel_figures(self) -> dict[str, Any] | None:
+        """Per channel (postal.md §7.2): papers issued, replacements, voided, returned,
+        counted, refused by reason, superseded, audited; online ballots accepted, counted,
+        refused by reason, superseded. None for an online-only ballot."""
+        ledger = self.postal.ledger
+        if self.manifest.postal is None or ledger is None:
+            return None
+        postal_counted = sum(1 for c in self.counted if c in self.channel)
+        online_counted = len(self.counted) - postal_counted
+        t = self.tallied
+
+        def refused(channel: str) -> dict[str, int]:
+            prefix = f"{channel} refused "
+            return {k[len(prefix) :]: n for k, n in sorted(t.items()) if k.startswith(prefix)}
+
+        first = ledger.statement["papers"] if ledger.statement else 0
+        return {
+            "postal": {
+                "papers_issued": first,
+                "replacements": len(ledger.papers) - first,
+                "voided": len(ledger.voided),
+                "returned": len(ledger.returned),
+                "counted": postal_counted,
+                "refused": refused("postal"),
+                "superseded": t["postal accepted"] - postal_counted,
+                "audited": len(self.postal.audited),
+            },
+            "online": {
+                "accepted": t["online accepted"],
+                "counted": online_counted,
+                "refused": refused("online"),
+                "superseded": t["online accepted"] - online_counted,
+            },
+        }
 
     def uncounted_lines(self) -> set[int]:
         return self.uncounted - self.unaggregated
