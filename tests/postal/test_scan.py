@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 from postal.papers import GS_ELECTION, STRIKE_ELECTION, general_secretary, lookup_of, replaced
 from tellers.bench import marks as bench_marks
 from tellers.errors import InputFileError
-from tellers.postal.content import PaperContent
+from tellers.postal.content import PaperChoice, PaperContent, PaperContest
 from tellers.postal.layout import FIDUCIALS, QR_PLACE, Rect
 from tellers.postal.marking import (
     MARK_KINDS,
@@ -115,6 +115,30 @@ def test_each_scanner_drift_reads(drift: ScanDrift, gs_paper: PaperContent, gs_p
     marked = mark_paper(gs_page, gs_paper, [[0]], np.random.default_rng(3), drift=drift)
     reading = _read(marked.image, gs_paper)
     assert (reading.status, reading.marks) == ("read", ((0,),)), reading.reasons
+
+
+def test_a_full_page_reads_down_to_the_boxes_beside_the_lower_markers(
+    gs_paper: PaperContent,
+) -> None:
+    contests = tuple(
+        PaperContest(
+            f"c{n}",
+            f"Region {n + 1}",
+            "Vote for up to two candidates.",
+            2,
+            tuple(PaperChoice(f"{n}-{i}", f"Candidate {n}{i}", f"{n}{i}Q", "") for i in range(4)),
+        )
+        for n in range(3)
+    )
+    content = replaced(gs_paper, contests=contests)
+    page = rasterise(render_paper(content))
+    rng = np.random.default_rng(14)
+    for kinds in ("blob", "cross", "tick"):
+        marked = mark_paper(
+            page, content, [[0, 3], [1], [2, 3]], rng, kinds=kinds, drift=ScanDrift.random(rng)
+        )
+        reading = _read(marked.image, content)
+        assert (reading.status, reading.marks) == ("read", ((0, 3), (1,), (2, 3))), kinds
 
 
 @pytest.mark.parametrize("turns", [1, 2, 3])

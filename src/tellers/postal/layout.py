@@ -64,6 +64,9 @@ _FID_INSET = 16.0  # fiducial centres from the page's left, right and top edges
 _FID_BOTTOM = 252.0  # centre of the two lower fiducials, above the cut line
 CUT_Y = 262.0
 """The dashed line along which the member tears off the stub they keep."""
+# Rows may run down beside the lower fiducials (they are clear of them left and right), to
+# 5 mm above the cut line, which a hasty tear may stray over.
+_VOTE_BOTTOM = CUT_Y - 5.0
 BOX = 10.0
 """Side of a voting box (its printed outline's centre line)."""
 BOX_LINE = 0.5
@@ -74,11 +77,11 @@ _RIGHT = 186.0
 _BOX_X = 148.0
 _CODE_X = _BOX_X + BOX + 3.0
 _ROW = 13.0  # pitch of choice rows: 3 mm of white between boxes, room to see a spill
+_CONTEST_GAP = 2.5  # below a contest's last row, before the next title
 _QR = 24.0
 _QR_X = 158.0
 _QR_Y = 13.0
 _HEADER_WIDTH = _QR_X - 6.0 - _LEFT
-_VOTE_BOTTOM = _FID_BOTTOM - FIDUCIAL_SIZE / 2 - 2.5
 _PT = 25.4 / 72  # millimetres per point
 
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -314,7 +317,7 @@ def layout_paper(content: PaperContent) -> PaperLayout:
     texts = list(header.lines)
     qr_bottom = _QR_Y + _QR + 6.5
     texts.append(TextLine(_QR_X + _QR / 2, qr_bottom, content.label, 10, "mono", "centre"))
-    y = max(header.y, qr_bottom + 1.0) + 3.0
+    y = max(header.y, qr_bottom + 1.0) + 2.0
     boxes: list[BoxPlace] = []
     for c, contest in enumerate(content.contests):
         where = f"contest {c + 1}"
@@ -340,12 +343,12 @@ def layout_paper(content: PaperContent) -> PaperLayout:
             texts.append(TextLine(_CODE_X, baseline, choice.code, 10, "mono"))
             boxes.append(BoxPlace(c, i, box))
             y += _ROW
-        y += 4.0
-    if y - 4.0 > _VOTE_BOTTOM:
+        y += _CONTEST_GAP
+    if y - _CONTEST_GAP > _VOTE_BOTTOM:
         choices = sum(len(contest.choices) for contest in content.contests)
         raise ManifestError(
             f"paper {content.label}: its {len(content.contests)} contest(s) and {choices} choices "
-            f"need {y - 4.0 - header.y:.0f} mm below the header but a paper has "
+            f"need {y - _CONTEST_GAP - header.y:.0f} mm below the header but a paper has "
             f"{_VOTE_BOTTOM - header.y:.0f} mm; a postal paper is one page, so fewer or shorter "
             "contests (or shorter statements) are needed"
         )
