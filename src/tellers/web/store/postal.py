@@ -489,10 +489,16 @@ def _refusal(event: BoardEvent) -> str | None:
     return str(read_submission(event.body.encode(), "event")["reason"])
 
 
+def _postal_and_open(election: Election) -> None:
+    if manifest_of(election).postal is None:
+        raise BallotRejected("not-postal", _("This ballot has no postal channel."))
+    _require_open(election.status)
+
+
 def return_paper(election: Election, raw: bytes, *, using: str = "default") -> Receipt:
     """Record one returned paper (the opening house's signed return, as JSON): counted, or
     refused with its reason (postal.md §5.4). ``BallotRejected`` outside the voting time."""
-    _require_open(election.status)
+    _postal_and_open(election)
     events, stopped = _record(election, [_parsed(raw, "return")], using)
     if stopped is not None:
         raise BallotRejected("not-open", stopped)
@@ -503,7 +509,7 @@ def record_returns(
     election: Election, data: bytes, actor: Any, *, using: str = "default"
 ) -> ReturnsSummary:
     """Record a file of returns (JSON Lines, one signed return a line), each in order."""
-    _require_open(election.status)
+    _postal_and_open(election)
     items = [
         _parsed(line, f"returns:{n}")
         for n, line in enumerate(data.splitlines(), start=1)
