@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tellers.web.scrutiny import views
+from tellers.web.scrutiny import papers, views
 
 __all__ = ["app_name", "urlpatterns"]
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("e/<slug:slug>/manifest.json", views.manifest, name="manifest"),
     path("e/<slug:slug>/credentials/", views.credentials_upload, name="credentials_upload"),
     path("e/<slug:slug>/sign-off/", views.sign_off, name="sign_off"),
+    path("e/<slug:slug>/papers/", papers.list_upload, name="paper_list"),
+    path("e/<slug:slug>/returns/", papers.returns_upload, name="paper_returns"),
+    path("e/<slug:slug>/paper-messages/", papers.messages_upload, name="paper_messages"),
+    path("e/<slug:slug>/paper-audit/", papers.audit_upload, name="paper_audit"),
 ]

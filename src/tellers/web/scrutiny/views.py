@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tellers.spreadsheet import safe_row
+from tellers.web.scrutiny import papers
 from tellers.web.store import access, ceremony, count, due, setup
 from tellers.web.store.models import AuditLog, Election
 from tellers.web.store.parties import authority_of
@@ -59,6 +60,7 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
         "authority": authority_of(e),
         "complaints": ceremony.complaints(e),
         "due": due.due_step(e),
+        "papers": papers.section(e),
         "statements": [
             (
                 "no_breach",
