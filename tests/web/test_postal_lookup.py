@@ -258,9 +258,15 @@ def in_chromium(test: Any) -> Any:
 
 
 @in_chromium
-def test_a_member_checks_their_paper_on_a_phone(live_server: Any) -> None:
-    cast = papers("paper-phone")
-    label, code = cast.counted
+def test_a_member_checks_their_paper_on_a_phone(live_server: Any, cast: dict[str, Any]) -> None:
+    """And the paper look-up in Welsh, Polish and at 400 % zoom, and the scrutineer's
+    postal section, each checked with axe."""
+    from webtesting import sign_in_with_code
+
+    staff = csrf_client()
+    sign_in_with_code(staff, cast["scrutineer"])
+    built = papers("paper-phone")
+    label, code = built.counted
     digits, check = label.split("-")
     with orm_beside_playwright(), chromium() as browser:
         page = browser.new_page(viewport={"width": 360, "height": 740})
@@ -280,7 +286,7 @@ def test_a_member_checks_their_paper_on_a_phone(live_server: Any) -> None:
         screenshot(page, "paper-wrong-check-digit")
 
         page.fill("#number", label)
-        page.fill("#code", cast.waiting[1])
+        page.fill("#code", built.waiting[1])
         page.click("#look-up")
         page.locator("#paper-not-found").wait_for()
         assert page.get_attribute("#paper-result", "role") == "status"
@@ -292,8 +298,32 @@ def test_a_member_checks_their_paper_on_a_phone(live_server: Any) -> None:
         found = page.inner_text("#paper-found")
         assert "Received on" in found and "It was counted." in found
         codes = page.locator("code.short-code").all_inner_texts()
-        assert len(codes) == len(cast.hybrid.paper(cast.hybrid.papers[0]).contests)
+        assert len(codes) == len(built.hybrid.paper(built.hybrid.papers[0]).contests)
         assert_accessible(page, "paper look-up: counted")
         screenshot(page, "paper-counted")
         assert overflow(page) == [] and small_targets(page) == []
+        counted = page.url
+        for locale, language in (("cy-GB", "cy"), ("pl-PL", "pl")):
+            other = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
+            translated = other.new_page()
+            translated.goto(counted)
+            assert translated.get_attribute("html", "lang") == language
+            assert_accessible(translated, f"paper look-up: counted, {language}")
+            assert overflow(translated) == [], language
+            screenshot(translated, "paper-counted", language)
+        zoomed = browser.new_context(viewport={"width": 320, "height": 740}, device_scale_factor=4)
+        at_400 = zoomed.new_page()  # a 1280 px window at 400 %
+        at_400.goto(counted)
+        assert overflow(at_400) == [], "400 %"
+
+        page = browser.new_context(viewport={"width": 360, "height": 740})
+        page.add_cookies([{"name": "sessionid", "value": staff.cookies["sessionid"].value,
+                           "url": live_server.url}])  # fmt: skip
+        scrutiny = page.new_page()
+        scrutiny.goto(f"{live_server.url}/scrutiny/e/paper-phone/")
+        assert scrutiny.locator("#paper-figures").is_visible()
+        assert scrutiny.locator("#returns-form").is_visible()
+        assert_accessible(scrutiny, "scrutineer's papers")
+        assert overflow(scrutiny) == [] and small_targets(scrutiny) == []
+        screenshot(scrutiny, "scrutiny-papers")
     assert problems == []
