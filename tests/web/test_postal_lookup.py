@@ -144,7 +144,15 @@ def test_every_status_of_a_paper() -> None:
     assert "Not received yet." in page and _outcomes(page) == []
     assert 'id="paper-figures"' in page and "Papers issued: 5. Papers received so far: 3." in page
 
+    listing = csrf_client().get(f"/e/{slug}/board/").content.decode()
+    for words in ("the list of voting papers", "a voting paper cancelled",
+                  "a replacement voting paper", "a voting paper received and accepted",
+                  "a voting paper refused"):  # fmt: skip
+        assert words in listing, words
+
     close_audit_and_publish(cast.hybrid)
+    listing = csrf_client().get(f"/e/{slug}/board/").content.decode()
+    assert "unused voting papers opened for checking" in listing
     _, page = _look(slug, *cast.waiting)
     assert "did not come back before voting closed" in page and "Its codes were published" in page
     _, page = _look(slug, *cast.counted)
