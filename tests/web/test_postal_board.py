@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from postal_fixtures import (
     build_hybrid_election,
     close_audit_and_publish,
@@ -131,5 +132,5 @@ def test_precedence_postal_and_a_second_list(use_db: str) -> None:
     assert paper.accepted and paper.supersedes is not None  # the paper counts instead
     again = board.cast(e, _ballot(b, 0, "jones"))
     assert (again.accepted, again.reason) == (False, "postal-counts")
-    with pytest.raises(ValidationError, match="only once"):  # no second list
-        postal.accept_paper_list(e, b"{}", Path("/dev/null"), None)
+    with translation.override("en"), pytest.raises(ValidationError, match="only once"):
+        postal.accept_paper_list(e, b"{}", Path("/dev/null"), None)  # no second list
