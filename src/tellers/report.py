@@ -10,7 +10,7 @@ from typing import Any
 
 from tellers.election.manifest import Manifest
 
-__all__ = ["declaration", "parties", "summary"]
+__all__ = ["channels", "declaration", "parties", "summary"]
 
 
 def declaration(manifest: Manifest, figures: dict[str, Any], root: str) -> str:
@@ -25,10 +25,35 @@ def declaration(manifest: Manifest, figures: dict[str, Any], root: str) -> str:
     for contest, found in zip(manifest.contests, figures.get("contests", []), strict=False):
         lines += _contest(manifest, contest.id, found)
         lines.append("")
+    if figures.get("channels"):
+        lines += channels(figures["channels"])
+        lines.append("")
     if figures.get("fingerprint"):
         lines.append(f"Election fingerprint: {figures['fingerprint']}")
     lines.append(f"Election record root: {root}")
     return "\n".join(lines)
+
+
+def _reasons(refused: dict[str, int]) -> str:
+    if not refused:
+        return "none"
+    return ", ".join(f"{n:,} {reason}" for reason, n in sorted(refused.items()))
+
+
+def channels(found: dict[str, Any]) -> list[str]:
+    """The postal and online channels' figures (postal.md §7.2), as declared."""
+    p, o = found["postal"], found["online"]
+    return [
+        "By channel:",
+        f"  Papers issued: {p['papers_issued']:,}, and {p['replacements']:,} replacements "
+        f"({p['voided']:,} papers voided).",
+        f"  Papers returned: {p['returned']:,}; counted {p['counted']:,}; "
+        f"superseded by an online ballot {p['superseded']:,}; not counted: "
+        f"{_reasons(p['refused'])}.",
+        f"  Online ballots accepted: {o['accepted']:,}; counted {o['counted']:,}; "
+        f"superseded {o['superseded']:,}; refused: {_reasons(o['refused'])}.",
+        f"  Unused papers opened and checked after the close: {p['audited']:,}.",
+    ]
 
 
 def parties(figures: dict[str, Any]) -> str:

@@ -31,8 +31,9 @@ from tellers.postal.authority import (
     replacement_message,
     void_message,
 )
+from tellers.postal.messages import PaperEntry
 from tellers.postal.preencrypt import paper_seed, preencrypt_paper
-from tellers.postal.returns import make_return
+from tellers.postal.returns import check_return, make_return
 
 __all__ = ["HybridPlan", "PostalVote", "hybrid", "run_postal"]
 
@@ -123,29 +124,70 @@ class _Returning:
     received: str
 
 
-def _return_chunk(items: list[tuple[int, bytes, str, dict[str, list[str]]]]) -> list[Any]:
-    """The opening house's signed returns of a chunk of papers (keyed marks)."""
+def _scanned_marks(
+    manifest: Manifest, paper: Any, intended: list[list[int]]
+) -> tuple[list[list[int]], str]:
+    """Print the paper, mark it as the member did (with a pen's and a scanner's noise), and
+    read it back: (marks recorded, how). A paper the reader sends to adjudication is judged
+    by a person, who records the marks the member made (``adjudicated``); a reading that
+    differs from them is ``misread`` and recorded as read, as a machine's would be."""
+    import numpy as np
+
+    from tellers.postal.marking import ScanDrift, mark_paper, rasterise
+    from tellers.postal.paper import render_paper
+    from tellers.postal.printing import paper_content
+    from tellers.postal.scan import read_paper
+
+    content = paper_content(manifest, paper)
+    rng = np.random.default_rng(paper.number)
+    page = rasterise(render_paper(content))
+    boxes = [[m for m in marks if m < len(c.choices)] for marks, c in zip(
+        intended, content.contests, strict=True)]  # fmt: skip
+    marked = mark_paper(page, content, boxes, rng, drift=ScanDrift.random(rng))
+    read = read_paper(marked.image, lambda n: content, manifest.election_id)
+    if read.status != "read":
+        return intended, "adjudicated"
+    got = [list(m) for m in read.marks]
+    return got, "scanned" if got == boxes else "misread"
+
+
+def _return_chunk(
+    items: list[tuple[int, bytes, str, dict[str, list[str]], bool]],
+) -> list[tuple[Any, Any, str]]:
+    """The opening house's signed returns of a chunk of papers, each with how it was read:
+    ``keyed``, or through the scanner (``_scanned_marks``)."""
     job: _Returning = worker_context()
     ctx = job.context
     out = []
-    for number, credential, constituency, selections in items:
+    for number, credential, constituency, selections, scanned in items:
         paper = preencrypt_paper(
             ctx.manifest, ctx.fingerprint, ctx.election_key,
             paper_seed(job.master, number), number, credential, constituency,
         )  # fmt: skip
-        marks = {}
+        intended = []
         for pc in paper.contests:
             contest = ctx.manifest.contests[pc.index]
             chosen = selections.get(pc.contest_id, [])
-            marks[pc.contest_id] = (
-                [contest.choice_index(c) for c in chosen] if chosen else [len(contest.choices)]
-            )
-        out.append(
-            make_return(
-                ctx.manifest, ctx.fingerprint, ctx.election_key, paper, job.received, marks,
-                job.opening_secret,
-            )
+            intended.append([contest.choice_index(c) for c in chosen])
+        how = "keyed"
+        if scanned:
+            intended, how = _scanned_marks(ctx.manifest, paper, intended)
+        marks = {
+            pc.contest_id: marks or [len(ctx.manifest.contests[pc.index].choices)]
+            for pc, marks in zip(paper.contests, intended, strict=True)
+        }  # no valid mark: the contest's blank (spoilt) vector
+        obj = make_return(
+            ctx.manifest, ctx.fingerprint, ctx.election_key, paper, job.received, marks,
+            job.opening_secret,
         )  # fmt: skip
+        # The board's own pure checks, here in the task (as for online ballots): the board
+        # then applies only what needs its state, in order.
+        entry = PaperEntry(number, credential, paper.confirmation)
+        found = check_return(
+            ctx.manifest, ctx.fingerprint, ctx.election_key, obj, entry, constituency,
+            job.opening_secret.public,
+        )  # fmt: skip
+        out.append((obj, found, how))
     return out
 
 
@@ -219,14 +261,15 @@ def run_postal(
             else:
                 number, member = paper_of[v.member], v.member
             credential, constituency = public[member]
-            items.append((number, credential, constituency, v.selections))
-        counted = refused = 0
-        for chunk in run(_return_chunk, items, context=job, chunk=32):
-            for obj in chunk:
-                receipt = board.return_paper(obj)
-                counted += receipt.accepted
-                refused += not receipt.accepted
-        return {"returned": len(items), "accepted": counted, "refused": refused}
+            items.append((number, credential, constituency, v.selections, v.scanned))
+        tally = {"returned": len(items), "accepted": 0, "refused": 0, "keyed": 0,
+                 "scanned": 0, "adjudicated": 0, "misread": 0}  # fmt: skip
+        for chunk in run(_return_chunk, items, context=job, chunk=16):
+            for obj, found, how in chunk:
+                receipt = board.return_paper(obj, found)
+                tally["accepted" if receipt.accepted else "refused"] += 1
+                tally[how] += 1
+        return tally
     if phase == "audit":
         ledger = board.papers
         assert ledger is not None

@@ -23,12 +23,14 @@ BENCHMARKS: dict[str, str] = {
     "fullscale": "tellers.bench.fullscale:run",
     # The national ballot at 1% on 2 workers, step by step, for docs/scale.md's model.
     "national": "tellers.bench.national:run",
+    # The hybrid Unite 2017 election, papers pre-encrypted, returned, audited (--scale).
+    "postal": "tellers.bench.postal:run",
     "scale": "tellers.bench.scale:run",
     # Members casting over HTTP at the production server on PostgreSQL (tellers.bench.web).
     "web": "tellers.bench.web:run",
     "web-sustained": "tellers.bench.web:run_sustained",
 }
-ON_REQUEST = frozenset({"web-sustained"})
+ON_REQUEST = frozenset({"web-sustained", "postal"})
 """Ten minutes of load: run by name, not by ``make bench``."""
 
 

@@ -65,9 +65,16 @@ def run(args: argparse.Namespace) -> int:
     spec = args.scheduler or args.cluster
     scenario = build_scenario(args.scenario, args.scale, args.seed)
     where = f"{workers} worker(s)" if spec is None else spec
+    plan = scenario.postal
+    voting = f"{len(scenario.votes):,} voting"
+    if plan is not None:
+        voting = (
+            f"{len(scenario.votes):,} voting online and "
+            f"{len(plan.early_papers) + len(plan.papers):,} returning a paper"
+        )
     print(
         f"Tellers demo: {args.scenario}, {len(scenario.members):,} members entitled, "
-        f"{len(scenario.votes):,} voting; {where}; seed {args.seed}"
+        f"{voting}; {where}; seed {args.seed}"
     )
     progress = Progress("voting")
     started = time.perf_counter()
@@ -83,10 +90,29 @@ def run(args: argparse.Namespace) -> int:
             f"  {t['credentials']:6.1f} s  credentials issued by the authority: "
             f"{len(scenario.members):,} (code sheet, private: {outcome.code_sheet})"
         )
+        post = outcome.postal.get("figures", {})
+        if post:
+            print(
+                f"  {t['postal-issue']:6.1f} s  papers pre-encrypted and listed by the print "
+                f"authority: {post['issue']['issued']:,} (papers.jsonl)"
+            )
         print(
             f"  {t['voting']:6.1f} s  ballots submitted: {outcome.receipts:,} cast, "
             f"{outcome.refused:,} not counted, {outcome.audited:,} audited"
         )
+        if post:
+            late, early = post["late"], post["early"]
+            print(
+                f"  {t['postal-late'] + t['postal-early']:6.1f} s  papers returned: "
+                f"{late['returned'] + early['returned']:,} "
+                f"({post['replace']['replaced']:,} on replacements); {late['scanned']:,} "
+                f"printed, marked and read by the scanner, {late['adjudicated']:,} sent to "
+                f"a person, {late['misread']:,} misread, the rest keyed"
+            )
+            print(
+                f"  {t['postal-audit']:6.1f} s  after the close, unused papers opened for "
+                f"audit: {post['audit']['audited']:,}"
+            )
         print(f"  {t['tally']:6.1f} s  closed at the closing time; tallied")
         print(f"  {t['verify']:6.1f} s  trustees 1 and 3 (2 absent) verified the record so far")
         print(f"  {t['decrypt']:6.1f} s  and decrypted the tally they recomputed; declared")

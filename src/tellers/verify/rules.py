@@ -134,6 +134,10 @@ class BoardState:
                 self.bodies[line] = body
             return item
         else:
+            postal = self.manifest.postal
+            if postal is not None and postal.channels == "postal":
+                self.report.ran("precedence")
+                self.report.fail("precedence", where, f"{kind} in a ballot that is postal only")
             return self._ballot_item(line, kind, body)
         return None
 
