@@ -43,6 +43,32 @@ def test_unite_2017_at_one_percent(scenario_record: Runs) -> None:
     assert figures["turnout"] == {"exact": "1300/10620", "percent": "12.24"}
 
 
+def test_unite_2017_hybrid_at_one_percent_reproduces_the_figures_by_post_and_online(
+    scenario_record: Runs,
+) -> None:
+    record, _ = scenario_record("unite-2017-hybrid")
+    figures = _figures(scenario_record, "unite-2017-hybrid")
+    assert figures["electorate"] == 10620
+    (contest,) = figures["contests"]
+    assert contest["counts"] == {"mccluskey": 591, "coyne": 535, "allinson": 171}
+    assert contest["blank"] == 3
+    assert figures["ballots_counted"] == 1300
+    plan = build_scenario("unite-2017-hybrid").postal
+    postal, online = figures["channels"]["postal"], figures["channels"]["online"]
+    assert postal["papers_issued"] == 10620
+    assert postal["replacements"] == postal["voided"] == len(plan.replaced) > 0
+    assert postal["refused"]["voided"] == len(plan.late_originals) > 0
+    both = plan.expected["online_then_paper"]
+    assert postal["refused"]["online-counts"] == both > 0
+    assert postal["superseded"] == plan.expected["paper_then_online"] > 0
+    assert postal["counted"] + online["counted"] == 1300
+    assert online["counted"] == len(build_scenario("unite-2017-hybrid").votes)
+    # Every paper comes back, or is opened after the close: none is left unaccounted for.
+    assert postal["returned"] + postal["audited"] == 10620 + postal["replacements"]
+    types = _board_types(record)
+    assert types.count("paper-accepted") == postal["counted"] + postal["superseded"]
+
+
 def test_ul_hustings_2020(scenario_record: Runs) -> None:
     figures = _figures(scenario_record, "ul-hustings-2020")
     assert figures["electorate"] == 1130
