@@ -15,7 +15,7 @@ whose marks are not on the board. The declared counts are 2017's exactly.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -200,14 +200,14 @@ def run_postal(
     *,
     workers: int = 1,
     mapper: Mapper | None = None,
-    reader: Callable[[Any, Any], Mapping[str, list[int]] | None] | None = None,
 ) -> dict[str, int]:
     """One postal phase of the simulated election on ``board``: ``issue`` (right after the
     opening), ``replace``, ``early`` and ``late`` returns, ``audit`` (after the close).
 
     ``public``: each member's (credential, constituency) in roll order; ``state`` carries
-    the print authority and the paper numbers between phases. ``reader(paper, marks)``, when
-    given, reads a scanned paper's marks (the image path); otherwise marks are keyed.
+    the print authority and the paper numbers between phases. The papers a plan marks
+    ``scanned`` go through the printed-and-scanned path (``_scanned_marks``); the rest are
+    keyed.
     """
     run = local_mapper(workers) if mapper is None else mapper
     ctx = board.context
@@ -215,9 +215,7 @@ def run_postal(
         authority = PrintAuthority.generate(PRINT_AUTHORITY, OPENING_HOUSE)
         order = list(range(len(public)))
         random.Random(2017).shuffle(order)  # papers are numbered in no order of the roll
-        state.update(
-            authority=authority, paper_of={m: n for n, m in enumerate(order, start=1)}, codes={}
-        )
+        state.update(authority=authority, paper_of={m: n for n, m in enumerate(order, start=1)})
         statement = issue_papers(
             authority, ctx.manifest, ctx.fingerprint, ctx.election_key,
             (public[m] for m in order), board.path.parent / PAPERS_FILE,

@@ -18,6 +18,7 @@ from typing import Any
 
 from tellers import canonical
 from tellers.board import ElectionContext
+from tellers.election.manifest import Manifest
 from tellers.errors import RecordError
 from tellers.postal.ledger import PaperLedger
 from tellers.postal.messages import REPLACEMENT, PaperEntry, papers_hash, read_papers
@@ -124,9 +125,9 @@ class PostalState:
     """What the verifier keeps of the papers, read in board order."""
 
     def __init__(
-        self, context_manifest: Any, credentials: dict[bytes, str], report: Report, path: Path
+        self, manifest: Manifest, credentials: dict[bytes, str], report: Report, path: Path
     ) -> None:
-        self.manifest = context_manifest
+        self.manifest = manifest
         self.credentials = credentials
         self.report = report
         self.path = path
