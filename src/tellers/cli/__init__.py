@@ -21,6 +21,7 @@ _COMMANDS = (
     "tellers.cli.demo_cmd",
     "tellers.cli.verify_cmd",
     "tellers.cli.trustee_cmd",
+    "tellers.cli.postal_cmd",
     "tellers.cli.serve_cmd",
 )
 
