@@ -192,7 +192,7 @@ def audit_record(args: argparse.Namespace) -> int:
     progress = Progress("opening unused papers")
 
     def papers() -> Iterator[tuple[int, list[list[str]]]]:
-        workers = max(1, args.workers or 1)
+        workers = pf.processes(args.workers, len(holders), 64)
         made = preencrypt_many(
             authority, manifest, board.fingerprint, board.key, holders, workers=workers
         )

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import secrets
 import sys
 from collections.abc import Iterator
@@ -73,10 +72,6 @@ BATCH = 1000
 def _say(*lines: str, err: bool = False) -> None:
     for line in lines:
         print(line, file=sys.stderr if err else sys.stdout)
-
-
-def _workers(args: argparse.Namespace) -> int:
-    return max(1, args.workers or os.cpu_count() or 1)
 
 
 def _number(text: str, option: str = "--paper") -> int:
@@ -165,7 +160,7 @@ def _render(
     rows: Iterator[PrintRow],
     names: Iterator[str],
     total: int,
-    workers: int,
+    workers: int | None,
     batch: int = BATCH,
 ) -> list[str]:
     """The PDFs of ``rows``, ``batch`` papers each, named by ``names``: made from the print
@@ -180,7 +175,8 @@ def _render(
     progress = Progress("printing PDFs")
     done = 0
     context = _Rendering(election.manifest, election.lookup_url, folder)
-    for counts in local_mapper(workers)(_render_chunk, batches(), context=context, chunk=1):
+    run = local_mapper(pf.processes(workers, -(-total // batch), 1))
+    for counts in run(_render_chunk, batches(), context=context, chunk=1):
         done += sum(counts)
         progress(done, total)
     progress.done()
@@ -266,7 +262,7 @@ def issue(args: argparse.Namespace) -> int:
             key,
             ((c, k) for c, k, _ in order),
             out / "papers.jsonl",
-            workers=_workers(args),
+            workers=pf.processes(args.workers, len(order), 64),
             sink=sink,
         )
     progress.done()
@@ -280,7 +276,7 @@ def issue(args: argparse.Namespace) -> int:
             pf.read_print_rows(folder, manifest, hybrid).__iter__(),
             names,
             len(order),
-            _workers(args),
+            args.workers,
             args.batch,
         )
     _say(
@@ -288,8 +284,8 @@ def issue(args: argparse.Namespace) -> int:
         f"  election fingerprint {short_text(fingerprint)}: it must be the one the site shows",
         f"  upload on the scrutineer's page before voting opens: {out / 'statement.json'} and "
         f"{out / 'papers.jsonl'} (list hash {short_text(papers_hash(out / 'papers.jsonl'))})",
-        f"  for the mail house (private): {folder / pf.PAPERS_CSV}"
-        + (f" and {len(pdfs)} PDF(s) {pdfs[0]} ..." if pdfs else ""),
+        f"  for the mail house (private), in {folder}: {pf.PAPERS_CSV}"
+        + (f" and the papers to print, {pdfs[0]} to {pdfs[-1]}" if pdfs else ""),
         f"  print authority {keys.name}: key fingerprint {key_fingerprint(keys.public)}",
         f"  opening house {keys.opening_name}: key fingerprint "
         f"{key_fingerprint(keys.opening.public)}",
@@ -460,7 +456,13 @@ contest the paper does not carry is left empty. A status of 'spoilt' records a p
 valid mark at all, 'audit' one the member sent back unused to be audited. A blank or spoilt
 contest is recorded as the blank where the contest allows one, otherwise the whole paper as
 spoilt. A number keyed with a wrong check digit, an unknown choice or too many marks is refused
-with its line, and nothing is written.
+with its line, and nothing is written. For a strike ballot with a question on action short of
+a strike (no blank allowed) and a representative's election:
+
+    paper,strike,action,rep,status
+    0000012-5,yes,no,bob,
+    0000013-0,no,blank,,          (no representative on this paper; action unmarked: spoilt)
+    0000014-9,,,,audit
 
 The scanner never guesses: a page it cannot read with certainty, a paper found twice in the
 batch, or a keyed entry that differs from the scan goes to adjudication.csv with the reason and
@@ -494,7 +496,12 @@ def register(subparsers: Any) -> None:
             required=True,
             help="the vault file with the keys and the master secret",
         )
-        p.add_argument("--passphrase-file", type=Path, help="read the passphrase from this file")
+        p.add_argument(
+            "--passphrase-file",
+            type=Path,
+            metavar="FILE",
+            help="read the passphrase from this file",
+        )
         p.set_defaults(handler=guarded("postal", handler))
         made: argparse.ArgumentParser = p
         return made
@@ -515,9 +522,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing vault")
 
     p = step("issue", "number and pre-encrypt the papers; the print files", issue, _ISSUE)
-    p.add_argument("--manifest", type=Path, required=True, help="the election manifest")
+    p.add_argument(
+        "--manifest", type=Path, metavar="FILE", required=True, help="the election manifest"
+    )
     key = p.add_mutually_exclusive_group(required=True)
-    key.add_argument("--ceremony", type=Path, help="the key ceremony (ceremony.json)")
+    key.add_argument(
+        "--ceremony", type=Path, metavar="FILE", help="the key ceremony (ceremony.json)"
+    )
     key.add_argument("--election-key", metavar="HEX", help="the election key, in hex")
     p.add_argument(
         "--credentials",
@@ -544,7 +555,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--batch", type=int, default=BATCH, help=f"papers per PDF ({BATCH})")
     p.add_argument("--no-pdf", action="store_true", help="write the print CSV only")
     p.add_argument("--force", action="store_true", help="issue again into DIR")
-    p.add_argument("--workers", type=int, help="processes (default: one per core)")
+    p.add_argument("--workers", type=int, metavar="N", help="processes (default: one per core)")
 
     p = step(
         "void",
@@ -555,12 +566,12 @@ def register(subparsers: Any) -> None:
         "never the member's name.",
     )
     where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--print", type=Path, help="the print folder (DIR/print)")
+    where.add_argument("--print", type=Path, metavar="DIR", help="the print folder (DIR/print)")
     where.add_argument("--fingerprint", help="or the election fingerprint, in full")
     p.add_argument("--paper", required=True, help="the paper's number as printed: 0000123-4")
     p.add_argument("--reason", required=True, choices=VOID_REASONS, help="why it is voided")
     p.add_argument("--check", required=True, help="the reference of the identity check")
-    p.add_argument("--out", type=Path, required=True, help="the signed void (JSON)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="the signed void (JSON)")
 
     p = step(
         "replace",
@@ -570,12 +581,16 @@ def register(subparsers: Any) -> None:
         "added to the print file, its PDF written to the print folder, and its signed "
         "replacement to --out (upload it after the void).",
     )
-    p.add_argument("--print", type=Path, required=True, help="the print folder (DIR/print)")
+    p.add_argument(
+        "--print", type=Path, metavar="DIR", required=True, help="the print folder (DIR/print)"
+    )
     p.add_argument("--paper", required=True, help="the voided paper's number as printed")
     p.add_argument(
         "--number", type=int, required=True, help="the new paper's number: the next in the series"
     )
-    p.add_argument("--out", type=Path, required=True, help="the signed replacement (JSON)")
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="the signed replacement (JSON)"
+    )
     p.add_argument("--no-pdf", action="store_true", help="add the print CSV row only")
 
     p = step(
@@ -595,14 +610,18 @@ def register(subparsers: Any) -> None:
         default=[],
         help="an operator's keyed CSV (repeatable)",
     )
-    p.add_argument("--out", type=Path, required=True, help="the returns (JSON Lines)")
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="the returns (JSON Lines)"
+    )
     p.add_argument(
         "--adjudication",
         type=Path,
         help="papers for a person (default: adjudication.csv beside --out)",
     )
-    p.add_argument("--received", help="when the papers arrived, ISO 8601 (default: now, UTC)")
-    p.add_argument("--workers", type=int, help="processes (default: one per core)")
+    p.add_argument(
+        "--received", metavar="TIME", help="when the papers arrived, ISO 8601 (default: now, UTC)"
+    )
+    p.add_argument("--workers", type=int, metavar="N", help="processes (default: one per core)")
 
     p = step(
         "audit", "after the close: open the papers whose marks are not on the board", audit, _AUDIT
@@ -614,10 +633,15 @@ def register(subparsers: Any) -> None:
         help="the record so far, through the close (folder or .zip)",
     )
     p.add_argument(
-        "--print", type=Path, help="the print folder: publish the codes as printed (recommended)"
+        "--print",
+        type=Path,
+        metavar="DIR",
+        help="the print folder: publish the codes as printed (recommended)",
     )
-    p.add_argument("--out", type=Path, required=True, help="the audit messages (JSON Lines)")
-    p.add_argument("--workers", type=int, help="processes (default: one per core)")
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="the audit messages (JSON Lines)"
+    )
+    p.add_argument("--workers", type=int, metavar="N", help="processes (default: one per core)")
 
 
 def run(argv: list[str]) -> int:

@@ -76,6 +76,7 @@ __all__ = [
     "print_row",
     "private",
     "private_binary",
+    "processes",
     "read_code_sheet",
     "read_election",
     "read_holders",
@@ -107,6 +108,13 @@ def private_binary(path: Path) -> BinaryIO:
     """A binary file only its owner may read (0600), in a 0700 folder."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
+def processes(requested: int | None, items: int, chunk: int) -> int:
+    """Worker processes for ``items`` in chunks of ``chunk``: as asked (by default one per
+    core), but never more than there are chunks, so a small batch starts no pool."""
+    wanted = requested or os.cpu_count() or 1
+    return max(1, min(wanted, -(-items // chunk)))
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -233,14 +233,32 @@ class _Papers:
         return {pc.contest_id: pc.codes for pc in self.paper(number).contests}
 
 
-def _scans(paths: list[Path], papers: _Papers) -> list[Reading]:
+@dataclass(frozen=True, slots=True)
+class _Scanning:
+    election: PrintElection
+    master: bytes
+    folder: Path
+
+
+_HELD: dict[Path, _Papers] = {}
+"""Each worker's papers, its holders read from the print folder once."""
+
+
+def _scan_chunk(paths: list[Path]) -> list[list[Reading]]:
+    """The readings of each scanned file's pages (in a worker: the scanner is the slow part)."""
     from tellers.postal.scan import read_file
 
-    manifest = papers.election.manifest
-    readings = []
-    progress = Progress("reading scans")
-    for done, path in enumerate(paths, start=1):
-        for page, read in enumerate(read_file(path, papers.content, manifest.election_id), 1):
+    ctx: _Scanning = worker_context()
+    if ctx.folder not in _HELD:
+        _HELD.clear()
+        _HELD[ctx.folder] = _Papers(ctx.election, ctx.master, pf.read_holders(ctx.folder))
+    papers = _HELD[ctx.folder]
+    out = []
+    for path in paths:
+        readings = []
+        for page, read in enumerate(
+            read_file(path, papers.content, ctx.election.manifest.election_id), 1
+        ):
             source = f"{path} page {page}"
             if read.status != "read" or read.number is None:
                 readings.append(Reading(read.number, source, "adjudicate", None, read.reason))
@@ -248,6 +266,17 @@ def _scans(paths: list[Path], papers: _Papers) -> list[Reading]:
             contests = papers.paper(read.number).contests
             marks = {pc.contest_id: list(m) for pc, m in zip(contests, read.marks, strict=True)}
             readings.append(Reading(read.number, source, "marked", marks))
+        out.append(readings)
+    return out
+
+
+def _scans(paths: list[Path], job: _Scanning, workers: int | None) -> list[Reading]:
+    readings: list[Reading] = []
+    progress = Progress("reading scans")
+    run = local_mapper(pf.processes(workers, len(paths), 1))
+    for done, files in enumerate(run(_scan_chunk, paths, context=job, chunk=1), start=1):
+        for found in files:
+            readings += found
         progress(done, len(paths))
     progress.done()
     return readings
@@ -397,7 +426,11 @@ def open_papers(args: argparse.Namespace) -> int:
         for problem in problems[:50]:
             print(f"  {problem}", file=sys.stderr)
         return 2
-    readings = _scans(list(args.scans), papers) + readings
+    for path in args.scans:
+        if not path.is_file():
+            raise InputFileError(str(path), 0, "no such scanned file")
+    scanning = _Scanning(election, keys.master, args.print)
+    readings = _scans(list(args.scans), scanning, args.workers) + readings
     settled, person = _settle(readings)
     job = _Opening(
         manifest, election.fingerprint, election.key, keys.master, keys.opening, received
@@ -417,8 +450,8 @@ def open_papers(args: argparse.Namespace) -> int:
     progress = Progress("signing returns")
     with open(args.out, "wb") as out:
         done = 0
-        workers = max(1, args.workers or 1)
-        for chunk in local_mapper(workers)(_return_chunk, items, context=job, chunk=16):
+        run = local_mapper(pf.processes(args.workers, len(items), 16))
+        for chunk in run(_return_chunk, items, context=job, chunk=16):
             for obj, problem in chunk:
                 if obj is None:
                     raise InputFileError(str(args.print / pf.HOLDERS), 0, problem)
