@@ -517,3 +517,20 @@ def test_each_step_explains_itself(step: str, capsys: pytest.CaptureFixture[str]
         postal(step, "--help")
     assert done.value.code == 0
     assert "--vault" in capsys.readouterr().out
+
+
+def test_a_keyed_entry_settles_a_scan_only_where_they_agree(issued: Issued, tmp_path: Path) -> None:
+    scans = [_scan(issued, issued.print, "R01", [[0], [1], [2]], tmp_path / "r01.png"),
+             _scan(issued, issued.print, "R02", [[0], [1], [2]], tmp_path / "r02.png")]  # fmt: skip
+    one, two = issued.label("R01"), issued.label("R02")
+    keyed = _keyed(tmp_path / "keyed.csv", [[one, "yes", "no", "cy", ""],
+                                            [two, "yes", "no", "bob", ""]])  # fmt: skip
+    out = tmp_path / "returns.jsonl"
+    assert postal("open", "--vault", issued.vault, "--print", issued.print, *scans,
+                  "--keyed", keyed, "--out", out, "--workers", "1") == 0  # fmt: skip
+    assert [r["number"] for r in _lines(out)] == [int(one[:7])]
+    with open(tmp_path / "adjudication.csv", newline="") as handle:
+        person = list(csv.DictReader(handle))
+    assert [(p["paper"], p["reason"]) for p in person] == [
+        (two, "the keyed marks differ from the scanner's reading")
+    ]

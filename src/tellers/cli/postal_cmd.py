@@ -225,6 +225,8 @@ def issue(args: argparse.Namespace) -> int:
     authority = keys.authority(args.vault)
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder = out / "print"
+    for stale in [*folder.glob("papers-*.pdf"), *folder.glob("replacement-*.pdf")]:
+        stale.unlink()  # --force: no paper of the issue replaced may be printed by mistake
     election = PrintElection(
         manifest, key, fingerprint, args.lookup_url, keys.public, keys.opening.public
     )
