@@ -214,7 +214,7 @@ def audit_record(args: argparse.Namespace) -> int:
             yield paper.number, codes
 
     count = 0
-    with open(args.out, "wb") as handle:
+    with pf.whole(args.out) as handle:
         for message in audit_messages(authority, board.fingerprint, papers()):
             handle.write(canonical.dumps(message) + b"\n")
             count += 1

@@ -275,7 +275,7 @@ def issue(args: argparse.Namespace) -> int:
         pdfs = _render(
             election,
             folder,
-            pf.read_print_rows(folder, manifest, hybrid).__iter__(),
+            pf.read_print_rows(folder, manifest, hybrid),
             names,
             len(order),
             args.workers,
@@ -362,7 +362,10 @@ def replace(args: argparse.Namespace) -> int:
             f"the next paper in the series is {number} ({paper_label(number)}), not {args.number}",
         )
     manifest = election.manifest
-    row = next(r for r in pf.read_print_rows(folder, manifest, election.hybrid) if r.number == old)
+    row = next((r for r in pf.read_print_rows(folder, manifest, election.hybrid)
+                if r.number == old), None)  # fmt: skip
+    if row is None:
+        raise InputFileError(str(folder / pf.PAPERS_CSV), 0, f"no row for paper {args.paper}")
     issued = next(
         preencrypt_many(
             authority,

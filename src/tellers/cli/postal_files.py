@@ -23,6 +23,7 @@ import csv
 import json
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -84,6 +85,7 @@ __all__ = [
     "read_print_rows",
     "read_upload",
     "save_keys",
+    "whole",
     "write_election",
 ]
 
@@ -108,6 +110,19 @@ def private_binary(path: Path) -> BinaryIO:
     """A binary file only its owner may read (0600), in a 0700 folder."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+
+
+@contextmanager
+def whole(path: Path) -> Iterator[BinaryIO]:
+    """A file written whole or not at all: into a temporary beside it, renamed at the end."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        with open(temporary, "wb") as handle:
+            yield handle
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def processes(requested: int | None, items: int, chunk: int) -> int:

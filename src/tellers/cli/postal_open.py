@@ -401,7 +401,8 @@ def _received(text: str | None) -> str:
 def open_papers(args: argparse.Namespace) -> int:
     received = _received(args.received)
     if not args.scans and not args.keyed:
-        raise InputFileError("open", 0, "give scanned papers, a --keyed file, or both")
+        print("tellers postal open: give scanned papers, a --keyed file, or both", file=sys.stderr)
+        return 2
     keys = pf.load_keys(args.vault, args.passphrase_file)
     election = pf.read_election(args.print)
     if keys.opening.public != election.opening_house:
@@ -448,7 +449,7 @@ def open_papers(args: argparse.Namespace) -> int:
     ]
     counts = {"marked": 0, "spoilt": 0, "audit": 0}
     progress = Progress("signing returns")
-    with open(args.out, "wb") as out:
+    with pf.whole(args.out) as out:
         done = 0
         run = local_mapper(pf.processes(args.workers, len(items), 16))
         for chunk in run(_return_chunk, items, context=job, chunk=16):
