@@ -60,6 +60,7 @@ from tellers.spreadsheet import plain_cell, safe_row
 from tellers.vault import open_vault, passphrase, write_vault
 
 __all__ = [
+    "BATCH",
     "ELECTION",
     "HOLDERS",
     "PAPERS_CSV",
@@ -89,6 +90,8 @@ __all__ = [
     "write_election",
 ]
 
+BATCH = 1000
+"""Papers per PDF of the mail house's print run."""
 VAULT_FORMAT = "tellers/print-authority/v1"
 ELECTION_FORMAT = "tellers/print-election/v1"
 ELECTION = "election.json"
