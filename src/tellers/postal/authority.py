@@ -32,6 +32,10 @@ __all__ = [
     "PrintAuthority",
     "audit_messages",
     "issue_papers",
+    "preencrypt_many",
+    "replacement_message",
+    "summary",
+    "void_message",
 ]
 
 AUDIT_BATCH = 500
@@ -71,17 +75,48 @@ class _Issuing:
 
 
 @dataclass(frozen=True, slots=True)
+class IssuedContest:
+    index: int
+    contest_id: str
+    codes: tuple[str, ...]
+    """The code of each mark, in mark order (the blank's last)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedPaper:
+    """What issuing keeps of a pre-encrypted paper: its number, holder, confirmation and codes
+    (the vectors themselves are re-made from the seed when needed)."""
+
+    number: int
+    credential: bytes
+    confirmation: bytes
+    contests: tuple[IssuedContest, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Issued:
-    paper: PreencryptedPaper
+    paper: IssuedPaper
     constituency: str
 
 
+def summary(paper: PreencryptedPaper) -> IssuedPaper:
+    return IssuedPaper(
+        paper.number,
+        paper.credential,
+        paper.confirmation,
+        tuple(IssuedContest(c.index, c.contest_id, c.codes) for c in paper.contests),
+    )
+
+
 def _issue_chunk(items: list[tuple[int, bytes, str]]) -> list[Issued]:
+    """Pre-encrypt a chunk; only the summaries travel back (a tenth of a paper's bytes)."""
     ctx: _Issuing = worker_context()
     return [
         Issued(
-            preencrypt_paper(
-                ctx.manifest, ctx.fingerprint, ctx.key, paper_seed(ctx.master, n), n, cred, k
+            summary(
+                preencrypt_paper(
+                    ctx.manifest, ctx.fingerprint, ctx.key, paper_seed(ctx.master, n), n, cred, k
+                )
             ),
             k,
         )
