@@ -30,7 +30,10 @@ from tellers.verify import verify_record
 
 __all__ = ["LABELS", "LIMITS", "run"]
 
+FULL_ROLL = 1_062_049
+
 LABELS = {
+    "scale": "of the Unite 2017 roll (--scale)",
     "members": "members on the roll, each sent a paper",
     "papers_per_s": "papers pre-encrypted per second (issue, all cores)",
     "paper_list_bytes": "bytes per paper in papers.jsonl",
@@ -39,9 +42,13 @@ LABELS = {
     "verify_audit_ms": "verifier: one unused paper re-made and checked, ms (1 process)",
     "election_s": "the whole hybrid election, seconds (wall clock)",
     "verify_s": "`tellers verify` of the complete record, seconds (all cores)",
+    "election_full_s": "the whole election at the full roll, seconds (measured, or scaled "
+    "linearly from a smaller run)",
+    "verify_full_s": "`tellers verify` at the full roll, seconds (measured, or scaled)",
     "counts_exact": "declared counts are 2017's (1 = yes)",
 }
-LIMITS = {"election_s": 1800.0, "verify_s": 300.0}
+LIMITS = {"election_full_s": 1800.0, "verify_full_s": 300.0}
+"""The goals on this 2-core machine: the full hybrid election in 30 minutes, verified in 5."""
 MINIMUMS = {"counts_exact": 1.0}
 
 
@@ -106,6 +113,7 @@ def run(scale: float = 0.01) -> dict[str, Any]:
         per_return, per_audit, event_bytes = _sample_costs(outcome.record)
         list_bytes = (outcome.record / "papers.jsonl").stat().st_size / members
         return {
+            "scale": scale,
             "members": members,
             "papers_per_s": members / outcome.timings["postal-issue"],
             "paper_list_bytes": round(list_bytes, 1),
@@ -114,5 +122,7 @@ def run(scale: float = 0.01) -> dict[str, Any]:
             "verify_audit_ms": per_audit,
             "election_s": election,
             "verify_s": verify,
+            "election_full_s": election * FULL_ROLL / members,
+            "verify_full_s": verify * FULL_ROLL / members,
             "counts_exact": 1.0 if exact else 0.0,
         }
