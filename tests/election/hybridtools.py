@@ -68,7 +68,9 @@ def hybrid_scenario(precedence: str = "online") -> Scenario:
     votes += [Vote(12, _pick("ada")), Vote(13, _pick("bea"))]
     plan = HybridPlan(
         early_papers=[PostalVote(12, _pick("bea"))],
-        papers=[PostalVote(6 + i, _pick(v), scanned=i in (0, 3)) for i, v in enumerate(postal_votes)]
+        papers=[
+            PostalVote(6 + i, _pick(v), scanned=i in (0, 3)) for i, v in enumerate(postal_votes)
+        ]
         + [PostalVote(13, _pick("ada")), PostalVote(14, _pick("ada"))],
         replaced=[14],
         late_originals=[PostalVote(14, _pick("cyd"))],

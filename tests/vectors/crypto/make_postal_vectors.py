@@ -69,7 +69,8 @@ def postal_vectors() -> dict[str, Any]:
         rand=seeded("postal/return-nonces"),
     )  # fmt: skip
     body = {k: v for k, v in unsigned.items() if k != "signature"}
-    signed = {**body, "signature": bip340_sign(opening.secret, signed_digest(body), bytes(32)).hex()}
+    signature = bip340_sign(opening.secret, signed_digest(body), bytes(32))
+    signed = {**body, "signature": signature.hex()}
     return {
         "source": SOURCE,
         "manifest": manifest_to_json(m),
