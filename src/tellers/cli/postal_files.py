@@ -45,13 +45,11 @@ from tellers.errors import (
 from tellers.parties import SigningKey
 from tellers.postal.authority import Issued, PrintAuthority
 from tellers.postal.content import (
-    PaperChoice,
     PaperContent,
-    PaperContest,
     paper_label,
     parse_label,
 )
-from tellers.postal.printing import DEFAULT_LOOKUP
+from tellers.postal.printing import DEFAULT_LOOKUP, content
 from tellers.record import v2_trustee as files
 from tellers.record.store import credentials_hash
 from tellers.record.v2 import MANIFEST_FORMATS, manifest_from_json, manifest_to_json
@@ -501,33 +499,15 @@ def read_print_rows(folder: Path, manifest: Manifest, hybrid: bool) -> Iterator[
 
 def content_from_row(manifest: Manifest, row: PrintRow, lookup_url: str) -> PaperContent:
     """The printed paper of a print file's row: what the PDF shows is what the row says."""
-    assert manifest.postal is not None
     cells = row.cells
-    contests = tuple(
-        PaperContest(
-            contest.id,
-            contest.title,
-            contest.statement,
-            contest.max_selections,
-            tuple(
-                PaperChoice(x.id, x.name, cells[f"{contest.id}/{x.id}"], x.address)
-                for x in contest.choices
-            ),
-        )
-        for contest in (manifest.contests[i] for i in manifest.contests_for(cells["constituency"]))
-    )
-    return PaperContent(
-        election_id=manifest.election_id,
-        title=manifest.title,
-        organisation=manifest.organisation,
-        scrutineer=manifest.scrutineer,
-        return_address=manifest.postal.return_address,
-        closes=manifest.closes,
-        number=row.number,
-        confirmation=cells["confirmation"],
+    entitled = (manifest.contests[i] for i in manifest.contests_for(cells["constituency"]))
+    return content(
+        manifest,
+        row.number,
+        {c.id: [cells[f"{c.id}/{x.id}"] for x in c.choices] for c in entitled},
+        cells["confirmation"],
         lookup_url=lookup_url,
         credential_code=cells.get("online_code"),
-        contests=contests,
         replaces=parse_label(cells["replaces"]) if cells["replaces"] else None,
     )
 
