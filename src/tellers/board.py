@@ -398,9 +398,10 @@ class Board:
         elif event.type == "paper-issued":
             ledger.replace(body["message"], body["at"])
         elif event.type in ("paper-accepted", "paper-refused") and body["return"] is not None:
-            found = self.check_return(body["return"])
+            # The board checked it when it took it: what it left in the ledger is on its face.
             reason = None if event.type == "paper-accepted" else body["reason"]
-            ledger.record_return(found.number, reason, bool(body["return"]["contests"]))
+            kept = body["return"]
+            ledger.record_return(kept["number"], reason, bool(kept["contests"]))
             if reason is None:
                 entry = ledger.holder(body["return"]["number"])
                 assert entry is not None

@@ -11,10 +11,9 @@ verifier re-derives them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from tellers.election.manifest import Manifest
 from tellers.errors import BallotRejected, InvalidSignature
@@ -27,11 +26,11 @@ from tellers.postal.messages import (
     PaperEntry,
     message_problem,
 )
-from tellers.postal.returns import ReturnCheck
 
 __all__ = [
     "GENUINE",
     "POSTAL_REASONS",
+    "Found",
     "PaperLedger",
     "cross_channel",
 ]
@@ -69,6 +68,20 @@ def cross_channel(manifest: Manifest, new: str, counted: str | None) -> str | No
     if precedence == new:
         return None
     return "online-counts" if counted == "online" else "postal-counts"
+
+
+class Found(Protocol):
+    """What the content checks found of a return (``returns.ReturnCheck``, or the verifier's
+    finding): its first content reason, the paper and its status."""
+
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def status(self) -> str | None: ...
 
 
 @dataclass
@@ -187,9 +200,7 @@ class PaperLedger:
 
     # Returns ----------------------------------------------------------------------
 
-    def board_reason(
-        self, found: ReturnCheck, counted_channel: str | None
-    ) -> tuple[str | None, str]:
+    def board_reason(self, found: Found, counted_channel: str | None) -> tuple[str | None, str]:
         """The first reason after the content checks (postal.md §5.4): voided, replay,
         spoilt, audit, then the cross-channel rule; (None, "") when the return counts."""
         if found.reason is not None:
@@ -233,7 +244,3 @@ class PaperLedger:
         except InvalidSignature as exc:
             return str(exc)
         return None
-
-
-def constituency_of(credentials: Mapping[bytes, str], entry: PaperEntry | None) -> str | None:
-    return None if entry is None else credentials.get(entry.credential)

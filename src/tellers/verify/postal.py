@@ -23,7 +23,7 @@ from tellers.errors import RecordError
 from tellers.postal.ledger import PaperLedger
 from tellers.postal.messages import REPLACEMENT, PaperEntry, papers_hash, read_papers
 from tellers.postal.preencrypt import preencrypt_paper
-from tellers.postal.returns import ReturnCheck, check_return, return_ballot
+from tellers.postal.returns import check_return, return_ballot
 from tellers.tally import Aggregator
 from tellers.verify.report import Report
 
@@ -271,9 +271,7 @@ class PostalState:
         credential = None if entry is None else entry.credential
         previous = None if credential is None else counted.get(credential)
         kind_counted = None if previous is None else channel.get(credential or b"", "online")
-        check = ReturnCheck(found.reason, found.detail, found.number, found.status,
-                            found.tracker, (), ())  # fmt: skip
-        expected, _ = ledger.board_reason(check, kind_counted)
+        expected, _ = ledger.board_reason(found, kind_counted)
         trk = None if found.tracker is None else found.tracker.hex()
         if body["tracker"] != trk:
             report.ran("paper-return")
