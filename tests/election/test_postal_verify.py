@@ -351,3 +351,18 @@ def test_one_ballot_counts_per_member_across_channels_under_each_precedence(
     bea = {"online": 5, "postal": 5, "first": 6}[precedence]
     assert totals["counts"]["bea"] == bea
     assert sum(totals["counts"].values()) + totals["blank"] == 15
+
+
+def test_an_online_ballot_in_a_postal_only_ballot_fails_precedence(copy: Path) -> None:
+    """The manifest says papers only: every online ballot event on the board is named."""
+    manifest = canonical.loads((copy / "manifest.json").read_bytes())
+    manifest["postal"]["channels"] = "postal"
+    (copy / "manifest.json").write_bytes(canonical.dumps(manifest) + b"\n")
+    write_board(copy, read_board(copy))
+    report = verify_record(copy)
+    events = read_board(copy)
+    online = {
+        f"board.jsonl:{i + 1}" for i, e in enumerate(events) if e["type"] == "ballot-accepted"
+    }
+    found = failed(report).get("precedence", [])
+    assert online and {w.split(" ")[0] for w in found} >= online, report.failures
