@@ -16,12 +16,15 @@ from tellers.crypto.group import (
     GROUP_ORDER,
     POINT_BYTES,
     SCALAR_BYTES,
+    FixedBase,
     Point,
     Scalar,
     _unhex,
     hash_to_point,
     points_from_hex,
     scalars_from_hex,
+    table_of,
+    times,
 )
 from tellers.errors import EncodingError
 
@@ -215,6 +218,47 @@ def test_scalar_multiplication_distributes_over_points(k: Scalar, p: Point, q: P
 def test_fixed_and_variable_base_agree(k: Scalar) -> None:
     assert Point.base_times(k) == G * k
     assert Point.base_times(-k) == -(G * k)
+
+
+# FixedBase: the table of an often-multiplied point --------------------------------------------
+
+_KEY = Point.base_times(Scalar(0x5EC2E7))
+_TABLE = FixedBase(_KEY)
+# Scalars whose bytes hit every edge of the table: zero bytes, 0xff bytes, the first and last
+# rows alone, n - 1.
+_EDGE_SCALARS = [1, 2, 255, 256, 0xFF << 248, 1 << 248, GROUP_ORDER - 1, GROUP_ORDER - 256,
+                 int("01" * 32, 16), int("ff00" * 16, 16) % GROUP_ORDER]  # fmt: skip
+
+
+@pytest.mark.parametrize("k", _EDGE_SCALARS)
+def test_fixed_base_table_agrees_with_multiplication_at_the_edges(k: int) -> None:
+    assert _TABLE.times(Scalar(k)) == _KEY * Scalar(k)
+
+
+@given(scalars(), points())
+@settings(max_examples=100)
+def test_fixed_base_table_agrees_with_multiplication(k: Scalar, extra: Point) -> None:
+    assert _TABLE.times(k) == _KEY * k
+    assert _TABLE.times_plus(k, (extra,)) == _KEY * k + extra
+
+
+def test_fixed_base_sum_at_infinity_is_infinity() -> None:
+    k = Scalar(0xC0FFEE)
+    assert _TABLE.times_plus(k, (-(_KEY * k),)).is_infinity()
+    assert _TABLE.times(Scalar(0)).is_infinity()
+
+
+def test_infinity_has_no_table() -> None:
+    with pytest.raises(EncodingError, match="infinity"):
+        FixedBase(INF)
+
+
+def test_a_point_multiplied_often_gets_a_table_with_the_same_products() -> None:
+    key = Point.base_times(Scalar(0xA11CE))
+    products = [times(key, Scalar(k)) for k in range(1, 200)]
+    assert table_of(key) is not None
+    assert products == [key * Scalar(k) for k in range(1, 200)]
+    assert times(key, Scalar(GROUP_ORDER - 1)) == -key
 
 
 # hash_to_point -----------------------------------------------------------------------------

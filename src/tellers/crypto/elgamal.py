@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tellers.crypto.group import POINT_BYTES, Point, Scalar
+from tellers.crypto.group import POINT_BYTES, Point, Scalar, table_of, times
 from tellers.errors import EncodingError
 
 __all__ = [
@@ -102,7 +102,10 @@ def encrypt(public: Point, m: int, r: Scalar) -> Ciphertext:
         raise EncodingError("public", "the election key must not be the point at infinity")
     if r.is_zero():
         raise EncodingError("randomness", "encryption randomness must not be zero")
-    return Ciphertext(Point.base_times(r), plaintext_point(m) + public * r)
+    table = table_of(public)
+    if table is None:
+        return Ciphertext(Point.base_times(r), plaintext_point(m) + times(public, r))
+    return Ciphertext(Point.base_times(r), table.times_plus(r, (plaintext_point(m),)))
 
 
 def partial_decrypt(secret: Scalar, ciphertext: Ciphertext) -> Point:

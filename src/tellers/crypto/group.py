@@ -17,9 +17,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from operator import add
 from typing import Final
 
 from coincurve import PrivateKey, PublicKey, PublicKeyXOnly
+from coincurve._libsecp256k1 import ffi, lib  # the binding's C calls, for FixedBase's table
+from coincurve.context import GLOBAL_CONTEXT
 
 from tellers.errors import EncodingError, InvalidSignature
 
@@ -28,6 +31,7 @@ __all__ = [
     "GROUP_ORDER",
     "POINT_BYTES",
     "SCALAR_BYTES",
+    "FixedBase",
     "Point",
     "Scalar",
     "bip340_public_key",
@@ -37,6 +41,8 @@ __all__ = [
     "hash_to_point",
     "points_from_hex",
     "scalars_from_hex",
+    "table_of",
+    "times",
 ]
 
 GROUP_ORDER: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -188,7 +194,8 @@ class Point:
 
     @classmethod
     def base_times(cls, k: Scalar) -> Point:
-        """k·G, by libsecp256k1's fixed-base multiplication."""
+        """k·G, by libsecp256k1's fixed-base multiplication (constant time: k may be a
+        secret key)."""
         if k.is_zero():
             return _INFINITY
         return cls(PublicKey.from_valid_secret(k.to_bytes()))
@@ -323,6 +330,95 @@ class Point:
     def __reduce__(self) -> tuple[object, tuple[bytes]]:
         # Sent between processes by its canonical encoding; the native handle cannot be.
         return (_restore_point, (self.to_bytes(),))
+
+
+class FixedBase:
+    """k·P for one point P used again and again (the election key), by a table of its multiples.
+
+    The table holds d·256^i·P for each of the 32 byte positions i of a scalar and each
+    byte value d = 1..255 (8,160 points in one contiguous 512 KiB array, built in about
+    30 ms); k·P is then the sum of one entry per non-zero byte of k, added in one
+    libsecp256k1 call (``secp256k1_ec_pubkey_combine``) — under half the time of a
+    variable-base multiplication, and exactly the same point. ``times_plus`` adds a few
+    more points in the same call (m·G + r·H, an encryption's beta, in one step).
+
+    Which entries are read depends on k, so unlike libsecp256k1's own multiplications this
+    is not constant-time: a process sharing the machine's caches could learn something of
+    k. It is used for encryption randomness and proof nonces under the election key, by
+    the print authority and the simulations, which run on machines of their own
+    (security.md §3.12); secret keys never go through it.
+    """
+
+    __slots__ = ("_entries", "_table", "point")
+
+    def __init__(self, point: Point) -> None:
+        if point._key is None:
+            raise EncodingError("point", "the point at infinity has no table of multiples")
+        self.point = point
+        table = ffi.new("secp256k1_pubkey[]", 256 * SCALAR_BYTES)
+        base = point._key
+        for j in reversed(range(SCALAR_BYTES)):  # byte j of the big-endian scalar
+            acc = base
+            table[256 * j + 1] = base.public_key[0]
+            for d in range(2, 256):
+                acc = PublicKey.combine_keys([acc, base])
+                table[256 * j + d] = acc.public_key[0]  # d·256^(31-j)·P
+            base = PublicKey.combine_keys([acc, base])
+        self._table = table  # entries 256·j hold no point and are never read
+        self._entries = [table + i for i in range(256 * SCALAR_BYTES)]
+
+    def times(self, k: Scalar) -> Point:
+        """k·P."""
+        return self.times_plus(k, ())
+
+    def times_plus(self, k: Scalar, points: tuple[Point, ...]) -> Point:
+        """k·P + the sum of ``points``."""
+        digits = k.to_bytes()
+        if 0 in digits:
+            keys = [self._entries[o + d] for o, d in zip(_ROW_OFFSETS, digits, strict=True) if d]
+        else:
+            keys = list(map(self._entries.__getitem__, map(add, _ROW_OFFSETS, digits)))
+        keys += [p._key.public_key for p in points if p._key is not None]
+        if not keys:
+            return _INFINITY
+        out = ffi.new("secp256k1_pubkey *")
+        if not lib.secp256k1_ec_pubkey_combine(GLOBAL_CONTEXT.ctx, out, keys, len(keys)):
+            return _INFINITY  # the total is the point at infinity
+        return Point(PublicKey(out))
+
+
+_ROW_OFFSETS: Final = tuple(range(0, 256 * SCALAR_BYTES, 256))
+_TABLE_AFTER: Final = 64
+"""Multiplications of one point through ``times`` before its table is built."""
+_uses: dict[bytes, int] = {}
+_tables: dict[bytes, FixedBase] = {}
+
+
+def times(point: Point, k: Scalar) -> Point:
+    """k·P, by a ``FixedBase`` table once P has been multiplied often (an election key), else
+    by variable-base multiplication. The result is the same point either way."""
+    if point._key is None or k.is_zero():
+        return _INFINITY
+    encoded = point.to_bytes()
+    table = _tables.get(encoded)
+    if table is not None:
+        return table.times(k)
+    count = _uses.get(encoded, 0) + 1
+    if count < _TABLE_AFTER:
+        if len(_uses) > 1024:
+            _uses.clear()  # many one-off keys (tests, trustees' shares): forget them
+        _uses[encoded] = count
+        return point * k
+    if len(_tables) >= 4:
+        _tables.pop(next(iter(_tables)))
+    table = _tables[encoded] = FixedBase(point)
+    _uses.pop(encoded, None)
+    return table.times(k)
+
+
+def table_of(point: Point) -> FixedBase | None:
+    """The table ``times`` keeps for ``point``, if it has built one."""
+    return _tables.get(point.to_bytes()) if point._key is not None else None
 
 
 def scalars_from_hex(texts: list[object]) -> tuple[Scalar, ...]:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext, plaintext_point
-from tellers.crypto.group import Point, Scalar
+from tellers.crypto.group import Point, Scalar, times
 from tellers.crypto.hashing import challenge, int_field
 from tellers.errors import EncodingError, InvalidProof
 
@@ -169,7 +169,7 @@ def prove_range(
         if j == m:
             challenges.append(Scalar(0))  # fixed below, once the total is known
             responses.append(Scalar(0))
-            commitments += [Point.base_times(w), public * w]
+            commitments += [Point.base_times(w), times(public, w)]
         else:
             c_j, s_j = rand(), rand()
             challenges.append(c_j)
@@ -258,7 +258,7 @@ def _branch_commitments(
     shifted = ciphertext.beta if j == 0 else ciphertext.beta + plaintext_point(-j)
     return [
         Point.base_plus(s_j, ciphertext.alpha, minus_c),
-        Point.sum([public * s_j, shifted * minus_c]),
+        Point.sum([times(public, s_j), shifted * minus_c]),
     ]
 
 
