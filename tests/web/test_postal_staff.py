@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from test_lifecycle_flow import ready
 from test_officer_pages import csrf_post, upload
 
 from tellers import canonical
+from tellers.cli.postal_audit import read_board
 from tellers.crypto.credentials import public_credential
 from tellers.postal.authority import (
     audit_messages,
@@ -31,6 +33,7 @@ from tellers.postal.authority import (
 )
 from tellers.postal.preencrypt import preencrypt_paper
 from tellers.postal.returns import make_return
+from tellers.record.archive import open_record
 from tellers.verify import verify_record
 from tellers.web.demo import decrypt_as_trustee, print_papers
 from tellers.web.store import board, count, postal, setup, steps
@@ -129,8 +132,16 @@ def test_the_postal_channel_through_the_scrutineers_page(
     page = _shown(scrutineer)
     assert 'id="papers"' in page and "No paper list yet." in page
     assert 'id="paper-list-form"' not in page  # not before the ceremony and credentials
+    assert scrutineer.get(f"{PAGE}ceremony.json").status_code == 404  # no ceremony yet
     dirs, codes = ready(e, tmp_path)
-    assert 'id="paper-list-form"' in _shown(scrutineer)
+    page = _shown(scrutineer)
+    assert 'id="paper-list-form"' in page and 'id="ceremony-json"' in page
+    e.refresh_from_db()
+    # What the print authority re-derives the election key from: the trustees' messages.
+    download = scrutineer.get(f"{PAGE}ceremony.json")
+    assert download["Content-Disposition"].startswith("attachment")
+    assert json.loads(download.content) == e.ceremony
+    assert client_for("officer").get(f"{PAGE}ceremony.json").status_code == 403
 
     authority, statement, papers = print_papers(e, tmp_path / "print")
     bad = papers.read_bytes().replace(b'"number":1}', b'"number":1} ')
@@ -199,9 +210,22 @@ def test_the_postal_channel_through_the_scrutineers_page(
 
     later = e.closes_at + timedelta(seconds=1)
     monkeypatch.setattr(steps, "now", lambda: later)
+    assert scrutineer.get(f"{PAGE}record-at-close.zip").status_code == 404  # still open
     count.close_election(e, None)
     page = _shown(scrutineer)
     assert 'id="paper-audit-form"' in page and 'data-figure="to_audit">1<' in page
+    # The tally waits for the audit: without it the record could never verify.
+    with pytest.raises(ValidationError, match="1 unused papers are still to be audited"):
+        count.start_tally(e, None)
+    # The print authority's audit starts from the record at the close, read as the CLI does.
+    assert 'id="record-at-close"' in page
+    zipped = tmp_path / "at-close.zip"
+    zipped.write_bytes(b"".join(scrutineer.get(f"{PAGE}record-at-close.zip").streaming_content))
+    with open_record(zipped) as folder:
+        so_far = read_board(folder)
+    assert so_far.closed and not so_far.tallied
+    assert so_far.ledger.to_audit() == postal.ledger_for(e).to_audit()
+    assert client_for("officer").get(f"{PAGE}record-at-close.zip").status_code == 403
     ledger = postal.ledger_for(e)
     listed = dict(e.credentials.values_list("public_credential", "constituency"))
     holders = [

@@ -6,11 +6,15 @@ scrutineer signed files, which these pages put on the board through
 voting starts, the opening house's returns (JSON Lines, each recorded in
 order) and the print authority's voids and replacements while voting is
 open, and its audit of the unused papers after the close. Each answers with
-plain messages on the scrutineer's page.
+plain messages on the scrutineer's page. Two downloads feed the offline
+commands: ``ceremony.json`` (the trustees' messages, from which ``tellers postal
+issue`` re-derives the election key rather than trusting the site's) and the
+record at the close (from which ``tellers postal audit`` finds the unused papers).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +22,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tellers.errors import BallotRejected
 from tellers.parties import key_fingerprint
-from tellers.web.store import access, postal
+from tellers.web.store import access, postal, records
 from tellers.web.store.models import BoardHead, Election
 from tellers.web.store.paper_status import PaperFigures, paper_figures
 from tellers.web.store.steps import S, manifest_of
@@ -33,8 +37,10 @@ from tellers.web.store.steps import S, manifest_of
 __all__ = [
     "PaperSection",
     "audit_upload",
+    "ceremony_file",
     "list_upload",
     "messages_upload",
+    "record_at_close",
     "returns_upload",
     "section",
 ]
@@ -59,6 +65,10 @@ class PaperSection:
     may_list: bool
     may_return: bool
     may_audit: bool
+    ceremony_ready: bool
+    """The key ceremony is complete: ``ceremony.json`` can be downloaded."""
+    closed_record: bool
+    """The record at the close is kept: the print authority's audit starts from it."""
     to_audit: int
     """After the close: papers whose marks are not on the board and are not audited yet."""
     waiting_for_setup: bool
@@ -94,6 +104,8 @@ def section(election: Election) -> PaperSection | None:
         may_list=bool(election.fingerprint) and before_votes and figures is None,
         may_return=election.status == S.OPEN and figures is not None,
         may_audit=election.status == S.CLOSED and figures is not None,
+        ceremony_ready=election.ceremony is not None and bool(election.fingerprint),
+        closed_record=records.archive_path(election, "closed").exists(),
         to_audit=to_audit,
         waiting_for_setup=election.status == S.DRAFT and not election.fingerprint,
     )
@@ -216,3 +228,33 @@ def audit_upload(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, _("%(n)d unused papers audited.") % {"n": opened})
     return redirect("scrutiny:election", e.slug)
+
+
+def _private(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def ceremony_file(request: HttpRequest, slug: str) -> HttpResponse:
+    """``ceremony.json`` for ``tellers postal issue --ceremony``, once the key ceremony is done."""
+    e = _scrutineers_election(request, slug)
+    if e.ceremony is None or not e.fingerprint:
+        raise Http404("the key ceremony is not complete")
+    text = json.dumps(e.ceremony, indent=2, ensure_ascii=False) + "\n"
+    response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    return _private(response, f"ceremony-{e.slug}.json")
+
+
+@require_GET
+@login_required
+def record_at_close(request: HttpRequest, slug: str) -> HttpResponse:
+    """The record at the close (a ZIP), for ``tellers postal audit --record``."""
+    e = _scrutineers_election(request, slug)
+    path = records.archive_path(e, "closed")
+    if not path.exists():
+        raise Http404("the record at the close is kept once a ballot with papers closes")
+    response = FileResponse(path.open("rb"), content_type="application/zip")
+    return _private(response, f"{e.slug}-record-at-close.zip")

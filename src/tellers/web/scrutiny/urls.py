@@ -19,4 +19,6 @@ urlpatterns = [
     path("e/<slug:slug>/returns/", papers.returns_upload, name="paper_returns"),
     path("e/<slug:slug>/paper-messages/", papers.messages_upload, name="paper_messages"),
     path("e/<slug:slug>/paper-audit/", papers.audit_upload, name="paper_audit"),
+    path("e/<slug:slug>/ceremony.json", papers.ceremony_file, name="ceremony"),
+    path("e/<slug:slug>/record-at-close.zip", papers.record_at_close, name="record_at_close"),
 ]

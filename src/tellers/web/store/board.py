@@ -475,22 +475,25 @@ def check_chain(election: Election, *, using: str = "default") -> int:
     return count
 
 
-def export_record(election: Election, directory: Path, *, using: str = "default") -> bytes:
+def export_record(
+    election: Election, directory: Path, *, using: str = "default", after_close: bool = False
+) -> bytes:
     """Write the election record from the database (``record.store.write_record``); its root.
 
     Needs the ceremony and the board's tally: before the result is published
     the record is one in progress (no ``result.json``), which is what the
-    trustees verify before they decrypt. The board is streamed in sequence
-    order, exactly the lines that were hashed; where papers were issued, their
-    list is ``papers.jsonl`` (postal.md §4.1).
+    trustees verify before they decrypt. With ``after_close`` the board's close
+    is enough: the record at the close, from which the print authority finds the
+    unused papers it must open before the tally (postal.md §6). The board is
+    streamed in sequence order, exactly the lines that were hashed; where papers
+    were issued, their list is ``papers.jsonl`` (postal.md §4.1).
     """
+    needed = "election-closed" if after_close else "tally"
     if (
         election.ceremony is None
-        or not BoardEvent.objects.using(using)
-        .filter(election_id=election.pk, type="tally")
-        .exists()
+        or not BoardEvent.objects.using(using).filter(election_id=election.pk, type=needed).exists()
     ):
-        raise ValueError(f"election {election.slug}: no record before the tally")
+        raise ValueError(f"election {election.slug}: no record before the {needed} event")
     published = BoardEvent.objects.using(using).filter(election_id=election.pk, type="result")
     result = election.result if published.exists() else None
     credentials = (

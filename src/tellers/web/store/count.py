@@ -140,6 +140,8 @@ def close_election(election: Election, actor: Any) -> None:
         e.save(update_fields=["status"])
         # Under the board's lock: a ballot still in flight lands before the close or is refused.
         event = close_board(e, at.isoformat())
+        if e.paper_list is not None:  # what the print authority's audit starts from
+            records.write_archive_for(e, "closed")
         log(e, actor, "election-closed", events=event.seq, counted=counted_count(e))
 
 
@@ -148,6 +150,15 @@ def start_tally(election: Election, actor: Any) -> None:
         e = locked(election)
         if e.status != S.CLOSED:
             raise refuse(_("The tally starts once the election is closed."))
+        if e.paper_list is not None and (left := postal.papers_to_audit(e)):
+            raise refuse(
+                _(
+                    "%(n)d unused papers are still to be audited: upload the print "
+                    "authority's audit (on the scrutineer's page) before the tally, or the "
+                    "record will not verify."
+                )
+                % {"n": left}
+            )
         tallies = count_ballots(manifest_of(e), counted_ballots(e))
         append_event(e, "tally", tally_to_json(tallies))
         e.status = S.TALLYING

@@ -66,6 +66,7 @@ __all__ = [
     "audit_papers",
     "ledger_for",
     "paper_messages",
+    "papers_to_audit",
     "publish_paper_list",
     "record_returns",
     "replace_paper",
@@ -576,6 +577,17 @@ def audit_papers(
             opened += len(numbers)
         log(current, actor, "papers-audited", papers=opened)
     return opened
+
+
+def papers_to_audit(election: Election, *, using: str = "default") -> int:
+    """Papers whose marks are not on the board and whose seeds are not published yet: the
+    tally waits for none to be left (postal.md §6)."""
+    audited = (
+        Indexed.objects.using(using)
+        .filter(election_id=election.pk, type="paper-audit")
+        .values_list("number", flat=True)
+    )
+    return len(set(ledger_for(election, using=using).to_audit()) - set(audited))
 
 
 def _after_close(election: Election, using: str) -> str:

@@ -1,10 +1,12 @@
 """The election record as files the site serves: built once, then served as they are.
 
-When the tally is published the site writes the record *so far* (no result
-yet) as a ZIP, which each trustee downloads and verifies with ``tellers
-trustee decrypt`` before decrypting; when the result is published, the whole
-record. Both live in ``DATA_DIR/records/`` and are served from there: a
-download never rebuilds a record.
+At the close of a ballot with papers the site writes the record at the close,
+from which the print authority finds the unused papers to open. When the tally
+is published the site writes the record *so far* (no result yet) as a ZIP,
+which each trustee downloads and verifies with ``tellers trustee decrypt``
+before decrypting; when the result is published, the whole record. All live
+in ``DATA_DIR/records/`` and are served from there: a download never rebuilds
+a record.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ __all__ = ["archive_path", "write_archive_for"]
 
 
 def archive_path(election: Election, stage: str) -> Path:
-    """Where the record's ZIP is kept: ``stage`` is ``tally`` (in progress) or ``result``."""
+    """Where the record's ZIP is kept: ``stage`` is ``closed`` (at the close, for the print
+    authority's audit of unused papers), ``tally`` (in progress) or ``result``."""
     return Path(settings.DATA_DIR) / "records" / f"{election.slug}-{stage}.zip"
 
 
@@ -35,7 +38,7 @@ def write_archive_for(election: Election, stage: str) -> bytes:
     work = Path(tempfile.mkdtemp(prefix="tellers-record-", dir=target.parent))
     try:
         folder = work / f"{election.slug}-record"
-        root = export_record(election, folder)
+        root = export_record(election, folder, after_close=stage == "closed")
         temporary = work / "record.zip"
         write_archive(folder, temporary)
         os.replace(temporary, target)
