@@ -21,7 +21,7 @@ from tellers.election.manifest import Manifest
 from tellers.errors import RollError
 from tellers.spreadsheet import plain_cell
 
-__all__ = ["Member", "Roll", "check_roll_csv", "read_roll_csv"]
+__all__ = ["Member", "Roll", "check_roll_csv", "iter_members", "read_roll_csv"]
 
 REQUIRED = ("member_id", "constituency")
 
@@ -129,6 +129,26 @@ def _parse(
     id_column: str = "member_id",
 ) -> Roll:
     """The members; a bad row goes to ``report``, which raises it unless gathering them all."""
+    members = tuple(iter_members(lines, path, report, id_column=id_column))
+    if not members:
+        raise RollError(path, 2, "the roll has no members")
+    return Roll(members)
+
+
+def iter_members(
+    lines: Iterable[str],
+    path: str,
+    report: Callable[[RollError], None] = _raise,
+    *,
+    id_column: str = "member_id",
+    strict: bool = True,
+) -> Iterator[Member]:
+    """Each good row's member in file order, read as it comes (a million-member roll is
+    never held whole); a bad row goes to ``report``. The header's faults raise.
+
+    ``strict=False`` lets through a repeated id and an empty constituency, for the roll's
+    checks (``roll_checks``) to count and show with the rest of their findings.
+    """
     reader = csv.reader(lines)
     try:
         header = next(reader)
@@ -143,26 +163,25 @@ def _parse(
         raise RollError(path, 1, f"header lacks column(s) {', '.join(missing)}; found {header}")
     if len(set(header)) != len(header):
         raise RollError(path, 1, "header repeats a column name")
-    members: list[Member] = []
     seen: dict[str, int] = {}
     id_at, constituency_at = header.index(id_column), header.index("constituency")
+    end = reader.line_num
     try:
         for cells in reader:
             row = [plain_cell(cell) for cell in cells]  # as Tellers' own CSVs write them
-            line = reader.line_num
+            # The row's first line: a quoted address may run over several lines.
+            line, end = end + 1, reader.line_num
             if not any(cell.strip() for cell in row):
                 continue  # blank lines are harmless
-            member = _member(row, header, (id_at, constituency_at), seen, path, line)
+            member = _member(row, header, (id_at, constituency_at), seen, path, line, strict)
             if isinstance(member, RollError):
                 report(member)
                 continue
-            seen[member.member_id] = line
-            members.append(member)
+            if strict:
+                seen[member.member_id] = line
+            yield member
     except csv.Error as exc:
         raise RollError(path, reader.line_num, f"unreadable CSV ({exc})") from None
-    if not members:
-        raise RollError(path, 2, "the roll has no members")
-    return Roll(tuple(members))
 
 
 def _member(
@@ -172,6 +191,7 @@ def _member(
     seen: dict[str, int],
     path: str,
     line: int,
+    strict: bool = True,
 ) -> Member | RollError:
     id_at, constituency_at = at
     id_name = header[id_at]
@@ -182,7 +202,7 @@ def _member(
     member_id, constituency = row[id_at].strip(), row[constituency_at].strip()
     if not member_id:
         return RollError(path, line, f"{id_name} is empty")
-    if not constituency:
+    if not constituency and strict:
         return RollError(path, line, "constituency is empty")
     if member_id in seen:
         return RollError(
