@@ -17,7 +17,8 @@ so ``except ValueError`` keeps working for code that does not know Tellers::
     │   └── RecordError                   an election record file is unusable
     ├── BallotRejected(ValueError)        the board refuses a ballot; carries the reason code
     ├── CountingError(ValueError)         a count cannot proceed under the rules given
-    └── ClusterError(RuntimeError)        a Dask cluster cannot be named or cannot finish the work
+    ├── ClusterError(RuntimeError)        a Dask cluster cannot be named or cannot finish the work
+    └── DeliveryError(RuntimeError)       a mail relay or SMS provider cannot take the codes
 
 Messages say what was expected and what was found, and name the field,
 file and line where there is one.
@@ -31,6 +32,7 @@ __all__ = [
     "ClusterError",
     "CountingError",
     "DecryptionError",
+    "DeliveryError",
     "EncodingError",
     "InputFileError",
     "InvalidCredential",
@@ -124,3 +126,8 @@ class CountingError(TellersError, ValueError):
 
 class ClusterError(TellersError, RuntimeError):
     """A cluster spec is malformed, or the cluster gave up on a task (its workers kept dying)."""
+
+
+class DeliveryError(TellersError, RuntimeError):
+    """The mail relay or the SMS provider is unreachable or refuses every message (not one
+    recipient: a refused address is a failure recorded against that member)."""

@@ -18,6 +18,7 @@ _COMMANDS = (
     "tellers.cli.bench_cmd",
     "tellers.cli.count_cmd",
     "tellers.cli.credentials_cmd",
+    "tellers.cli.delivery_cmd",
     "tellers.cli.demo_cmd",
     "tellers.cli.verify_cmd",
     "tellers.cli.trustee_cmd",
