@@ -14,9 +14,11 @@ so ``except ValueError`` keeps working for code that does not know Tellers::
     ├── InputFileError(ValueError)        a file a person gave us is malformed (file, line)
     │   ├── RollError                     a membership roll row is bad
     │   ├── BallotFileError               a .blt or JSON-lines ballot file is bad
+    │   ├── StatementsFileError           a scrutineer's statements or logs file is bad
     │   └── RecordError                   an election record file is unusable
     ├── BallotRejected(ValueError)        the board refuses a ballot; carries the reason code
     ├── CountingError(ValueError)         a count cannot proceed under the rules given
+    ├── UnverifiedRecord(ValueError)      a statutory document asked of a record that fails
     ├── ClusterError(RuntimeError)        a Dask cluster cannot be named or cannot finish the work
     └── DeliveryError(RuntimeError)       a mail relay or SMS provider cannot take the codes
 
@@ -42,7 +44,9 @@ __all__ = [
     "ManifestError",
     "RecordError",
     "RollError",
+    "StatementsFileError",
     "TellersError",
+    "UnverifiedRecord",
 ]
 
 
@@ -107,6 +111,10 @@ class BallotFileError(InputFileError):
     """A ``.blt`` or JSON-lines ballot file is malformed."""
 
 
+class StatementsFileError(InputFileError):
+    """A scrutineer's statements file or an officers' logs file is malformed (reports.md)."""
+
+
 class RecordError(InputFileError):
     """An election record file is missing, truncated or not in the ``v1`` format."""
 
@@ -122,6 +130,19 @@ class BallotRejected(TellersError, ValueError):
 
 class CountingError(TellersError, ValueError):
     """A count cannot proceed under the rules given."""
+
+
+class UnverifiedRecord(TellersError, ValueError):
+    """A statutory document was asked of a record that does not verify; names the check."""
+
+    def __init__(self, check: str, where: str, detail: str) -> None:
+        self.check = check
+        self.where = where
+        self.detail = detail
+        super().__init__(
+            f"the record does not verify, so no document is made from it: "
+            f"[{check}] {where}: {detail}"
+        )
 
 
 class ClusterError(TellersError, RuntimeError):
