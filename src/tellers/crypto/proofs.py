@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext, plaintext_point
-from tellers.crypto.group import Point, Scalar, times
+from tellers.crypto.group import Point, Scalar, table_of, times
 from tellers.crypto.hashing import challenge, int_field
 from tellers.errors import EncodingError, InvalidProof
 
@@ -256,9 +256,13 @@ def _branch_commitments(
     """A_j = s_j·G - c_j·alpha and B_j = s_j·H - c_j·(beta - j·G)."""
     minus_c = -c_j
     shifted = ciphertext.beta if j == 0 else ciphertext.beta + plaintext_point(-j)
+    table = table_of(public)  # the election key's, once it has been used often
+    second = shifted * minus_c
     return [
         Point.base_plus(s_j, ciphertext.alpha, minus_c),
-        Point.sum([times(public, s_j), shifted * minus_c]),
+        Point.sum([times(public, s_j), second])
+        if table is None
+        else table.times_plus(s_j, (second,)),
     ]
 
 
