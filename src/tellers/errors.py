@@ -14,11 +14,13 @@ so ``except ValueError`` keeps working for code that does not know Tellers::
     ├── InputFileError(ValueError)        a file a person gave us is malformed (file, line)
     │   ├── RollError                     a membership roll row is bad
     │   ├── BallotFileError               a .blt or JSON-lines ballot file is bad
+    │   ├── NominationsFileError          a nominating-bodies CSV or nominations log is bad
     │   ├── StatementsFileError           a scrutineer's statements or logs file is bad
     │   └── RecordError                   an election record file is unusable
     ├── BallotRejected(ValueError)        the board refuses a ballot; carries the reason code
     ├── CountingError(ValueError)         a count cannot proceed under the rules given
     ├── UnverifiedRecord(ValueError)      a statutory document asked of a record that fails
+    ├── NominationError(ValueError)       a nominations step the rules refuse (late, too long)
     ├── ClusterError(RuntimeError)        a Dask cluster cannot be named or cannot finish the work
     └── DeliveryError(RuntimeError)       a mail relay or SMS provider cannot take the codes
 
@@ -42,6 +44,8 @@ __all__ = [
     "InvalidShare",
     "InvalidSignature",
     "ManifestError",
+    "NominationError",
+    "NominationsFileError",
     "RecordError",
     "RollError",
     "StatementsFileError",
@@ -111,6 +115,10 @@ class BallotFileError(InputFileError):
     """A ``.blt`` or JSON-lines ballot file is malformed."""
 
 
+class NominationsFileError(InputFileError):
+    """A nominating-bodies CSV or a published nominations log is malformed or tampered with."""
+
+
 class StatementsFileError(InputFileError):
     """A scrutineer's statements file or an officers' logs file is malformed (reports.md)."""
 
@@ -130,6 +138,10 @@ class BallotRejected(TellersError, ValueError):
 
 class CountingError(TellersError, ValueError):
     """A count cannot proceed under the rules given."""
+
+
+class NominationError(TellersError, ValueError):
+    """A nominations step the rules refuse: a late withdrawal, an address over the word limit."""
 
 
 class UnverifiedRecord(TellersError, ValueError):
