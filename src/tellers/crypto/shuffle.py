@@ -1,0 +1,141 @@
+"""A verifiable re-encryption shuffle of ciphertext rows: the mixnet's one step (shuffle.md).
+
+A ranked ballot is a row of W ciphertexts, one per preference position. A
+shuffler (a trustee, in turn) takes the N rows of the board, permutes them
+with one secret permutation π, re-encrypts every ciphertext with fresh
+randomness, and publishes the new rows with a proof (``shuffle_proof``) that
+they are exactly the old ones permuted and re-encrypted: no row added,
+dropped, duplicated or changed, and nothing else learnt. The next shuffler
+takes these rows as its input; after the last, the trustees decrypt the
+rows one by one. One honest shuffler in the chain is enough to unlink every
+decrypted row from the ballot it came from (security.md §3.13).
+
+``shuffle`` / ``check_shuffle`` are the producer and checker twins; the
+statement is bound to the election fingerprint and to a caller's
+``context`` naming the shuffle's place in the chain (for a trustee's
+shuffle: its index and the shuffle's position, shuffle.md §5.4), so a proof
+cannot be replayed as another trustee's or at another step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tellers.crypto.elgamal import Ciphertext
+from tellers.crypto.group import Point, Scalar, table_of, times
+from tellers.crypto.shuffle_proof import (
+    Rand,
+    Row,
+    ShuffleProof,
+    check_shuffle_proof,
+    prove_shuffle,
+)
+from tellers.errors import EncodingError, InvalidProof
+
+__all__ = [
+    "Row",
+    "ShuffleProof",
+    "check_shuffle",
+    "random_permutation",
+    "reencrypt",
+    "reencrypt_row",
+    "shuffle",
+]
+
+
+def reencrypt(public: Point, ciphertext: Ciphertext, r: Scalar) -> Ciphertext:
+    """(α + r·G, β + r·H): the same plaintext under fresh randomness (shuffle.md §3)."""
+    table = table_of(public)
+    if table is None:
+        beta = ciphertext.beta + times(public, r)
+    else:
+        beta = table.times_plus(r, (ciphertext.beta,))
+    return Ciphertext(ciphertext.alpha + Point.base_times(r), beta)
+
+
+def reencrypt_row(public: Point, row: Row, randomness: Sequence[Scalar]) -> Row:
+    """Each ciphertext of ``row`` re-encrypted with its own randomness."""
+    return tuple(reencrypt(public, c, r) for c, r in zip(row, randomness, strict=True))
+
+
+def random_permutation(count: int, rand: Rand = Scalar.random) -> tuple[int, ...]:
+    """A uniform permutation of 0..count−1 by Fisher–Yates, the swap partner of position i
+    (from count−1 down to 1) being ``rand() mod (i + 1)`` (bias below count/n: none that
+    matters). The draws are in shuffle.md §6.1 so the vectors can be reproduced."""
+    order = list(range(count))
+    for i in range(count - 1, 0, -1):
+        j = rand().value % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return tuple(order)
+
+
+def shuffle(
+    fingerprint: bytes,
+    public: Point,
+    rows: Sequence[Row],
+    *,
+    context: bytes,
+    rand: Rand = Scalar.random,
+) -> tuple[tuple[Row, ...], ShuffleProof]:
+    """Permute and re-encrypt ``rows`` under the election key ``public``; return the new rows
+    and the proof (shuffle.md §6). ``rand`` draws the permutation, then the re-encryption
+    randomness row by row, then the proof's nonces; it is the OS CSPRNG unless a test or
+    vector fixes it. The permutation and randomness are forgotten on return: they would
+    link every output row to its ballot."""
+    count, width = _shape(rows, "rows")
+    if public.is_infinity():
+        raise EncodingError("public", "the election key must not be the point at infinity")
+    permutation = random_permutation(count, rand)
+    randomness = [[rand() for _ in range(width)] for _ in range(count)]
+    outputs = tuple(
+        reencrypt_row(public, rows[j], randomness[i]) for i, j in enumerate(permutation)
+    )
+    proof = prove_shuffle(
+        fingerprint, public, rows, outputs, permutation, randomness, context=context, rand=rand
+    )
+    return outputs, proof
+
+
+def check_shuffle(
+    fingerprint: bytes,
+    public: Point,
+    input_rows: Sequence[Row],
+    output_rows: Sequence[Row],
+    proof: ShuffleProof,
+    *,
+    context: bytes,
+) -> None:
+    """Return None if ``output_rows`` are ``input_rows`` permuted and re-encrypted under
+    ``public`` as ``proof`` proves, for this fingerprint and context; else raise
+    ``InvalidProof`` saying which check or equation failed (shuffle.md §7)."""
+    if public.is_infinity():
+        raise InvalidProof("shuffle proof: the election key is the point at infinity")
+    try:
+        count, width = _shape(input_rows, "input rows")
+        out_count, out_width = _shape(output_rows, "output rows")
+    except EncodingError as exc:
+        raise InvalidProof(f"shuffle proof: {exc}") from None
+    if out_count != count:
+        raise InvalidProof(
+            f"shuffle proof: expected {count} output rows (one per input row), found {out_count}"
+        )
+    if out_width != width:
+        raise InvalidProof(
+            f"shuffle proof: expected output rows of width {width} as the inputs, found {out_width}"
+        )
+    check_shuffle_proof(fingerprint, public, input_rows, output_rows, proof, context=context)
+
+
+def _shape(rows: Sequence[Row], field: str) -> tuple[int, int]:
+    """(N, W), refusing no rows, empty rows and rows of unequal width."""
+    if not rows:
+        raise EncodingError(field, "expected at least one row, found none")
+    width = len(rows[0])
+    if width < 1:
+        raise EncodingError(f"{field}[1]", "expected at least one ciphertext, found none")
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise EncodingError(
+                f"{field}[{i + 1}]", f"expected {width} ciphertexts as row 1, found {len(row)}"
+            )
+    return len(rows), width

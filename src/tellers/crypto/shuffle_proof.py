@@ -1,0 +1,383 @@
+"""The Terelius–Wikström proof of a re-encryption shuffle of rows (shuffle.md §4–§6).
+
+The statement (shuffle.md §3): N input rows and N output rows of W ciphertexts
+each, under the election key H; output row i is input row π(i) re-encrypted,
+ciphertext by ciphertext, with fresh randomness r'_{i,k}, for one permutation π
+that stays secret. The prover commits to π column by column against
+independent generators h_1..h_N (``shuffle_generators``), receives the
+challenge vector u derived from the statement and that commitment, proves
+with a commitment chain that the permuted vector u' = (u_π(1), ..., u_π(N)) has
+the same product as u, and proves one linear relation per column: the inner
+product of u' with the outputs is the inner product of u with the inputs
+re-encrypted. The whole is one sigma protocol made non-interactive by
+Fiat–Shamir over every input of the statement (shuffle.md §5).
+
+The proof carries its commitments t (Belenios's and CHVote's layout), so the
+verifier names the equation that fails; the challenge c is recomputed, never
+read from the proof.
+
+Cost (shuffle.md §8): the prover spends about 3 + 2W variable-base
+multiplications per row, the verifier 4 + 4W; each sum of many products goes
+to libsecp256k1 in one ``Point.sum`` call and every a·G + b·P in one
+``Point.base_plus``, so the multiplications themselves dominate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tellers.crypto.elgamal import Ciphertext
+from tellers.crypto.group import GROUP_ORDER, Point, Scalar, hash_to_point, times
+from tellers.crypto.hashing import FINGERPRINT_BYTES, challenge, hash_fields, int_field
+from tellers.errors import EncodingError, InvalidProof
+
+__all__ = [
+    "TAG_CHALLENGE",
+    "TAG_GENERATOR",
+    "TAG_STATEMENT",
+    "TAG_VECTOR",
+    "Generators",
+    "Row",
+    "ShuffleProof",
+    "check_shuffle_proof",
+    "prove_shuffle",
+    "shuffle_generators",
+    "statement_digest",
+    "vector_challenges",
+]
+
+TAG_GENERATOR = "tellers/v1/shuffle/generator"
+TAG_STATEMENT = "tellers/v1/shuffle/statement"
+TAG_VECTOR = "tellers/v1/shuffle/vector"
+TAG_CHALLENGE = "tellers/v1/shuffle/challenge"
+
+Row = tuple[Ciphertext, ...]
+"""One ballot's ciphertexts, one per preference position (width W)."""
+Rand = Callable[[], Scalar]
+
+
+@dataclass(frozen=True, slots=True)
+class Generators:
+    """The commitment generators of one election for N rows (shuffle.md §2)."""
+
+    h: Point
+    """h = hash_to_point(TAG_GENERATOR, fp ‖ u64(0)): the chain's start ĉ_0."""
+    hs: tuple[Point, ...]
+    """h_i = hash_to_point(TAG_GENERATOR, fp ‖ u64(i)) for i = 1..N."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShuffleProof:
+    """A proof that output rows are a re-encrypted permutation of input rows (shuffle.md §4).
+
+    Lists indexed by row have N entries, by column W entries.
+    """
+
+    commitments: tuple[Point, ...]
+    """c_j = r_j·G + h_i where π(i) = j: the commitment to the permutation, by input row j."""
+    chain: tuple[Point, ...]
+    """ĉ_i = r̂_i·G + u'_i·ĉ_{i−1}, i = 1..N, from ĉ_0 = h."""
+    t1: Point
+    """t_1 = ω_1·G."""
+    t2: Point
+    """t_2 = ω_2·G."""
+    t3: Point
+    """t_3 = ω_3·G + Σ ω'_i·h_i."""
+    t4: tuple[Ciphertext, ...]
+    """t_{4,k} = (−ω_{4,k}·G + Σ ω'_i·α'_{i,k}, −ω_{4,k}·H + Σ ω'_i·β'_{i,k}), k = 1..W."""
+    t_hat: tuple[Point, ...]
+    """t̂_i = ω̂_i·G + ω'_i·ĉ_{i−1}, i = 1..N."""
+    s1: Scalar
+    """s_1 = ω_1 + c·r̄ with r̄ = Σ r_j."""
+    s2: Scalar
+    """s_2 = ω_2 + c·r̂ with r̂ the randomness of ĉ_N (ĉ_N = r̂·G + (Π u_i)·h)."""
+    s3: Scalar
+    """s_3 = ω_3 + c·r̃ with r̃ = Σ r_j·u_j."""
+    s4: tuple[Scalar, ...]
+    """s_{4,k} = ω_{4,k} + c·r'_k with r'_k = Σ r'_{i,k}·u'_i, k = 1..W."""
+    s_hat: tuple[Scalar, ...]
+    """ŝ_i = ω̂_i + c·r̂_i, i = 1..N."""
+    s_prime: tuple[Scalar, ...]
+    """s'_i = ω'_i + c·u'_i, i = 1..N."""
+
+
+def shuffle_generators(fingerprint: bytes, count: int) -> Generators:
+    """h and h_1..h_count for this election (shuffle.md §2): a try-and-increment hash to the
+    curve of the fingerprint and the index, so nobody knows a relation between any two of
+    them or with G. The same for every shuffle of the election; kept for the last two sizes
+    asked, since a chain of trustees derives them again and again."""
+    _check_fingerprint(fingerprint)
+    if count < 1:
+        raise EncodingError("rows", f"expected at least 1 row, found {count}")
+    return _generators(bytes(fingerprint), count)
+
+
+@lru_cache(maxsize=2)
+def _generators(fingerprint: bytes, count: int) -> Generators:
+    points = [hash_to_point(TAG_GENERATOR, fingerprint + int_field(i)) for i in range(count + 1)]
+    return Generators(points[0], tuple(points[1:]))
+
+
+def statement_digest(
+    fingerprint: bytes,
+    public: Point,
+    generators: Generators,
+    inputs: Sequence[Row],
+    outputs: Sequence[Row],
+    commitments: Sequence[Point],
+    context: bytes,
+) -> bytes:
+    """d = H(TAG_STATEMENT; fp, ctx, u64(N), u64(W), H, h, h_1‖…‖h_N, E, E′, c_1‖…‖c_N)
+    (shuffle.md §5.1): every input of the statement and the permutation commitment."""
+    width = len(inputs[0])
+    return hash_fields(
+        TAG_STATEMENT,
+        [
+            fingerprint,
+            context,
+            int_field(len(inputs)),
+            int_field(width),
+            public.to_bytes(),
+            generators.h.to_bytes(),
+            b"".join(p.to_bytes() for p in generators.hs),
+            _rows_bytes(inputs),
+            _rows_bytes(outputs),
+            b"".join(p.to_bytes() for p in commitments),
+        ],
+    )
+
+
+def vector_challenges(fingerprint: bytes, digest: bytes, count: int) -> list[Scalar]:
+    """u_i = int(H(TAG_VECTOR; fp, d, u64(i))) mod n for i = 1..N (shuffle.md §5.2)."""
+    return [challenge(TAG_VECTOR, fingerprint, [digest, int_field(i)]) for i in range(1, count + 1)]
+
+
+def prove_shuffle(
+    fingerprint: bytes,
+    public: Point,
+    inputs: Sequence[Row],
+    outputs: Sequence[Row],
+    permutation: Sequence[int],
+    randomness: Sequence[Sequence[Scalar]],
+    *,
+    context: bytes,
+    rand: Rand = Scalar.random,
+    generators: Generators | None = None,
+) -> ShuffleProof:
+    """The proof for output row i = input row ``permutation[i]`` re-encrypted with
+    ``randomness[i]`` (shuffle.md §6; rows are 0-based here, 1-based in the spec).
+
+    The prover does not check its witness: a false one gives a proof that fails, which is
+    what the soundness tests rely on. ``generators`` is for those tests alone (a proof
+    made against any generators but the derived ones must fail); the check always derives
+    its own.
+    """
+    count, width = len(inputs), len(inputs[0])
+    gens = generators or shuffle_generators(fingerprint, count)
+    r = [rand() for _ in range(count)]
+    commitments: list[Point] = [Point.infinity()] * count
+    for i, j in enumerate(permutation):
+        commitments[j] = Point.base_times(r[j]) + gens.hs[i]
+    digest = statement_digest(fingerprint, public, gens, inputs, outputs, commitments, context)
+    u = [x.value for x in vector_challenges(fingerprint, digest, count)]
+    u_prime = [u[j] for j in permutation]
+
+    r_hat = [rand() for _ in range(count)]
+    chain: list[Point] = []
+    previous = gens.h
+    r_chain = 0  # the randomness of ĉ_i, by Horner: R_i = r̂_i + u'_i·R_{i−1}
+    for i in range(count):
+        previous = Point.base_plus(r_hat[i], previous, Scalar(u_prime[i]))
+        chain.append(previous)
+        r_chain = (r_hat[i].value + u_prime[i] * r_chain) % GROUP_ORDER
+    r_sum = sum(x.value for x in r) % GROUP_ORDER
+    r_inner = sum(x.value * y for x, y in zip(r, u, strict=True)) % GROUP_ORDER
+    r_reenc = [
+        sum(randomness[i][k].value * u_prime[i] for i in range(count)) % GROUP_ORDER
+        for k in range(width)
+    ]
+
+    w1, w2, w3 = rand(), rand(), rand()
+    w4 = [rand() for _ in range(width)]
+    w_hat = [rand() for _ in range(count)]
+    w_prime = [rand() for _ in range(count)]
+    t1 = Point.base_times(w1)
+    t2 = Point.base_times(w2)
+    t3 = Point.sum([Point.base_times(w3), *(h * w for h, w in zip(gens.hs, w_prime, strict=True))])
+    t4 = tuple(
+        Ciphertext(
+            Point.sum(
+                [Point.base_times(-w4[k]), *_products([o[k].alpha for o in outputs], w_prime)]
+            ),
+            Point.sum([times(public, -w4[k]), *_products([o[k].beta for o in outputs], w_prime)]),
+        )
+        for k in range(width)
+    )
+    t_hat = tuple(
+        Point.base_plus(w_hat[i], chain[i - 1] if i else gens.h, w_prime[i]) for i in range(count)
+    )
+    c = _challenge(fingerprint, digest, chain, t1, t2, t3, t4, t_hat)
+    return ShuffleProof(
+        commitments=tuple(commitments),
+        chain=tuple(chain),
+        t1=t1,
+        t2=t2,
+        t3=t3,
+        t4=t4,
+        t_hat=t_hat,
+        s1=w1 + c * r_sum,
+        s2=w2 + c * r_chain,
+        s3=w3 + c * r_inner,
+        s4=tuple(w + c * x for w, x in zip(w4, r_reenc, strict=True)),
+        s_hat=tuple(w + c * x for w, x in zip(w_hat, r_hat, strict=True)),
+        s_prime=tuple(w + c * x for w, x in zip(w_prime, u_prime, strict=True)),
+    )
+
+
+def check_shuffle_proof(
+    fingerprint: bytes,
+    public: Point,
+    inputs: Sequence[Row],
+    outputs: Sequence[Row],
+    proof: ShuffleProof,
+    *,
+    context: bytes,
+) -> None:
+    """The verifier of shuffle.md §7, steps 3–6 (``shuffle.check_shuffle`` does steps 1–2,
+    the shapes): raises ``InvalidProof`` naming the first equation that fails."""
+    count, width = len(inputs), len(inputs[0])
+    _check_proof_shape(proof, count, width)
+    gens = shuffle_generators(fingerprint, count)
+    digest = statement_digest(
+        fingerprint, public, gens, inputs, outputs, proof.commitments, context
+    )
+    u = vector_challenges(fingerprint, digest, count)
+    c = _challenge(
+        fingerprint, digest, proof.chain, proof.t1, proof.t2, proof.t3, proof.t4, proof.t_hat
+    )
+    minus_c = -c
+
+    c_bar = Point.sum([*proof.commitments, *(-h for h in gens.hs)])
+    if proof.t1 != Point.base_plus(proof.s1, c_bar, minus_c):
+        raise InvalidProof(
+            "shuffle proof: equation (1) fails, t1 ≠ s1·G − c·(Σ c_j − Σ h_i): the proof was "
+            "made for another statement (fingerprint, context, key, rows or generators), or "
+            "its permutation commitment does not commit to one input row per output row"
+        )
+    u_product = 1
+    for x in u:
+        u_product = u_product * x.value % GROUP_ORDER
+    c_hat = proof.chain[-1] - gens.h * Scalar(u_product)
+    if proof.t2 != Point.base_plus(proof.s2, c_hat, minus_c):
+        raise InvalidProof(
+            "shuffle proof: equation (2) fails, t2 ≠ s2·G − c·(ĉ_N − (Π u_i)·h): the "
+            "commitment chain does not end at the product of the challenges"
+        )
+    c_tilde = Point.sum([cj * uj for cj, uj in zip(proof.commitments, u, strict=True)])
+    t3 = Point.sum(
+        [
+            Point.base_plus(proof.s3, c_tilde, minus_c),
+            *(h * s for h, s in zip(gens.hs, proof.s_prime, strict=True)),
+        ]
+    )
+    if proof.t3 != t3:
+        raise InvalidProof(
+            "shuffle proof: equation (3) fails, t3 ≠ s3·G + Σ s'_i·h_i − c·Σ u_j·c_j: the "
+            "responses s' are not the permuted challenges the commitment opens to"
+        )
+    for k in range(width):
+        alpha_in = Point.sum([row[k].alpha * uj for row, uj in zip(inputs, u, strict=True)])
+        beta_in = Point.sum([row[k].beta * uj for row, uj in zip(inputs, u, strict=True)])
+        alpha = Point.sum(
+            [
+                Point.base_plus(-proof.s4[k], alpha_in, minus_c),
+                *(row[k].alpha * s for row, s in zip(outputs, proof.s_prime, strict=True)),
+            ]
+        )
+        beta = Point.sum(
+            [
+                times(public, -proof.s4[k]),
+                beta_in * minus_c,
+                *(row[k].beta * s for row, s in zip(outputs, proof.s_prime, strict=True)),
+            ]
+        )
+        if proof.t4[k] != Ciphertext(alpha, beta):
+            raise InvalidProof(
+                f"shuffle proof: equation (4) fails in column {k + 1} of {width}, t4 ≠ "
+                "(−s4·G + Σ s'_i·α'_i − c·Σ u_j·α_j, −s4·H + Σ s'_i·β'_i − c·Σ u_j·β_j): the "
+                "output ciphertexts are not the inputs permuted and re-encrypted"
+            )
+    previous = gens.h
+    for i in range(count):
+        expected = Point.base_plus(proof.s_hat[i], previous, proof.s_prime[i]) + (
+            proof.chain[i] * minus_c
+        )
+        if proof.t_hat[i] != expected:
+            raise InvalidProof(
+                f"shuffle proof: equation (5) fails at row {i + 1} of {count}, t̂_i ≠ "
+                "ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i: the commitment chain is broken there"
+            )
+        previous = proof.chain[i]
+
+
+def _challenge(
+    fingerprint: bytes,
+    digest: bytes,
+    chain: Sequence[Point],
+    t1: Point,
+    t2: Point,
+    t3: Point,
+    t4: Sequence[Ciphertext],
+    t_hat: Sequence[Point],
+) -> Scalar:
+    """c = int(H(TAG_CHALLENGE; fp, d, ĉ_1‖…‖ĉ_N, t1, t2, t3, T4, t̂_1‖…‖t̂_N)) mod n
+    (shuffle.md §5.3)."""
+    return challenge(
+        TAG_CHALLENGE,
+        fingerprint,
+        [
+            digest,
+            b"".join(p.to_bytes() for p in chain),
+            t1,
+            t2,
+            t3,
+            b"".join(t.to_bytes() for t in t4),
+            b"".join(p.to_bytes() for p in t_hat),
+        ],
+    )
+
+
+def _products(points: Sequence[Point], weights: Sequence[Scalar]) -> list[Point]:
+    """[w_1·P_1, ..., w_N·P_N], to be added in one ``Point.sum``."""
+    return [p * w for p, w in zip(points, weights, strict=True)]
+
+
+def _rows_bytes(rows: Sequence[Row]) -> bytes:
+    """enc(α_{1,1}) ‖ enc(β_{1,1}) ‖ … ‖ enc(α_{N,W}) ‖ enc(β_{N,W}), row by row."""
+    return b"".join(c.alpha.to_bytes() + c.beta.to_bytes() for row in rows for c in row)
+
+
+def _check_fingerprint(fingerprint: bytes) -> None:
+    if len(fingerprint) != FINGERPRINT_BYTES:
+        raise EncodingError(
+            "fingerprint", f"expected {FINGERPRINT_BYTES} bytes, found {len(fingerprint)}"
+        )
+
+
+def _check_proof_shape(proof: ShuffleProof, count: int, width: int) -> None:
+    for name, items, expected, per in (
+        ("commitments", proof.commitments, count, "row"),
+        ("chain", proof.chain, count, "row"),
+        ("t_hat", proof.t_hat, count, "row"),
+        ("s_hat", proof.s_hat, count, "row"),
+        ("s_prime", proof.s_prime, count, "row"),
+        ("t4", proof.t4, width, "column"),
+        ("s4", proof.s4, width, "column"),
+    ):
+        if len(items) != expected:
+            raise InvalidProof(
+                f"shuffle proof: expected {expected} entries in {name} (one per {per}), "
+                f"found {len(items)}"
+            )
