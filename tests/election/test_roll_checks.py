@@ -215,10 +215,13 @@ def test_an_exclusion_the_statute_or_the_rules_do_not_allow_blocks(tmp_path: Pat
     assert set(GROUNDS) >= {"arrears", "not-in-employment", "apprentice", "new-member"}
 
 
-def test_no_relevant_date_is_a_warning_and_bad_dates_are_found(tmp_path: Path) -> None:
+def test_bad_dates_are_found_and_without_a_relevant_date_no_one_joined_late(
+    tmp_path: Path,
+) -> None:
     path = roll_with(tmp_path, {3: {"joined": "sometime"}, 4: {"date_of_birth": "1980-13-40"}})
     report = run(path, RollRules())
-    assert finding(report, "no-relevant-date").count == 1
+    assert report.relevant_date is None and report.exclusions == ()
+    assert run(path).relevant_date == FREEZE
     assert finding(report, "bad-joined-date").examples[0].value == "sometime"
     assert finding(report, "bad-date-of-birth").examples[0].lines == (6,)
 

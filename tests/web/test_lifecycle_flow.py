@@ -68,9 +68,9 @@ def manifest_json(slug: str = "exec-2026", **changes: Any) -> dict[str, Any]:
 TRUSTEES = [(f"T {n}", f"t{n.lower()}@example.org") for n in ("One", "Two", "Three")]
 ROLL = (
     "member_id,constituency,name,email,postal_address\n"
-    "M1,north,Ann Member,ann@example.org,1 High St\n"
-    "M2,south,Bo Member,bo@example.org,2 High St\n"
-    "M3,north,Cy Member,,3 High St\n"
+    'M1,north,Ann Member,ann@example.org,"1 High St, Leeds LS1 1AA"\n'
+    'M2,south,Bo Member,bo@example.org,"2 High St, Leeds LS1 2AA"\n'
+    'M3,north,Cy Member,,"3 High St, Leeds LS1 3AA"\n'
 )
 
 

@@ -84,7 +84,6 @@ WARNINGS: dict[str, str] = {
     "no-postcode": "a UK postal address without a postcode",
     "bad-postcode": "a postcode that is not a UK postcode",
     "bad-date-of-birth": "a date of birth that is not a date",
-    "no-relevant-date": "no relevant date freezes the roll",
 }
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name", "full_name"),
@@ -402,8 +401,6 @@ class RollChecker:
                     for n, text, lines in crowded[: self.rules.examples]
                 ],
             )
-        if self.rules.relevant_date is None:
-            self.tallies["no-relevant-date"] = _Tally(1, [Example((), "")])
         findings = tuple(
             Finding(check, self.tallies[check].count, tuple(self.tallies[check].examples))
             for check in (*BLOCKING, *WARNINGS)

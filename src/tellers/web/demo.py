@@ -229,9 +229,10 @@ def _new_demo(manifest: dict[str, Any], work: Path) -> tuple[Any, dict[str, dict
     roll = io.StringIO()
     writer = csv.writer(roll)
     writer.writerow(["member_id", "constituency", "name", "email", "postal_address"])
-    for number, name, constituency in DEMO_MEMBERS:
+    for house, (number, name, constituency) in enumerate(DEMO_MEMBERS, start=1):
         email = name.split()[0].lower() + "@example.org"
-        writer.writerow([number, constituency, name, email, "1 Demo Street, Demotown"])
+        address = f"{house} Demo Street, Demotown DT1 1AA"
+        writer.writerow([number, constituency, name, email, address])
     setup.import_roll(election, roll.getvalue().encode(), "demo-roll.csv", None)
     trustees = [(f"Trustee {n}", f"trustee{i}@example.org") for i, n in
                 enumerate(("One", "Two", "Three"), start=1)]  # fmt: skip

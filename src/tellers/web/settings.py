@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "tellers.web.scrutiny",
     "tellers.web.trustee",
     "tellers.web.staff",
+    "tellers.web.rollcheck",  # the roll's uploads and check reports
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tellers.web.officer import views
+from tellers.web.officer import roll_views, views
 
 __all__ = ["app_name", "urlpatterns"]
 
@@ -12,7 +12,18 @@ urlpatterns = [
     path("new/", views.new, name="new"),
     path("e/<slug:slug>/", views.election, name="election"),
     path("e/<slug:slug>/roll/", views.roll, name="roll"),
-    path("e/<slug:slug>/roll/import/", views.roll_import, name="roll_import"),
+    path("e/<slug:slug>/roll/import/", roll_views.roll_import, name="roll_import"),
+    path(
+        "e/<slug:slug>/roll/import/<str:token>/progress/",
+        roll_views.roll_progress,
+        name="roll_progress",
+    ),
+    path("e/<slug:slug>/roll/checks/", roll_views.roll_checks, name="roll_checks"),
+    path(
+        "e/<slug:slug>/roll/checks/<int:pk>/acknowledge/",
+        roll_views.roll_acknowledge,
+        name="roll_acknowledge",
+    ),
     path("e/<slug:slug>/trustees/", views.trustees, name="trustees"),
     path("e/<slug:slug>/trustees/<int:index>/link/", views.trustee_link, name="trustee_link"),
     path("e/<slug:slug>/ceremony/close-answers/", views.close_answers, name="close_answers"),

@@ -30,7 +30,6 @@ __all__ = [
     "publish",
     "restart_ceremony",
     "roll",
-    "roll_import",
     "tally",
     "trustee_link",
     "trustees",
@@ -99,28 +98,6 @@ def roll(request: HttpRequest, slug: str) -> HttpResponse:
     e = get_object_or_404(Election, slug=slug)
     members = e.members.order_by("member_number")
     return render(request, "officer/roll.html", {"election": e, "members": members})
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def roll_import(request: HttpRequest, slug: str) -> HttpResponse:
-    access.require_officer(request.user)
-    e = get_object_or_404(Election, slug=slug)
-    errors: list[str] = []
-    if request.method == "POST":
-        upload = _upload(request, "roll")
-        if upload is None:
-            errors = [_("Choose the roll file (CSV) to upload.")]
-        else:
-            try:
-                imported = setup.import_roll(e, upload[0], upload[1], request.user)
-            except ValidationError as exc:
-                errors = exc.messages
-            else:
-                messages.success(request, _("%(n)d members imported.") % {"n": imported})
-                return redirect("officer:election", e.slug)
-    context = {"election": e, "errors": errors}
-    return render(request, "officer/roll_import.html", context, status=400 if errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tellers.web.scrutiny import papers, views
+from tellers.web.scrutiny import papers, roll_views, views
 
 __all__ = ["app_name", "urlpatterns"]
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("e/<slug:slug>/credentials.csv", views.credential_list, name="credentials"),
     path("e/<slug:slug>/mailing-roll.csv", views.mailing_roll, name="mailing_roll"),
     path("e/<slug:slug>/manifest.json", views.manifest, name="manifest"),
+    path("e/<slug:slug>/roll-checks/", roll_views.roll_checks, name="roll_checks"),
     path("e/<slug:slug>/credentials/", views.credentials_upload, name="credentials_upload"),
     path("e/<slug:slug>/sign-off/", views.sign_off, name="sign_off"),
     path("e/<slug:slug>/papers/", papers.list_upload, name="paper_list"),

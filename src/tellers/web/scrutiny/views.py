@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tellers.spreadsheet import safe_row
+from tellers.web.rollcheck.importer import require_acknowledged as require_roll_acknowledged
 from tellers.web.scrutiny import papers
 from tellers.web.store import access, ceremony, count, due, setup
 from tellers.web.store.models import AuditLog, Election
@@ -115,6 +116,12 @@ def mailing_roll(request: HttpRequest, slug: str) -> HttpResponse:
     """The roll the credential authority issues codes from: references, no membership numbers."""
     access.require_scrutineer(request.user)
     e = get_object_or_404(Election, slug=slug)
+    try:
+        require_roll_acknowledged(e)  # no codes from a roll whose warnings went unread
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("scrutiny:election", e.slug)
     return _download(setup.mailing_roll(e), f"mailing-roll-{e.slug}.csv", "text/csv; charset=utf-8")
 
 

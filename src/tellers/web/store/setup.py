@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from tellers.crypto.group import Point, check_x_only
 from tellers.election.authority import check_statement
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
-from tellers.election.roll import check_roll_csv
+from tellers.election.roll_checks import RollRules
 from tellers.errors import EncodingError, TellersError
 from tellers.parties import key_fingerprint
 from tellers.record import v2_trustee as files
@@ -34,8 +34,10 @@ from tellers.record.store import credentials_hash
 from tellers.record.v2 import manifest_from_json, manifest_to_json
 from tellers.record.v2_authority import UPLOAD, Upload, upload_from_json
 from tellers.spreadsheet import safe_row
+from tellers.web.rollcheck import importer
+from tellers.web.rollcheck.importer import require_acknowledged as require_roll_acknowledged
 from tellers.web.store.context import second_factor_hash
-from tellers.web.store.models import CredentialRecord, Election, Member, Trustee, TrusteeFile
+from tellers.web.store.models import CredentialRecord, Election, Trustee, TrusteeFile
 from tellers.web.store.steps import S, locked, log, manifest_of, refuse
 
 __all__ = [
@@ -83,35 +85,14 @@ def create_election(data: bytes, filename: str, actor: Any) -> Election:
 
 
 def import_roll(election: Election, data: bytes, filename: str, actor: Any) -> int:
-    """Replace the roll with the CSV's members; every bad row reported, nothing half-imported."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise refuse(_("%(file)s is not UTF-8 text.") % {"file": filename}) from None
-    roll, problems = check_roll_csv(text.splitlines(keepends=True), filename, manifest_of(election))
-    if roll is None:
-        raise ValidationError([str(p) for p in problems])
-    with transaction.atomic():
-        e = locked(election)
-        if e.status != S.DRAFT or e.credentials.exists():
-            raise refuse(_("The roll is frozen: credentials have been generated."))
-        e.members.all().delete()
-        rows = []
-        for m in roll:
-            contact = dict(m.contact)
-            rows.append(
-                Member(
-                    election=e,
-                    member_number=m.member_id,
-                    constituency=m.constituency,
-                    name=contact.get("name", ""),
-                    email=contact.get("email", ""),
-                    postal_address=contact.get("postal_address") or contact.get("address", ""),
-                )
-            )
-        Member.objects.bulk_create(rows, batch_size=2000)
-        log(e, actor, "roll-imported", file=filename, members=len(rows))
-    return len(rows)
+    """Replace the roll with the CSV's members; every bad row reported, nothing half-imported.
+
+    The roll's checks run as on the officer's page (``rollcheck.importer``, which streams
+    an uploaded file), with the manifest's relevant date and the default settings.
+    """
+    rules = RollRules(relevant_date=importer.manifest_relevant_date(election))
+    row = importer.import_roll_file(election, io.BytesIO(data), filename, rules, actor)
+    return row.members
 
 
 def token_hash(token: str) -> str:
@@ -211,6 +192,7 @@ def accept_credentials(election: Election, data: bytes, filename: str, actor: An
         e = locked(election)
         if e.status != S.DRAFT:
             raise refuse(_("Credentials can only be taken before the election opens."))
+        require_roll_acknowledged(e)
         members = {
             m.reference: m for m in e.members.only("reference", "member_number", "constituency")
         }
