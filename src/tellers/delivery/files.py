@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,6 +37,7 @@ __all__ = [
     "counts",
     "read_delivery_file",
     "read_delivery_lines",
+    "tabulate",
     "write_delivery_lines",
 ]
 
@@ -189,8 +190,15 @@ def counts(rows: Iterable[tuple[str, str, str]]) -> DeliveryCounts:
         else:
             failed[channel, outcome] += 1
             members.add(reference)
+    return tabulate(sent, failed, len(members))
+
+
+def tabulate(
+    sent: Mapping[str, int], failed: Mapping[tuple[str, str], int], members_failed: int
+) -> DeliveryCounts:
+    """The figures from counts already made (by the site's database, say), in their order."""
     return DeliveryCounts(
-        tuple((c, sent[c]) for c in CHANNELS),
-        tuple((c, r, failed[c, r]) for c in CHANNELS for r in REASONS[c] if failed[c, r]),
-        len(members),
+        tuple((c, sent.get(c, 0)) for c in CHANNELS),
+        tuple((c, r, failed[c, r]) for c in CHANNELS for r in REASONS[c] if failed.get((c, r), 0)),
+        members_failed,
     )

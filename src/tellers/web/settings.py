@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "tellers.web.scrutiny",
     "tellers.web.trustee",
     "tellers.web.staff",
+    "tellers.web.delivery",  # what became of each member's code (bounces, returned post)
+    "tellers.web.retention",  # legal holds and the retention purge
     "tellers.web.rollcheck",  # the roll's uploads and check reports
 ]
 

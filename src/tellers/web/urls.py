@@ -14,6 +14,8 @@ urlpatterns = [
     path("vote/", include("tellers.web.voter.urls")),
     path("officer/", include("tellers.web.officer.urls")),
     path("scrutiny/", include("tellers.web.scrutiny.urls")),
+    path("", include("tellers.web.delivery.urls")),  # officer/…/delivery/, scrutiny/…/delivery/
+    path("", include("tellers.web.retention.urls")),  # scrutiny/…/retention/
     path("trustee/", include("tellers.web.trustee.urls")),
     # Staff: the password (throttled), then the authenticator code, then the role's page.
     path("accounts/login/", SignIn.as_view(), name="login"),

@@ -1,0 +1,1 @@
+"""What became of each member's code: sent, bounced, returned (REQUIREMENTS.md 18, 22)."""
