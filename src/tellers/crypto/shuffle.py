@@ -127,15 +127,16 @@ def check_shuffle(
 
 
 def _shape(rows: Sequence[Row], field: str) -> tuple[int, int]:
-    """(N, W), refusing no rows, empty rows and rows of unequal width."""
+    """(N, W), refusing no rows, empty rows and rows of unequal width (rows counted from 1,
+    as in the spec)."""
     if not rows:
         raise EncodingError(field, "expected at least one row, found none")
     width = len(rows[0])
     if width < 1:
-        raise EncodingError(f"{field}[1]", "expected at least one ciphertext, found none")
+        raise EncodingError(field, "expected at least one ciphertext in row 1, found none")
     for i, row in enumerate(rows):
         if len(row) != width:
             raise EncodingError(
-                f"{field}[{i + 1}]", f"expected {width} ciphertexts as row 1, found {len(row)}"
+                field, f"expected {width} ciphertexts in row {i + 1} as in row 1, found {len(row)}"
             )
     return len(rows), width

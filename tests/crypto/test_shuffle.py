@@ -1,0 +1,416 @@
+"""The re-encryption shuffle (shuffle.md): complete, sound, bound to its statement.
+
+Complete: every honest shuffle verifies, for any permutation and randomness,
+and decrypts to the multiset of rows it was given. Sound: a shuffler who
+changes, swaps, drops or duplicates a row — with or without re-running the
+prover on the false statement — is caught; so is a proof checked under another
+fingerprint, context or key, a proof with any one byte changed, and a proof
+made against generators other than the derived ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from strategies import contexts, fingerprints
+from tellers.crypto.elgamal import Ciphertext, KeyPair, decrypt_to_point, encrypt, plaintext_point
+from tellers.crypto.group import Point, Scalar, hash_to_point
+from tellers.crypto.hashing import int_field
+from tellers.crypto.shuffle import (
+    Row,
+    ShuffleProof,
+    check_shuffle,
+    random_permutation,
+    reencrypt_row,
+    shuffle,
+)
+from tellers.crypto.shuffle_proof import Generators, prove_shuffle, shuffle_generators
+from tellers.errors import EncodingError, InvalidProof
+from tellers.record.v2_shuffle import (
+    PROOF_FIELDS,
+    rows_from_json,
+    rows_to_json,
+    shuffle_proof_from_json,
+    shuffle_proof_to_json,
+)
+
+FAST = settings(max_examples=20, deadline=None)
+KEYS = KeyPair.from_secret(Scalar.from_digest(hashlib.sha256(b"shuffle-test-key").digest()))
+FP = hashlib.sha256(b"shuffle-test-fingerprint").digest()
+CTX = b"trustee-1/shuffle-1"
+
+
+def _rand(seed: bytes) -> Callable[[], Scalar]:
+    counter = itertools.count()
+    return lambda: Scalar.from_digest(
+        hashlib.sha256(seed + next(counter).to_bytes(4, "big")).digest()
+    )
+
+
+def _rows(plaintexts: list[list[int]], seed: bytes = b"inputs") -> tuple[Row, ...]:
+    draw = _rand(seed)
+    return tuple(tuple(encrypt(KEYS.public, m, draw()) for m in row) for row in plaintexts)
+
+
+def _plaintexts(count: int, width: int) -> list[list[int]]:
+    return [[(7 * i + k) % 11 for k in range(width)] for i in range(count)]
+
+
+def _decrypt(row: Row) -> tuple[int, ...]:
+    out = []
+    for c in row:
+        point = decrypt_to_point(c, c.alpha * KEYS.secret)
+        out.append(next(m for m in range(32) if plaintext_point(m) == point))
+    return tuple(out)
+
+
+def _check(
+    inputs: tuple[Row, ...],
+    outputs: tuple[Row, ...],
+    proof: ShuffleProof,
+    *,
+    fingerprint: bytes = FP,
+    public: Point = KEYS.public,
+    context: bytes = CTX,
+) -> None:
+    check_shuffle(fingerprint, public, inputs, outputs, proof, context=context)
+
+
+Mixed = tuple[tuple[Row, ...], tuple[Row, ...], ShuffleProof]
+
+
+@pytest.fixture(scope="module")
+def mixed() -> Mixed:
+    inputs = _rows(_plaintexts(5, 3))
+    outputs, proof = shuffle(FP, KEYS.public, inputs, context=CTX, rand=_rand(b"mix"))
+    return inputs, outputs, proof
+
+
+# Completeness.
+
+
+@pytest.mark.parametrize("width", [1, 3])
+@pytest.mark.parametrize("count", [1, 2, 5, 20])
+def test_an_honest_shuffle_verifies_and_keeps_the_rows(count: int, width: int) -> None:
+    inputs = _rows(_plaintexts(count, width))
+    outputs, proof = shuffle(FP, KEYS.public, inputs, context=CTX)
+    _check(inputs, outputs, proof)
+    assert Counter(map(_decrypt, outputs)) == Counter(map(_decrypt, inputs))
+    # Every ciphertext is fresh: none of the outputs is an input with its old randomness.
+    old = {c for row in inputs for c in row}
+    assert not any(c in old for row in outputs for c in row)
+
+
+@FAST
+@given(
+    st.integers(min_value=1, max_value=6).flatmap(
+        lambda n: st.tuples(
+            st.permutations(range(n)),
+            st.integers(min_value=1, max_value=3),
+            st.binary(min_size=1, max_size=8),
+        )
+    ),
+    fingerprints(),
+    contexts(),
+)
+def test_any_permutation_and_randomness_verifies(
+    case: tuple[list[int], int, bytes], fingerprint: bytes, context: bytes
+) -> None:
+    permutation, width, seed = case
+    inputs = _rows(_plaintexts(len(permutation), width), seed)
+    draw = _rand(seed + b"/reencrypt")
+    randomness = [[draw() for _ in range(width)] for _ in permutation]
+    outputs = tuple(
+        reencrypt_row(KEYS.public, inputs[j], randomness[i]) for i, j in enumerate(permutation)
+    )
+    proof = prove_shuffle(
+        fingerprint, KEYS.public, inputs, outputs, permutation, randomness, context=context
+    )
+    check_shuffle(fingerprint, KEYS.public, inputs, outputs, proof, context=context)
+
+
+@FAST
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=4), min_size=2, max_size=2),
+        min_size=1,
+        max_size=7,
+    ),
+    st.binary(min_size=1, max_size=8),
+)
+def test_the_decrypted_multiset_is_unchanged(plaintexts: list[list[int]], seed: bytes) -> None:
+    inputs = _rows(plaintexts, seed)
+    outputs, proof = shuffle(FP, KEYS.public, inputs, context=CTX, rand=_rand(seed))
+    _check(inputs, outputs, proof)
+    assert Counter(map(_decrypt, outputs)) == Counter(tuple(row) for row in plaintexts)
+
+
+def test_the_permutation_is_uniform_enough_to_move_rows() -> None:
+    seen = {random_permutation(4, _rand(bytes([i]))) for i in range(200)}
+    assert len(seen) == 24  # every permutation of 4 rows turns up in 200 draws
+
+
+# Soundness: what a cheating shuffler could try.
+
+
+def test_swapping_two_output_rows_without_re_proving_fails(mixed: Mixed) -> None:
+    inputs, outputs, proof = mixed
+    swapped = (outputs[1], outputs[0], *outputs[2:])
+    with pytest.raises(InvalidProof, match="shuffle proof: equation"):
+        _check(inputs, swapped, proof)
+
+
+def test_changing_one_output_ciphertext_fails(mixed: Mixed) -> None:
+    inputs, outputs, proof = mixed
+    other = encrypt(KEYS.public, 9, Scalar(12345))
+    changed = (outputs[0], (outputs[1][0], other, outputs[1][2]), *outputs[2:])
+    with pytest.raises(InvalidProof, match="equation"):
+        _check(inputs, changed, proof)
+
+
+def _cheat(
+    inputs: tuple[Row, ...],
+    outputs: tuple[Row, ...],
+    permutation: list[int],
+    randomness: list[list[Scalar]],
+    generators: Generators | None = None,
+) -> ShuffleProof:
+    """A shuffler running the honest prover on whatever witness it has (true or not)."""
+    return prove_shuffle(
+        FP, KEYS.public, inputs, outputs, permutation, randomness, context=CTX,
+        generators=generators,
+    )  # fmt: skip
+
+
+def _honest_witness(count: int, width: int) -> tuple[list[int], list[list[Scalar]]]:
+    draw = _rand(b"witness")
+    return list(random_permutation(count, draw)), [
+        [draw() for _ in range(width)] for _ in range(count)
+    ]
+
+
+def _outputs(
+    inputs: tuple[Row, ...], permutation: list[int], randomness: list[list[Scalar]]
+) -> tuple[Row, ...]:
+    return tuple(
+        reencrypt_row(KEYS.public, inputs[j], randomness[i]) for i, j in enumerate(permutation)
+    )
+
+
+def test_a_vote_replaced_and_proved_anyway_fails_the_reencryption_equation() -> None:
+    inputs = _rows(_plaintexts(5, 3))
+    permutation, randomness = _honest_witness(5, 3)
+    outputs = list(_outputs(inputs, permutation, randomness))
+    # The shuffler swaps one preference for an encryption of its favourite candidate.
+    outputs[2] = (outputs[2][0], encrypt(KEYS.public, 7, randomness[2][1]), outputs[2][2])
+    proof = _cheat(inputs, tuple(outputs), permutation, randomness)
+    with pytest.raises(InvalidProof, match=r"equation \(4\) fails in column 2 of 3"):
+        _check(inputs, tuple(outputs), proof)
+
+
+def test_rows_swapped_after_committing_to_the_permutation_fail() -> None:
+    inputs = _rows(_plaintexts(4, 2))
+    permutation, randomness = _honest_witness(4, 2)
+    outputs = _outputs(inputs, permutation, randomness)
+    swapped = (outputs[1], outputs[0], *outputs[2:])
+    proof = _cheat(inputs, swapped, permutation, randomness)
+    with pytest.raises(InvalidProof, match=r"equation \(4\) fails"):
+        _check(inputs, swapped, proof)
+
+
+def test_a_dropped_row_fails() -> None:
+    inputs = _rows(_plaintexts(4, 2))
+    outputs, proof = shuffle(FP, KEYS.public, inputs, context=CTX)
+    with pytest.raises(InvalidProof, match=r"expected 4 output rows .* found 3"):
+        _check(inputs, outputs[:3], proof)
+    with pytest.raises(InvalidProof, match="expected 3 entries in commitments"):
+        _check(inputs[:3], outputs[:3], proof)
+
+
+def test_a_row_duplicated_in_place_of_another_fails() -> None:
+    inputs = _rows(_plaintexts(4, 2))
+    permutation, randomness = _honest_witness(4, 2)
+    # Row permutation[3] is dropped and row permutation[2] counted twice, re-encrypted
+    # afresh so the copies look different; the "permutation" maps two outputs to one input.
+    permutation[3] = permutation[2]
+    outputs = _outputs(inputs, permutation, randomness)
+    proof = _cheat(inputs, outputs, permutation, randomness)
+    with pytest.raises(InvalidProof, match=r"equation \(1\) fails"):
+        _check(inputs, outputs, proof)
+    honest_outputs, honest_proof = shuffle(FP, KEYS.public, inputs, context=CTX)
+    doubled = (*honest_outputs[:3], honest_outputs[2])
+    with pytest.raises(InvalidProof):
+        _check(inputs, doubled, honest_proof)
+
+
+def test_a_proof_is_bound_to_fingerprint_context_and_key(mixed: Mixed) -> None:
+    inputs, outputs, proof = mixed
+    _check(inputs, outputs, proof)
+    with pytest.raises(InvalidProof, match=r"equation \(1\) fails"):
+        _check(inputs, outputs, proof, fingerprint=hashlib.sha256(b"other").digest())
+    with pytest.raises(InvalidProof, match=r"equation \(1\) fails"):
+        _check(inputs, outputs, proof, context=b"trustee-2/shuffle-1")
+    with pytest.raises(InvalidProof, match=r"equation \(1\) fails"):
+        _check(inputs, outputs, proof, public=KEYS.public + Point.generator())
+    with pytest.raises(InvalidProof, match="point at infinity"):
+        _check(inputs, outputs, proof, public=Point.infinity())
+
+
+def test_other_inputs_with_the_same_outputs_fail(mixed: Mixed) -> None:
+    inputs, outputs, proof = mixed
+    others = (inputs[0], inputs[1], inputs[2], inputs[3], inputs[3])
+    with pytest.raises(InvalidProof):
+        _check(others, outputs, proof)
+
+
+@pytest.mark.parametrize("field", sorted(PROOF_FIELDS))
+def test_one_flipped_byte_in_any_proof_field_fails(mixed: Mixed, field: str) -> None:
+    inputs, outputs, proof = mixed
+    encoded = shuffle_proof_to_json(proof)
+    entries = encoded[field] if isinstance(encoded[field], list) else [encoded[field]]
+    checked = 0
+    for index in range(len(entries)):
+        for flip in (0, -1):  # the first byte (a point's sign) and the last
+            value = _flipped(entries[index], flip)
+            changed = dict(encoded)
+            changed[field] = (
+                [*entries[:index], value, *entries[index + 1 :]]
+                if isinstance(encoded[field], list)
+                else value
+            )
+            try:
+                forged = shuffle_proof_from_json(changed)
+            except EncodingError:
+                continue  # no longer a point on the curve: refused as it is read
+            with pytest.raises(InvalidProof):
+                _check(inputs, outputs, forged)
+            checked += 1
+    assert checked >= len(entries)  # a point's sign flip always decodes; so does a scalar's
+
+
+def _flipped(value: object, at: int) -> object:
+    if isinstance(value, dict):  # a t4 ciphertext: flip its beta
+        return {**value, "beta": _flipped(value["beta"], at)}
+    assert isinstance(value, str)
+    data = bytearray.fromhex(value)
+    data[at] ^= 1
+    return data.hex()
+
+
+def test_a_proof_against_other_generators_fails() -> None:
+    inputs = _rows(_plaintexts(3, 2))
+    permutation, randomness = _honest_witness(3, 2)
+    outputs = _outputs(inputs, permutation, randomness)
+    derived = shuffle_generators(FP, 3)
+    # Generators whose discrete logs the prover knows: it could then open the commitment
+    # to anything. And the derived ones with h and h_1 exchanged.
+    known = Generators(
+        Point.base_times(Scalar(5)), tuple(Point.base_times(Scalar(7 + i)) for i in range(3))
+    )
+    exchanged = Generators(derived.hs[0], (derived.h, *derived.hs[1:]))
+    for gens in (known, exchanged):
+        proof = _cheat(inputs, outputs, permutation, randomness, generators=gens)
+        with pytest.raises(InvalidProof):
+            _check(inputs, outputs, proof)
+    _check(inputs, outputs, _cheat(inputs, outputs, permutation, randomness, generators=derived))
+
+
+def test_proof_lists_of_the_wrong_length_are_refused(mixed: Mixed) -> None:
+    inputs, outputs, proof = mixed
+    for field, message in (
+        ("s_prime", "expected 5 entries in s_prime"),
+        ("t_hat", "expected 5 entries in t_hat"),
+        ("s4", "expected 3 entries in s4 .one per column"),
+        ("t4", "expected 3 entries in t4"),
+    ):
+        short = dataclasses.replace(proof, **{field: getattr(proof, field)[:-1]})
+        with pytest.raises(InvalidProof, match=message):
+            _check(inputs, outputs, short)
+
+
+def test_rows_of_unequal_width_are_refused(mixed: Mixed) -> None:
+    inputs, outputs, proof = mixed
+    ragged = (*outputs[:4], outputs[4][:2])
+    with pytest.raises(InvalidProof, match="output rows: expected 3 ciphertexts in row 5"):
+        _check(inputs, ragged, proof)
+    with pytest.raises(InvalidProof, match="expected at least one row"):
+        _check((), (), proof)
+    with pytest.raises(EncodingError, match="expected at least one row"):
+        shuffle(FP, KEYS.public, [], context=CTX)
+
+
+# The generators (shuffle.md §2).
+
+
+def test_the_generators_are_the_documented_hash_to_curve() -> None:
+    gens = shuffle_generators(FP, 4)
+    expected = [hash_to_point("tellers/v1/shuffle/generator", FP + int_field(i)) for i in range(5)]
+    assert [gens.h, *gens.hs] == expected
+    assert len({gens.h, *gens.hs, Point.generator(), KEYS.public}) == 7
+    assert shuffle_generators(FP, 2).hs == gens.hs[:2]  # a prefix: N does not change h_i
+    assert shuffle_generators(bytes(32), 1).hs[0] != gens.hs[0]
+    with pytest.raises(EncodingError, match="fingerprint"):
+        shuffle_generators(FP[:31], 1)
+
+
+# The record mapping (shuffle.md §4.1).
+
+
+def test_the_proof_and_rows_round_trip_through_json(mixed: Mixed) -> None:
+    _, outputs, proof = mixed
+    assert shuffle_proof_from_json(shuffle_proof_to_json(proof)) == proof
+    assert rows_from_json(rows_to_json(outputs)) == outputs
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda p: p.pop("t3"), r"proof: missing field\(s\) \['t3'\]"),
+        (lambda p: p.update(extra=1), r"proof: unexpected field\(s\) \['extra'\]"),
+        (lambda p: p.update(s1=1), "proof.s1: expected a string"),
+        (lambda p: p.update(s1="00" * 33), "proof.s1"),
+        (lambda p: p.update(s1="FF" * 32), "proof.s1"),
+        (lambda p: p.update(s_hat=[]), "proof.s_hat: expected at least one entry"),
+        (lambda p: p.update(s_hat="00"), "proof.s_hat: expected a list"),
+        (lambda p: p.update(t_hat=["00" * 33]), r"proof.t_hat\[0\]: the point at infinity"),
+        (lambda p: p.update(chain=["04" + "00" * 32]), r"proof.chain\[0\]"),
+        (lambda p: p.update(t4=[{"alpha": "02"}]), r"proof.t4\[0\]"),
+    ],
+)
+def test_malformed_proof_fields_are_refused_by_name(
+    mixed: Mixed, change: Callable[[dict[str, object]], object], where: str
+) -> None:
+    encoded = shuffle_proof_to_json(mixed[2])
+    change(encoded)
+    with pytest.raises(EncodingError, match=where):
+        shuffle_proof_from_json(encoded)
+
+
+def test_malformed_rows_are_refused_by_name(mixed: Mixed) -> None:
+    encoded = rows_to_json(mixed[1])
+    with pytest.raises(EncodingError, match=r"rows\[1\]: expected 3 ciphertexts"):
+        rows_from_json([encoded[0], encoded[1][:2]])
+    with pytest.raises(EncodingError, match=r"rows\[0\]: expected a non-empty list"):
+        rows_from_json([[]])
+    with pytest.raises(EncodingError, match=r"rows\[0\]\[1\].beta"):
+        rows_from_json([[encoded[0][0], {"alpha": encoded[0][0]["alpha"], "beta": "00" * 33}]])
+    with pytest.raises(EncodingError, match="rows: expected a list"):
+        rows_from_json({"rows": encoded})
+
+
+def test_reencryption_keeps_the_plaintext_and_changes_the_ciphertext() -> None:
+    (row,) = _rows([[3, 0]])
+    again = reencrypt_row(KEYS.public, row, [Scalar(11), Scalar(12)])
+    assert _decrypt(again) == (3, 0)
+    assert again[0] == Ciphertext(
+        row[0].alpha + Point.base_times(Scalar(11)),
+        row[0].beta + KEYS.public * Scalar(11),
+    )
