@@ -272,6 +272,7 @@ def test_whole_election_in_chromium(
         codes = {numbers[email]: code for email, code in letters.items()}
         assert sorted(codes) == ["M1", "M2", "M3", "M4", "M5", "M6"]
         officer.goto(f"{base}/officer/e/{SLUG}/")
+        officer.check("#confirm-open")  # an irreversible step asks first
         officer.click("#open-election")
         officer.wait_for_load_state()
         assert officer.get_attribute("#status", "data-status") == "open"
@@ -287,8 +288,10 @@ def test_whole_election_in_chromium(
 
         monkeypatch.setattr(steps, "now", lambda: closes)  # the closing time has come
         officer.goto(f"{base}/officer/e/{SLUG}/")
+        officer.check("#confirm-close")  # an irreversible step asks first
         officer.click("#close-election")
         officer.wait_for_load_state()
+        officer.check("#confirm-tally")  # an irreversible step asks first
         officer.click("#start-tally")
         officer.wait_for_load_state()
         assert officer.get_attribute("#status", "data-status") == "tallying"
@@ -313,6 +316,7 @@ def test_whole_election_in_chromium(
         assert scrutineer.is_visible("#signed-off")
 
         officer.goto(f"{base}/officer/e/{SLUG}/")
+        officer.check("#confirm-publish")  # an irreversible step asks first
         officer.click("#publish")
         officer.wait_for_load_state()
         assert officer.get_attribute("#status", "data-status") == "published"

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "tellers.web.delivery",  # what became of each member's code (bounces, returned post)
     "tellers.web.retention",  # legal holds and the retention purge
     "tellers.web.rollcheck",  # the roll's uploads and check reports
+    "tellers.web.nominations",  # nominations: the officer's steps and the published log
 ]
 
 MIDDLEWARE = [

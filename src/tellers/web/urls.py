@@ -16,6 +16,7 @@ urlpatterns = [
     path("scrutiny/", include("tellers.web.scrutiny.urls")),
     path("", include("tellers.web.delivery.urls")),  # officer/…/delivery/, scrutiny/…/delivery/
     path("", include("tellers.web.retention.urls")),  # scrutiny/…/retention/
+    path("", include("tellers.web.nominations.urls")),  # officer/nominations/, e/…/nominations/
     path("trustee/", include("tellers.web.trustee.urls")),
     # Staff: the password (throttled), then the authenticator code, then the role's page.
     path("accounts/login/", SignIn.as_view(), name="login"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tellers.web.officer import roll_views, views
+from tellers.web.officer import form_views, roll_views, views
 
 __all__ = ["app_name", "urlpatterns"]
 
@@ -10,6 +10,8 @@ app_name = "officer"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("new/", views.new, name="new"),
+    path("new/form/", form_views.new_from_form, name="new_form"),
+    path("new/example-manifest.json", form_views.example_manifest_json, name="example_manifest"),
     path("e/<slug:slug>/", views.election, name="election"),
     path("e/<slug:slug>/roll/", views.roll, name="roll"),
     path("e/<slug:slug>/roll/import/", roll_views.roll_import, name="roll_import"),

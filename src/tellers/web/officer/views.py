@@ -166,9 +166,15 @@ def credentials(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "officer/credentials.html", context)
 
 
-def _step(request: HttpRequest, slug: str, step: steps.Step, done: str) -> HttpResponse:
+def _step(
+    request: HttpRequest, slug: str, step: steps.Step, done: str, *, confirm: bool = False
+) -> HttpResponse:
     access.require_officer(request.user)
     e = get_object_or_404(Election, slug=slug)
+    if confirm and request.POST.get("confirm") != "yes":
+        # an irreversible step: the server, not only the page, asks for the box to be ticked
+        messages.error(request, _("Tick the box to confirm: this step cannot be undone."))
+        return redirect("officer:election", e.slug)
     try:
         step(e, request.user)
     except ValidationError as exc:
@@ -182,26 +188,26 @@ def _step(request: HttpRequest, slug: str, step: steps.Step, done: str) -> HttpR
 @require_POST
 @login_required
 def open_voting(request: HttpRequest, slug: str) -> HttpResponse:
-    return _step(request, slug, count.open_election, _("The election is open."))
+    return _step(request, slug, count.open_election, _("The election is open."), confirm=True)
 
 
 @require_POST
 @login_required
 def close(request: HttpRequest, slug: str) -> HttpResponse:
-    return _step(request, slug, count.close_election, _("The election is closed."))
+    return _step(request, slug, count.close_election, _("The election is closed."), confirm=True)
 
 
 @require_POST
 @login_required
 def tally(request: HttpRequest, slug: str) -> HttpResponse:
     done = _("The tally is ready for the trustees to decrypt.")
-    return _step(request, slug, count.start_tally, done)
+    return _step(request, slug, count.start_tally, done, confirm=True)
 
 
 @require_POST
 @login_required
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    return _step(request, slug, count.publish, _("The result is published."))
+    return _step(request, slug, count.publish, _("The result is published."), confirm=True)
 
 
 @require_POST

@@ -1,0 +1,220 @@
+"""An election built from a form, and the example manifest (docs/officers.md, "Create").
+
+The form covers the common case — one contest, online voting — and builds the same
+``Manifest`` a file would give, through ``manifest_to_json`` and the same
+``setup.create_election``, so it is validated and recorded exactly as an upload is. The
+candidates are typed in or taken from a closed nominations log (with their addresses,
+in the order the close decided). Anything more (several contests, the postal channel)
+is a manifest file; the example one is offered for download.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tellers.election.manifest import Choice, Contest, Manifest
+from tellers.errors import TellersError
+from tellers.record.v2 import manifest_to_json
+from tellers.web.nominations import service as nominations
+from tellers.web.nominations.models import NominationsPeriod
+from tellers.web.store import access, setup
+
+__all__ = ["ElectionForm", "example_manifest", "example_manifest_json", "new_from_form"]
+
+
+def example_manifest() -> Manifest:
+    """A complete, valid manifest to start from: a general-secretary election."""
+    opens = timezone.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=14)
+    return Manifest(
+        election_id="gs-2026",
+        title="General Secretary election 2026",
+        organisation="Example Union",
+        scrutineer="Independent Ballots Ltd",
+        opens=opens.isoformat(),
+        closes=(opens + timedelta(days=21)).isoformat(),
+        revote="last",
+        trustees=3,
+        quorum=2,
+        constituencies=("north", "south"),
+        contests=(
+            Contest(
+                id="general-secretary",
+                title="General Secretary",
+                method="plurality",
+                choices=(
+                    Choice("adams", "Tom Adams", "Tom Adams's election address."),
+                    Choice("ward", "Sharon Ward", "Sharon Ward's election address."),
+                ),
+            ),
+        ),
+        public_board="after-close",
+    )
+
+
+class ElectionForm(forms.Form):
+    election_id = forms.SlugField(label=gettext_lazy("Short name (election id)"), max_length=64)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    organisation = forms.CharField(label=gettext_lazy("Organisation"), max_length=200)
+    scrutineer = forms.CharField(label=gettext_lazy("Independent scrutineer"), max_length=200)
+    opens = forms.DateTimeField(label=gettext_lazy("Voting opens"))
+    closes = forms.DateTimeField(label=gettext_lazy("Voting closes (never moves once open)"))
+    revote = forms.ChoiceField(
+        label=gettext_lazy("When a member votes again"),
+        choices=[
+            ("last", gettext_lazy("the last ballot counts")),
+            ("first", gettext_lazy("the first ballot counts")),
+            ("forbidden", gettext_lazy("no second ballot")),
+        ],
+    )
+    public_board = forms.ChoiceField(
+        label=gettext_lazy("Public board"),
+        choices=[
+            ("after-close", gettext_lazy("lists ballots from the close")),
+            ("live", gettext_lazy("lists ballots while voting is open")),
+        ],
+    )
+    trustees = forms.IntegerField(label=gettext_lazy("Trustees (n)"), min_value=1, initial=3)
+    quorum = forms.IntegerField(
+        label=gettext_lazy("Trustees needed to count (k)"), min_value=1, initial=2
+    )
+    constituencies = forms.CharField(
+        label=gettext_lazy("Constituencies, one per line"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    contest_id = forms.SlugField(label=gettext_lazy("Contest id"), max_length=64)
+    contest_title = forms.CharField(
+        label=gettext_lazy("Contest title (the office)"), max_length=200
+    )
+    method = forms.ChoiceField(
+        label=gettext_lazy("Method"),
+        choices=[
+            ("plurality", gettext_lazy("first past the post")),
+            ("approval", gettext_lazy("approval")),
+        ],
+    )
+    seats = forms.IntegerField(label=gettext_lazy("Seats"), min_value=1, initial=1)
+    nominations = forms.ModelChoiceField(
+        label=gettext_lazy("Candidates from closed nominations"),
+        queryset=NominationsPeriod.objects.filter(closed=True),
+        required=False,
+    )
+    candidates = forms.CharField(
+        label=gettext_lazy("Or candidates, one per line: id,name"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def manifest(self) -> Manifest:
+        d: dict[str, Any] = self.cleaned_data
+        period: NominationsPeriod | None = d["nominations"]
+        if period is not None:
+            choices = tuple(Choice(**c) for c in nominations.choices_json(period))
+        else:
+            choices = tuple(self._typed_candidates(d["candidates"]))
+        try:
+            return Manifest(
+                election_id=d["election_id"],
+                title=d["title"],
+                organisation=d["organisation"],
+                scrutineer=d["scrutineer"],
+                opens=_iso(d["opens"]),
+                closes=_iso(d["closes"]),
+                revote=d["revote"],
+                trustees=d["trustees"],
+                quorum=d["quorum"],
+                constituencies=tuple(
+                    x.strip() for x in d["constituencies"].splitlines() if x.strip()
+                ),
+                contests=(
+                    Contest(
+                        id=d["contest_id"],
+                        title=d["contest_title"],
+                        method=d["method"],
+                        choices=choices,
+                        seats=d["seats"],
+                    ),
+                ),
+                public_board=d["public_board"],
+            )
+        except TellersError as exc:
+            raise ValidationError(
+                _("The election is not valid: %(problem)s") % {"problem": exc}
+            ) from None
+
+    @staticmethod
+    def _typed_candidates(text: str) -> list[Choice]:
+        out = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            cid, sep, name = line.partition(",")
+            if not sep or not cid.strip() or not name.strip():
+                raise ValidationError(
+                    _("Candidates, line %(n)d: expected id,name, found %(line)r")
+                    % {"n": n, "line": line}
+                )
+            out.append(Choice(cid.strip(), name.strip()))
+        return out
+
+
+def _iso(value: Any) -> str:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return str(value.isoformat())
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def new_from_form(request: HttpRequest) -> HttpResponse:
+    access.require_officer(request.user)
+    initial: dict[str, Any] = {}
+    chosen = request.GET.get("nominations", "")
+    if chosen.isdigit():
+        period = NominationsPeriod.objects.filter(pk=int(chosen), closed=True).first()
+        if period is not None:
+            initial = {
+                "nominations": period.pk,
+                "election_id": period.election_id,
+                "contest_id": period.contest,
+                "contest_title": period.office,
+                "organisation": period.organisation,
+            }
+    form = ElectionForm(request.POST or None, initial=initial)
+    errors: list[str] = []
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                manifest = form.manifest()
+                data = json.dumps(manifest_to_json(manifest)).encode()
+                election = setup.create_election(data, "the form", request.user)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                messages.success(request, _("Election created from the form."))
+                return redirect("officer:election", election.slug)
+        else:
+            errors = [f"{k}: {' '.join(v)}" for k, v in form.errors.items()]
+    context = {"form": form, "errors": errors}
+    return render(request, "officer/new_form.html", context, status=400 if errors else 200)
+
+
+@require_GET
+@login_required
+def example_manifest_json(request: HttpRequest) -> HttpResponse:
+    access.require_officer(request.user)
+    text = json.dumps(manifest_to_json(example_manifest()), indent=2, ensure_ascii=False) + "\n"
+    response = HttpResponse(text, content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="example-manifest.json"'
+    return response
