@@ -414,3 +414,16 @@ def test_reencryption_keeps_the_plaintext_and_changes_the_ciphertext() -> None:
         row[0].alpha + Point.base_times(Scalar(11)),
         row[0].beta + KEYS.public * Scalar(11),
     )
+
+
+def test_the_benchmark_labels_every_figure_and_counts_the_proof_bytes() -> None:
+    from tellers.bench import load
+    from tellers.bench.shuffle import LABELS, run
+
+    bench = load("shuffle")
+    assert bench is not None and bench.labels == LABELS
+    figures = run(rows=6, width=2)
+    assert set(figures) == set(LABELS)
+    # 3N + 3 + 2W points and 2N + 3 + W scalars (shuffle.md §4).
+    assert figures["proof_bytes_per_ballot"] == ((3 * 6 + 3 + 4) * 33 + (2 * 6 + 3 + 2) * 32) / 6
+    assert figures["check_s"] > 0 and figures["check_over_variable_base"] > 1

@@ -26,6 +26,8 @@ BENCHMARKS: dict[str, str] = {
     # The hybrid Unite 2017 election, papers pre-encrypted, returned, audited (--scale).
     "postal": "tellers.bench.postal:run",
     "scale": "tellers.bench.scale:run",
+    # One verifiable shuffle of 1,000 ranked ballots of 5 preferences (tellers.bench.shuffle).
+    "shuffle": "tellers.bench.shuffle:run",
     # Members casting over HTTP at the production server on PostgreSQL (tellers.bench.web).
     "web": "tellers.bench.web:run",
     "web-sustained": "tellers.bench.web:run_sustained",

@@ -1,0 +1,128 @@
+"""One verifiable shuffle of N ranked ballots of width W (shuffle.md §8; issue: the mixnet).
+
+``run`` shuffles ``rows`` ballots of ``width`` ciphertexts under one election
+key, checks the proof, and reports per ballot: the shuffle's time (the
+re-encryptions and the proof), the check's, the generators' derivation, and
+the proof's size in bytes (binary, 33 per point and 32 per scalar, and as
+JSON) — each time also as a ratio to one variable-base multiplication
+measured in the same run, which is what the figures come down to on any
+machine. Times are this process's CPU time (``time.process_time``), so that
+another load on the machine stretches none of them; the wall-clock seconds of
+the whole shuffle and check are given beside.
+
+What dominates: scalar multiplications. Per ballot the prover makes 2W
+re-encryptions (each a fixed-base k·G and a ``FixedBase`` k·H), one fixed-base
+commitment, and about 3 + W variable-base multiplications (the commitment
+chain and its nonce commitment, Σ ω'_i·h_i, and W·2 products ω'_i·α'_i,
+ω'_i·β'_i); the verifier makes 4 + 4W variable-base ones (u_j·c_j, s'_i·h_i,
+two per chain link, and 2W each for Σ u_j·e_j and Σ s'_i·e'_i). Every sum of
+products is one ``Point.sum`` call and every a·G + b·P one ``Point.base_plus``;
+hashing the statement (N·W·132 bytes) and the generators' try-and-increment are
+a few per cent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from tellers.crypto.elgamal import KeyPair, encrypt
+from tellers.crypto.group import POINT_BYTES, SCALAR_BYTES, Point, Scalar
+from tellers.crypto.shuffle import ShuffleProof, check_shuffle, shuffle
+from tellers.crypto.shuffle_proof import shuffle_generators
+from tellers.record.v2_shuffle import shuffle_proof_to_json
+
+__all__ = ["LABELS", "LIMITS", "run"]
+
+ROWS = 1000
+WIDTH = 5
+FULL_ROWS, FULL_WIDTH = 130_071, 10
+"""The issue's goal: Unite 2017's returned ballots, ranked with 10 preferences."""
+
+LABELS: dict[str, str] = {
+    "rows": "ballots shuffled (N)",
+    "width": "ciphertexts per ballot (W, preferences)",
+    "variable_base_mult_us": "one variable-base multiplication k·P, this run",
+    "shuffle_per_ballot_us": "shuffle, per ballot: re-encryption and proof (`shuffle`)",
+    "check_per_ballot_us": "check, per ballot (`check_shuffle`, generators derived)",
+    "generators_per_ballot_us": "deriving one generator h_i (hash to curve)",
+    "shuffle_over_variable_base": "ratio: shuffle per ballot / variable-base multiplication",
+    "check_over_variable_base": "ratio: check per ballot / variable-base multiplication",
+    "proof_bytes_per_ballot": "proof bytes per ballot (binary: 33 per point, 32 per scalar)",
+    "proof_json_bytes_per_ballot": "proof bytes per ballot as record JSON",
+    "shuffle_s": "one shuffle of all N ballots, CPU seconds",
+    "check_s": "one check of it, CPU seconds",
+    "shuffle_wall_s": "the shuffle, wall-clock seconds (other loads included)",
+    "check_wall_s": "the check, wall-clock seconds (other loads included)",
+    "projected_check_full_s": "projected: one check of 130,071 ballots × 10, one core, CPU seconds",
+}
+LIMITS: dict[str, float] = {
+    # 4 + 4W multiplications per ballot for the check, 3 + 2W and 2W cheaper ones for the
+    # shuffle (module docstring); the slack is for the additions and hashing around them.
+    "check_over_variable_base": 4 + 4 * WIDTH + 10,
+    "shuffle_over_variable_base": 3 + 4 * WIDTH + 10,
+}
+
+
+def _variable_base_us(samples: int = 2000) -> float:
+    k = Scalar.from_digest(hashlib.sha256(b"tellers/bench/shuffle/k").digest())
+    p = Point.base_times(k)
+    for _ in range(100):
+        p * k
+    start = time.process_time_ns()
+    for _ in range(samples):
+        p * k
+    return (time.process_time_ns() - start) / samples / 1000
+
+
+def proof_bytes(proof: ShuffleProof) -> int:
+    """The proof's size in the binary encodings of protocol.md §2 (shuffle.md §4)."""
+    points = len(proof.commitments) + len(proof.chain) + len(proof.t_hat) + 3 + 2 * len(proof.t4)
+    scalars = 3 + len(proof.s4) + len(proof.s_hat) + len(proof.s_prime)
+    return points * POINT_BYTES + scalars * SCALAR_BYTES
+
+
+def run(rows: int = ROWS, width: int = WIDTH) -> dict[str, float]:
+    seed = hashlib.sha256(b"tellers/bench/shuffle").digest()
+    keys = KeyPair.from_secret(Scalar.from_digest(seed))
+    fingerprint = hashlib.sha256(seed + b"/fingerprint").digest()
+    ballots = [
+        tuple(encrypt(keys.public, (i + k) % 12 + 1, Scalar.random()) for k in range(width))
+        for i in range(rows)
+    ]
+    vbm = _variable_base_us()
+
+    wall, start = time.perf_counter(), time.process_time()
+    outputs, proof = shuffle(fingerprint, keys.public, ballots, context=b"trustee-1/shuffle-1")
+    shuffle_s, shuffle_wall_s = time.process_time() - start, time.perf_counter() - wall
+
+    # The check derives its generators afresh: time it under a fingerprint not yet seen.
+    other = hashlib.sha256(seed + b"/other").digest()
+    start = time.process_time()
+    shuffle_generators(other, rows)
+    generators_s = time.process_time() - start
+    wall, start = time.perf_counter(), time.process_time()
+    check_shuffle(fingerprint, keys.public, ballots, outputs, proof, context=b"trustee-1/shuffle-1")
+    check_s = time.process_time() - start + generators_s  # the cached generators, added back
+    check_wall_s = time.perf_counter() - wall + generators_s
+
+    check_us = check_s / rows * 1e6
+    per_full_ballot = (check_us / (4 + 4 * width)) * (4 + 4 * FULL_WIDTH)
+    return {
+        "rows": rows,
+        "width": width,
+        "variable_base_mult_us": vbm,
+        "shuffle_per_ballot_us": shuffle_s / rows * 1e6,
+        "check_per_ballot_us": check_us,
+        "generators_per_ballot_us": generators_s / rows * 1e6,
+        "shuffle_over_variable_base": shuffle_s / rows * 1e6 / vbm,
+        "check_over_variable_base": check_us / vbm,
+        "proof_bytes_per_ballot": proof_bytes(proof) / rows,
+        "proof_json_bytes_per_ballot": len(json.dumps(shuffle_proof_to_json(proof))) / rows,
+        "shuffle_s": shuffle_s,
+        "check_s": check_s,
+        "shuffle_wall_s": shuffle_wall_s,
+        "check_wall_s": check_wall_s,
+        "projected_check_full_s": per_full_ballot * FULL_ROWS / 1e6,
+    }
