@@ -113,6 +113,7 @@ PINNED: dict[str, set[str]] = {
         "ShuffleProof",
         "check_shuffle_proof",
         "prove_shuffle",
+        "shuffle_challenge",
         "shuffle_generators",
         "statement_digest",
         "vector_challenges",

@@ -115,6 +115,7 @@ def test_a_verifier_from_the_spec_alone_accepts_each_case(case: dict[str, Any]) 
             ],
         )
     )  # fmt: skip
+    assert Scalar(c).hex() == case["challenge"]
     # §7 step 6: the five equations, by plain point arithmetic.
     pt, sc = Point.from_hex, Scalar.from_hex
     cs, chain = [pt(x) for x in p["commitments"]], [pt(x) for x in p["chain"]]

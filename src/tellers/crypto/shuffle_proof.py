@@ -43,6 +43,7 @@ __all__ = [
     "ShuffleProof",
     "check_shuffle_proof",
     "prove_shuffle",
+    "shuffle_challenge",
     "shuffle_generators",
     "statement_digest",
     "vector_challenges",
@@ -254,9 +255,7 @@ def check_shuffle_proof(
         fingerprint, public, gens, inputs, outputs, proof.commitments, context
     )
     u = vector_challenges(fingerprint, digest, count)
-    c = _challenge(
-        fingerprint, digest, proof.chain, proof.t1, proof.t2, proof.t3, proof.t4, proof.t_hat
-    )
+    c = shuffle_challenge(fingerprint, digest, proof)
     minus_c = -c
 
     c_bar = Point.sum([*proof.commitments, *(-h for h in gens.hs)])
@@ -320,6 +319,13 @@ def check_shuffle_proof(
                 "ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i: the commitment chain is broken there"
             )
         previous = proof.chain[i]
+
+
+def shuffle_challenge(fingerprint: bytes, digest: bytes, proof: ShuffleProof) -> Scalar:
+    """The proof's Fiat–Shamir challenge c, recomputed from its commitments (shuffle.md §5.3)."""
+    return _challenge(
+        fingerprint, digest, proof.chain, proof.t1, proof.t2, proof.t3, proof.t4, proof.t_hat
+    )
 
 
 def _challenge(

@@ -26,6 +26,7 @@ from tellers.crypto.shuffle_proof import (
     TAG_GENERATOR,
     TAG_STATEMENT,
     TAG_VECTOR,
+    shuffle_challenge,
     shuffle_generators,
     statement_digest,
     vector_challenges,
@@ -75,6 +76,7 @@ def _case(
         "generators": [p.hex() for p in (gens.h, *gens.hs)],
         "statement_digest": digest.hex(),
         "u": [u.hex() for u in vector_challenges(fingerprint, digest, count)],
+        "challenge": shuffle_challenge(fingerprint, digest, proof).hex(),
         "proof": shuffle_proof_to_json(proof),
     }
 
