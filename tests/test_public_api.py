@@ -102,6 +102,7 @@ PINNED: dict[str, set[str]] = {
         "reencrypt",
         "reencrypt_row",
         "shuffle",
+        "shuffle_context",
     },
     "shuffle_proof": {
         "TAG_CHALLENGE",

@@ -31,6 +31,7 @@ from tellers.crypto.shuffle import (
     random_permutation,
     reencrypt_row,
     shuffle,
+    shuffle_context,
 )
 from tellers.crypto.shuffle_proof import Generators, prove_shuffle, shuffle_generators
 from tellers.errors import EncodingError, InvalidProof
@@ -262,6 +263,18 @@ def test_a_proof_is_bound_to_fingerprint_context_and_key(mixed: Mixed) -> None:
         _check(inputs, outputs, proof, public=KEYS.public + Point.generator())
     with pytest.raises(InvalidProof, match="point at infinity"):
         _check(inputs, outputs, proof, public=Point.infinity())
+
+
+def test_the_context_names_trustee_position_and_contest() -> None:
+    assert shuffle_context(2, 3, b"executive") == (
+        b"shuffle" + (2).to_bytes(8, "big") + (3).to_bytes(8, "big") + b"executive"
+    )
+    inputs = _rows(_plaintexts(3, 1))
+    outputs, proof = shuffle(FP, KEYS.public, inputs, context=shuffle_context(1, 1))
+    check_shuffle(FP, KEYS.public, inputs, outputs, proof, context=shuffle_context(1, 1))
+    for other in (shuffle_context(2, 1), shuffle_context(1, 2), shuffle_context(1, 1, b"x")):
+        with pytest.raises(InvalidProof):
+            check_shuffle(FP, KEYS.public, inputs, outputs, proof, context=other)
 
 
 def test_other_inputs_with_the_same_outputs_fail(mixed: Mixed) -> None:

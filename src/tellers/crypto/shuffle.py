@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import Point, Scalar, table_of, times
+from tellers.crypto.hashing import int_field
 from tellers.crypto.shuffle_proof import (
     Rand,
     Row,
@@ -40,7 +41,16 @@ __all__ = [
     "reencrypt",
     "reencrypt_row",
     "shuffle",
+    "shuffle_context",
 ]
+
+
+def shuffle_context(trustee: int, position: int, contest: bytes = b"") -> bytes:
+    """The context of trustee ``trustee``'s shuffle at ``position`` (1 for the first shuffle
+    of the board's rows) of one list of rows: ``"shuffle" ‖ u64(trustee) ‖ u64(position) ‖
+    contest`` (shuffle.md §5.4), so that no proof is valid as another trustee's, at another
+    place in the chain, or for another contest's list."""
+    return b"shuffle" + int_field(trustee) + int_field(position) + contest
 
 
 def reencrypt(public: Point, ciphertext: Ciphertext, r: Scalar) -> Ciphertext:
