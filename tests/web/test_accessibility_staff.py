@@ -84,6 +84,7 @@ def test_officer_and_scrutineer_pages(live_server: Any, browser: Any, cast: dict
     _check(page, f"{base}/officer/e/staff-open/", "officer-election")
     _check(page, f"{base}/officer/e/staff-open/roll/", "officer-roll")
     _check(page, f"{base}/officer/e/staff-open/credentials/", "officer-credentials")
+    _check(page, f"{base}/officer/e/staff-open/delivery/", "officer-delivery")
     _check(page, f"{base}/officer/e/staff-done/", "officer-tallying")
 
     page = _as(browser, base, scrutineer)
@@ -92,6 +93,8 @@ def test_officer_and_scrutineer_pages(live_server: Any, browser: Any, cast: dict
     _check(page, f"{base}/scrutiny/e/staff-open/", "scrutiny-election")
     _check(page, f"{base}/scrutiny/e/staff-done/", "scrutiny-sign-off")
     assert page.locator("#sign-off").is_visible()
+    _check(page, f"{base}/scrutiny/e/staff-open/delivery/", "scrutiny-delivery")
+    _check(page, f"{base}/scrutiny/e/staff-done/retention/", "scrutiny-retention")
     assert open_.election.slug == "staff-open"
 
 
