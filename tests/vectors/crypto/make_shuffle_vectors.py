@@ -20,7 +20,7 @@ from make_ceremony_vectors import dump, seeded, seeded_bytes
 from tellers.crypto.elgamal import encrypt
 from tellers.crypto.group import Point, Scalar
 from tellers.crypto.hashing import int_field
-from tellers.crypto.shuffle import random_permutation, shuffle
+from tellers.crypto.shuffle import random_permutation, shuffle, shuffle_context
 from tellers.crypto.shuffle_proof import (
     TAG_CHALLENGE,
     TAG_GENERATOR,
@@ -41,9 +41,9 @@ SOURCE = (
 )
 # (label, N, W, context): one row, a small mix, and the width of a ranked ballot.
 CASES = (
-    ("shuffle/one-row", 1, 1, b"trustee-1/shuffle-1"),
-    ("shuffle/three-by-two", 3, 2, b"trustee-2/shuffle-2"),
-    ("shuffle/four-by-three", 4, 3, b"trustee-3/shuffle-3"),
+    ("shuffle/one-row", 1, 1, shuffle_context(1, 1)),
+    ("shuffle/three-by-two", 3, 2, shuffle_context(2, 2)),
+    ("shuffle/four-by-three", 4, 3, shuffle_context(3, 3, b"executive")),
 )
 
 
@@ -66,7 +66,7 @@ def _case(
         "label": label,
         "rows": count,
         "width": width,
-        "context": context.hex(),
+        "context": context.hex(),  # shuffle_context(trustee, position[, contest])
         "input_plaintexts": plaintexts,
         "input_randomness_seed": f"{label}/inputs (one draw per ciphertext, row by row)",
         "inputs": rows_to_json(inputs),
