@@ -120,6 +120,14 @@ class ElectionForm(forms.Form):
         d: dict[str, Any] = self.cleaned_data
         period: NominationsPeriod | None = d["nominations"]
         if period is not None:
+            if (period.election_id, period.contest) != (d["election_id"], d["contest_id"]):
+                raise ValidationError(
+                    _("The nominations were for %(want)s, not %(found)s.")
+                    % {
+                        "want": f"{period.election_id}/{period.contest}",
+                        "found": f"{d['election_id']}/{d['contest_id']}",
+                    }
+                )
             choices = tuple(Choice(**c) for c in nominations.choices_json(period))
         else:
             choices = tuple(self._typed_candidates(d["candidates"]))
