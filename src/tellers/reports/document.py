@@ -75,7 +75,8 @@ class Chart:
 
 
 def chart_table(chart: Chart) -> Table:
-    """A chart's data as a table: its text alternative in full, beside the picture."""
+    """A chart's data as a table: its text alternative in full, beside the picture (periods
+    with no returns left out)."""
 
     def cell(v: float) -> str:
         return f"{v:.2f}%" if chart.unit == "%" else number(int(v))
@@ -86,6 +87,8 @@ def chart_table(chart: Chart) -> Table:
         tuple(
             (category, *(cell(values[i]) for _, values in chart.series))
             for i, category in enumerate(chart.categories)
+            # A day with no returns says nothing the chart does not: the table leaves it out.
+            if chart.unit == "%" or any(values[i] for _, values in chart.series)
         ),
         numeric=tuple(range(1, len(chart.series) + 1)),
     )

@@ -135,9 +135,14 @@ class _Reader:
         self.name = name
         self.text = text
 
-    def fail(self, path: Sequence[str | int], problem: str) -> StatementsFileError:
-        field = ".".join(str(p) for p in path) or "(the file)"
-        return StatementsFileError(self.name, line_of(self.text, path), f"{field}: {problem}")
+    def fail(
+        self, path: Sequence[str | int], problem: str, missing: str = ""
+    ) -> StatementsFileError:
+        """The error at ``path``; a ``missing`` field is named, at the line of its object."""
+        field = ".".join(str(p) for p in [*path, *([missing] if missing else [])])
+        return StatementsFileError(
+            self.name, line_of(self.text, path), f"{field or '(the file)'}: {problem}"
+        )
 
     def obj(self, value: Any, path: Sequence[str | int], fields: Sequence[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -199,8 +204,9 @@ def parse_statements(text: str, name: str = "statements.json") -> Statements:
         reasons = r.text_field(body, [key], "reasons") if "reasons" in body else ""
         if not satisfied and not reasons.strip():
             raise r.fail(
-                [key, "reasons"],
+                [key, "reasons"] if "reasons" in body else [key],
                 "the scrutineer is not satisfied, so the reasons are required (s.52(2))",
+                "" if "reasons" in body else "reasons",
             )
         statements.append(Statement(key, satisfied, reasons.strip()))
     return Statements(

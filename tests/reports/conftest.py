@@ -1,0 +1,91 @@
+"""Fixtures for the statutory documents: small verified records, made once per test run.
+
+``records(name)`` runs a scenario of ``tellers.simulate`` once (the hybrid
+Unite ballot at 0.2% of its roll, so that it has a replacement paper and a
+paper superseded online; the strike ballot at a tenth; and the strike ballot
+with everyone voting Yes, opened before and after 18 February 2026) and
+gives its record directory. ``pdf_text`` reads a PDF's text back;
+``artifacts`` is ``test-artifacts/reports/`` where the pages are rendered
+for a person to look at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import pypdfium2
+import pytest
+
+from tellers.simulate import Scenario, Vote, build_scenario, run_scenario
+
+__all__: list[str] = []
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
+
+
+def _carried(opens: str, closes: str) -> Scenario:
+    """The strike ballot, every member voting Yes to both questions: a mandate."""
+    base = build_scenario("strike-ballot", scale=0.1)
+    manifest = dataclasses.replace(base.manifest, opens=opens, closes=closes)
+    votes, expected = [], {c.id: {"yes": 0, "no": 0, "blank": 0} for c in manifest.contests}
+    for i, member in enumerate(base.members):
+        if i % 5 == 4:  # four in five vote: over the 50% turnout
+            continue
+        ids = [c.id for c in manifest.contests if c.entitles(member.constituency)]
+        for cid in ids:
+            expected[cid]["yes"] += 1
+        votes.append(Vote(i, {cid: ["yes"] for cid in ids}))
+    return dataclasses.replace(base, manifest=manifest, votes=votes, expected=expected)
+
+
+def _scenario(name: str) -> Scenario:
+    if name == "unite-2017-hybrid":
+        return build_scenario(name, scale=0.002)
+    if name == "strike-ballot":
+        return build_scenario(name, scale=0.1)
+    if name == "strike-carried-before":
+        return _carried("2026-02-02T09:00:00+00:00", "2026-02-16T12:00:00+00:00")
+    if name == "strike-carried-after":
+        return _carried("2026-03-02T09:00:00+00:00", "2026-03-16T12:00:00+00:00")
+    raise ValueError(name)
+
+
+@pytest.fixture(scope="session")
+def records(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    made: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in made:
+            out = tmp_path_factory.mktemp(name)
+            run_scenario(_scenario(name), out, workers=1)
+            made[name] = out / "record"
+        return made[name]
+
+    return get
+
+
+def pdf_text(path: Path) -> str:
+    """Every page's text, whitespace collapsed to single spaces (a wrapped cell reads on)."""
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        text = " ".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+    return " ".join(text.split())
+
+
+def render_pages(path: Path, name: str) -> list[Path]:
+    """Each page of the PDF as a PNG in ``test-artifacts/reports/``, for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = pypdfium2.PdfDocument(str(path))
+    out = []
+    try:
+        for i, page in enumerate(pdf, 1):
+            png = ARTIFACTS / f"{name}-page{i}.png"
+            page.render(scale=1.5).to_pil().save(png)
+            out.append(png)
+    finally:
+        pdf.close()
+    return out
