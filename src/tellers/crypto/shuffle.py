@@ -8,7 +8,7 @@ they are exactly the old ones permuted and re-encrypted: no row added,
 dropped, duplicated or changed, and nothing else learnt. The next shuffler
 takes these rows as its input; after the last, the trustees decrypt the
 rows one by one. One honest shuffler in the chain is enough to unlink every
-decrypted row from the ballot it came from (security.md §3.13).
+decrypted row from the ballot it came from (security.md §3.15).
 
 ``shuffle`` / ``check_shuffle`` are the producer and checker twins; the
 statement is bound to the election fingerprint and to a caller's
