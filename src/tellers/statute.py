@@ -35,6 +35,7 @@ overrides (record.md §3.6).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Final
@@ -48,6 +49,7 @@ __all__ = [
     "TUA_2016",
     "Rule",
     "StatuteRules",
+    "check_override",
     "rules_in_force",
 ]
 
@@ -163,19 +165,26 @@ class StatuteRules:
     """How long the ballot's mandate lasts."""
     term_years: int
     """Most years between elections for a post."""
+    overridden: tuple[Rule, ...] = ()
+    """The manifest's overrides (record.md §3.6), each a ``Rule`` whose source is its reason."""
 
     def rule(self, name: str) -> Rule:
-        """The ``Rule`` that set field ``name`` on this date."""
+        """The ``Rule`` that set field ``name`` on this date: an override, else the table's."""
         if name not in RULE_NAMES:
             raise ManifestError(f"rules: expected one of {RULE_NAMES}, found {name!r}")
+        for rule in self.overridden:
+            if rule.name == name:
+                return rule
         return _rule_on(name, self.on)
 
     def source(self, name: str) -> str:
-        """The Act and section behind field ``name``."""
+        """The Act and section behind field ``name`` (or the override's recorded reason)."""
         return self.rule(name).source
 
 
-RULE_NAMES: Final[tuple[str, ...]] = tuple(f.name for f in fields(StatuteRules) if f.name != "on")
+RULE_NAMES: Final[tuple[str, ...]] = tuple(
+    f.name for f in fields(StatuteRules) if f.name not in ("on", "overridden")
+)
 """The rule names a manifest may override (record.md §3.6)."""
 
 
@@ -192,20 +201,52 @@ def _rule_on(name: str, on: date) -> Rule:
     return found[0]
 
 
-def rules_in_force(on: date) -> StatuteRules:
-    """The rules for a ballot opened on ``on``; ``ManifestError`` if the table has a gap there."""
+def rules_in_force(on: date, overrides: Sequence[Rule] = ()) -> StatuteRules:
+    """The rules for a ballot opened on ``on``; ``ManifestError`` if the table has a gap there.
+
+    ``overrides`` replace the table's rule of the same name (a rule the table lacks on
+    ``on`` may be supplied this way); each is checked by ``check_override``.
+    """
+    by_name = {}
+    for rule in overrides:
+        check_override(rule.name, rule.value, f"rules.{rule.name}")
+        if rule.name in by_name:
+            raise ManifestError(f"rules.{rule.name}: overridden twice")
+        by_name[rule.name] = rule
+
+    def value(name: str) -> int | None:
+        return by_name[name].value if name in by_name else _rule_on(name, on).value
+
+    def required(name: str) -> int:
+        found = value(name)
+        if found is None:
+            raise ManifestError(f"rules.{name}: a value is required, found null")
+        return found
+
     return StatuteRules(
         on=on,
-        turnout_percent=_rule_on("turnout_percent", on).value,
-        important_services_yes_percent=_rule_on("important_services_yes_percent", on).value,
-        notice_days=_required("notice_days", on),
-        mandate_months=_required("mandate_months", on),
-        term_years=_required("term_years", on),
+        turnout_percent=value("turnout_percent"),
+        important_services_yes_percent=value("important_services_yes_percent"),
+        notice_days=required("notice_days"),
+        mandate_months=required("mandate_months"),
+        term_years=required("term_years"),
+        overridden=tuple(by_name[n] for n in RULE_NAMES if n in by_name),
     )
 
 
-def _required(name: str, on: date) -> int:
-    value = _rule_on(name, on).value
-    if value is None:  # pragma: no cover - the table never records these as absent
-        raise ManifestError(f"rules.{name}: the table records no value on {on.isoformat()}")
-    return value
+_PERCENTS: Final = ("turnout_percent", "important_services_yes_percent")
+
+
+def check_override(name: str, value: object, where: str) -> None:
+    """A rule name and a value it may take: a percentage 0..100 or null, else a whole
+    number of at least 1; ``ManifestError`` naming ``where`` otherwise."""
+    if name not in RULE_NAMES:
+        raise ManifestError(f"{where}: expected a rule name, one of {RULE_NAMES}")
+    if name in _PERCENTS:
+        ok = value is None or (type(value) is int and 0 <= value <= 100)
+        expected = "a whole percentage 0..100 or null"
+    else:
+        ok = type(value) is int and value >= 1
+        expected = "a whole number of at least 1"
+    if not ok:
+        raise ManifestError(f"{where}: expected {expected}, found {value!r}")

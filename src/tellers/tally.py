@@ -21,6 +21,7 @@ from tellers.crypto.dlog import discrete_log
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.threshold import combine_shares
 from tellers.election.manifest import Contest, Manifest
+from tellers.election.statutory import contest_thresholds
 
 __all__ = [
     "Aggregator",
@@ -188,8 +189,9 @@ def declare(
         by_id = {c.id: n for c, n in zip(contest.choices, counts, strict=True)}
         winners, tied = _winners(contest, by_id)
         thresholds: tuple[ThresholdResult, ...] = ()
-        if contest.thresholds is not None:
-            t = contest.thresholds
+        # Stated, or for an industrial-action ballot from the rules in force (record.md §3.6).
+        t = contest_thresholds(manifest, contest)
+        if t is not None:
             thresholds = check_thresholds(
                 entitled=electorate[contest.id],
                 turnout=tally.ballots,

@@ -31,7 +31,8 @@ from tellers.crypto.group import Scalar
 from tellers.election import authority
 from tellers.election.fingerprint import manifest_hash
 from tellers.election.roll import read_roll_csv
-from tellers.errors import EncodingError, InputFileError
+from tellers.election.statutory import require_acknowledged
+from tellers.errors import EncodingError, InputFileError, ManifestError
 from tellers.parties import SigningKey, key_fingerprint, short_text
 from tellers.record import v2_trustee as files
 from tellers.record.store import write_credentials
@@ -77,7 +78,9 @@ def issue(args: argparse.Namespace) -> int:
         raise InputFileError(str(manifest_path), 0, f"cannot read ({exc.strerror})") from None
     try:
         manifest = manifest_from_json(obj)
-    except EncodingError as exc:
+        # No credentials for a manifest whose warnings the officer has not acknowledged.
+        require_acknowledged(manifest)
+    except (EncodingError, ManifestError) as exc:
         raise InputFileError(str(manifest_path), 0, str(exc)) from None
     roll = read_roll_csv(args.roll, id_column="reference")
     roll.check_against(manifest, str(args.roll))

@@ -10,6 +10,13 @@ and ``max_selections`` choices — one for a yes/no question or a single-seat
 plurality contest, up to k for a k-seat block vote, up to all for approval.
 Where ``allow_blank`` is set, a blank contest (no choice) is also allowed
 and counted as spoilt.
+
+Statutory rules (record.md §3.6): a ``tellers-manifest/v4`` manifest says what
+``kind`` of ballot it is, may give the roll's ``relevant_date``, the constituencies
+flagged as ``important_public_services``, an election's ``term_years``, ``rules``
+overrides (each with its ``reason``) and the warning codes the officer
+``acknowledged``; ``tellers.election.statutory`` applies them. A manifest of the
+older formats has ``kind`` None and keeps exactly its stated thresholds.
 """
 
 from __future__ import annotations
@@ -18,24 +25,29 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final, Literal
 
 from tellers.errors import ManifestError
+from tellers.statute import Rule, rules_in_force
 
 __all__ = [
+    "KINDS",
     "METHODS",
     "PRECEDENCE",
     "PUBLIC_BOARD",
     "REVOTE_POLICIES",
     "Choice",
     "Contest",
+    "Kind",
     "Manifest",
     "Method",
     "Postal",
     "PublicBoard",
     "RevotePolicy",
+    "RuleOverride",
     "Thresholds",
+    "WARNING_CODES",
 ]
 
 Method = Literal["plurality", "approval", "yes-no"]
@@ -49,6 +61,10 @@ PRECEDENCE: Final = ("online", "postal", "first")
 CHANNELS: Final = ("postal", "hybrid")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 YES_NO_CHOICES: Final = ("yes", "no")
+Kind = Literal["election", "industrial-action"]
+KINDS: Final = ("election", "industrial-action")
+WARNING_CODES: Final = ("term-over-limit", "thresholds-below-rules")
+"""What ``acknowledged`` may list (``tellers.election.statutory.manifest_warnings``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +150,17 @@ class Postal:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleOverride:
+    """A statutory rule the manifest replaces for this ballot, and why (record.md §3.6)."""
+
+    name: str
+    """A ``tellers.statute.RULE_NAMES`` name."""
+    value: int | None
+    reason: str
+    """Recorded in the manifest, so in its hash and the published record."""
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """The whole election definition, fixed before the election opens."""
 
@@ -157,9 +184,33 @@ class Manifest:
     from the close (``after-close``); a member can look up their own tracker either way."""
     postal: Postal | None = None
     """The postal channel's settings, or None for an online-only ballot."""
+    kind: Kind | None = None
+    """``election`` or ``industrial-action``; None only for a manifest of format v2 or v3."""
+    relevant_date: str | None = None
+    """The date the roll is frozen (ISO 8601 date), not after the opening day."""
+    important_public_services: tuple[str, ...] = ()
+    """Constituencies (workplaces) whose members provide important public services."""
+    term_years: int | None = None
+    """An election: the years the post is held for before the next election."""
+    rules: tuple[RuleOverride, ...] = ()
+    """Overrides of the statutory rules in force on the opening day."""
+    acknowledged: tuple[str, ...] = ()
+    """Warning codes the officer has seen and accepts (``WARNING_CODES``)."""
 
     def __post_init__(self) -> None:
         _validate(self)
+
+    @property
+    def opening_date(self) -> date:
+        """The day the ballot opens, in the offset ``opens`` is written in: the rules' date."""
+        return datetime.fromisoformat(self.opens).date()
+
+    def rule_overrides(self) -> tuple[Rule, ...]:
+        """``rules`` as ``tellers.statute.Rule`` s from the opening day, sourced by reason."""
+        return tuple(
+            Rule(o.name, o.value, self.opening_date, None, f"manifest override: {o.reason}")
+            for o in self.rules
+        )
 
     def contest(self, contest_id: str) -> Contest:
         for contest in self.contests:
@@ -220,6 +271,67 @@ def _validate(m: Manifest) -> None:
             raise ManifestError(f"{where}: contest id repeated")
         seen.add(contest.id)
         _validate_contest(contest, where, m.constituencies)
+    _validate_statutory(m)
+
+
+def _validate_statutory(m: Manifest) -> None:
+    """The v4 fields (record.md §3.6)."""
+    if m.kind is None:
+        given = [
+            name for name in ("relevant_date", "term_years") if getattr(m, name) is not None
+        ] + [
+            name
+            for name in ("important_public_services", "rules", "acknowledged")
+            if getattr(m, name)
+        ]
+        if given:
+            raise ManifestError(f"kind: required with {given} (format tellers-manifest/v4)")
+        return
+    if m.kind not in KINDS:
+        raise ManifestError(f"kind: expected one of {KINDS}, found {m.kind!r}")
+    if m.relevant_date is not None:
+        try:
+            relevant = date.fromisoformat(m.relevant_date)
+        except ValueError:
+            relevant = None
+        if relevant is None or len(m.relevant_date) != 10:
+            raise ManifestError(
+                f"relevant_date: expected an ISO 8601 date YYYY-MM-DD, found {m.relevant_date!r}"
+            )
+        if relevant > m.opening_date:
+            raise ManifestError(
+                f"relevant_date: {m.relevant_date} is after the opening day {m.opening_date}"
+            )
+    flagged = m.important_public_services
+    if flagged:
+        if m.kind != "industrial-action":
+            raise ManifestError("important_public_services: only an industrial-action ballot")
+        unknown = [x for x in flagged if x not in m.constituencies]
+        if unknown or len(set(flagged)) != len(flagged):
+            raise ManifestError(
+                f"important_public_services: expected distinct constituencies, found {unknown}"
+            )
+    if m.term_years is not None:
+        if m.kind != "election":
+            raise ManifestError("term_years: only an election has a term")
+        if type(m.term_years) is not int or m.term_years < 1:
+            raise ManifestError(f"term_years: expected a whole number >= 1, found {m.term_years!r}")
+    for o in m.rules:
+        if not isinstance(o.reason, str) or not o.reason.strip():
+            raise ManifestError(f"rules.{o.name}.reason: an override needs a recorded reason")
+    rules_in_force(m.opening_date, m.rule_overrides())  # a gap in the table, or a bad value
+    unknown_codes = [c for c in m.acknowledged if c not in WARNING_CODES]
+    if unknown_codes or len(set(m.acknowledged)) != len(m.acknowledged):
+        raise ManifestError(
+            f"acknowledged: expected distinct codes of {WARNING_CODES}, found {unknown_codes}"
+        )
+    if m.kind == "industrial-action":
+        for i, contest in enumerate(m.contests):
+            if contest.method != "yes-no":
+                raise ManifestError(
+                    f"contests[{i}] ({contest.id}).method: an industrial-action ballot asks "
+                    f"yes/no questions (s.229(2)), found {contest.method!r}"
+                )
 
 
 def _validate_postal(p: Postal, opens: datetime, closes: datetime) -> None:

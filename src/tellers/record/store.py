@@ -213,7 +213,7 @@ def read_index(directory: Path) -> dict[str, Any]:
         board = exact_keys(get(index, "board", dict, "index"), {"events", "head"}, "index.board")
         get(board, "events", int, "index.board")
         bytes_from_hex(get(board, "head", str, "index.board"), 32, "index.board.head")
-        listed = set(files) - ({PAPERS} if fmt == FORMAT else set())
+        listed = set(files) - ({PAPERS} if fmt != "tellers-record/v3" else set())
         if listed not in (set(FILES), set(IN_PROGRESS)):
             raise EncodingError(
                 "index.files",

@@ -68,10 +68,10 @@ __all__ = [
     "schnorr_to_json",
 ]
 
-FORMAT = "tellers-record/v4"
-FORMATS = ("tellers-record/v3", FORMAT)
-"""What this verifier reads: v4, and v3 — a v4 record without the postal channel, under the
-same rules (record.md §1.2)."""
+FORMAT = "tellers-record/v5"
+FORMATS = ("tellers-record/v3", "tellers-record/v4", FORMAT)
+"""What this verifier reads: v5; v4 — a v5 record whose manifest is not v4; and v3 — a v4
+record without the postal channel, under the same rules (record.md §1.2)."""
 
 Json = Any
 

@@ -1,4 +1,4 @@
-"""Record format ``v2``: the election manifest's JSON (record.md §3.1).
+"""Record format ``v2``: the election manifest's JSON (record.md §3.1, §3.6).
 
 Kept apart from ``v2`` only for length; the same rules apply (and ``v2``
 re-exports both functions). Every field is written, defaults included, so
@@ -10,33 +10,71 @@ from __future__ import annotations
 
 from typing import Any
 
-from tellers.election.manifest import Choice, Contest, Manifest, Postal, Thresholds
+from tellers.election.manifest import (
+    Choice,
+    Contest,
+    Manifest,
+    Postal,
+    RuleOverride,
+    Thresholds,
+)
 from tellers.errors import EncodingError, ManifestError
-from tellers.record.v2_fields import _exact_keys, _name, get
+from tellers.record.v2_fields import _exact_keys, _name, exact_keys, get
 
-__all__ = ["MANIFEST_FORMAT", "MANIFEST_FORMATS", "manifest_from_json", "manifest_to_json"]
+__all__ = [
+    "MANIFEST_FORMAT",
+    "MANIFEST_FORMATS",
+    "STATUTORY_MANIFEST_FORMAT",
+    "manifest_from_json",
+    "manifest_to_json",
+]
 
 MANIFEST_FORMAT = "tellers-manifest/v2"
 """An online-only ballot's manifest; ``v3`` is v2 with the postal channel (postal.md §1)."""
 POSTAL_MANIFEST_FORMAT = "tellers-manifest/v3"
-MANIFEST_FORMATS = (MANIFEST_FORMAT, POSTAL_MANIFEST_FORMAT)
+STATUTORY_MANIFEST_FORMAT = "tellers-manifest/v4"
+"""v3 with the ballot's kind and its statutory fields (record.md §3.6); ``postal`` may be null."""
+MANIFEST_FORMATS = (MANIFEST_FORMAT, POSTAL_MANIFEST_FORMAT, STATUTORY_MANIFEST_FORMAT)
+_STATUTORY_KEYS = {
+    "kind",
+    "relevant_date",
+    "important_public_services",
+    "term_years",
+    "rules",
+    "acknowledged",
+}
 _POSTAL_KEYS = {"channels", "precedence", "replacements_close", "return_address"}
 
 Json = Any
 
 
 def manifest_to_json(m: Manifest) -> Json:
+    """The oldest format that holds ``m``: v2 or v3 when it has no ``kind``, else v4."""
     out = _v2_to_json(m)
-    if m.postal is not None:
-        p = m.postal
+    if m.kind is not None:
+        out.update(
+            format=STATUTORY_MANIFEST_FORMAT,
+            postal=None if m.postal is None else _postal_to_json(m.postal),
+            kind=m.kind,
+            relevant_date=m.relevant_date,
+            important_public_services=list(m.important_public_services),
+            term_years=m.term_years,
+            rules={o.name: {"value": o.value, "reason": o.reason} for o in m.rules},
+            acknowledged=list(m.acknowledged),
+        )
+    elif m.postal is not None:
         out["format"] = POSTAL_MANIFEST_FORMAT
-        out["postal"] = {
-            "channels": p.channels,
-            "precedence": p.precedence,
-            "replacements_close": p.replacements_close,
-            "return_address": p.return_address,
-        }
+        out["postal"] = _postal_to_json(m.postal)
     return out
+
+
+def _postal_to_json(p: Postal) -> Json:
+    return {
+        "channels": p.channels,
+        "precedence": p.precedence,
+        "replacements_close": p.replacements_close,
+        "return_address": p.return_address,
+    }
 
 
 def _v2_to_json(m: Manifest) -> Json:
@@ -85,8 +123,15 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
             f"{where}.format", f"expected one of {list(MANIFEST_FORMATS)}, found {fmt!r}{hint}"
         )
     postal = None
-    if fmt == POSTAL_MANIFEST_FORMAT:
-        _exact_keys(obj, _MANIFEST_KEYS | {"postal"}, where)
+    statutory: dict[str, Any] = {}
+    if fmt == STATUTORY_MANIFEST_FORMAT:
+        _exact_keys(obj, _MANIFEST_KEYS | {"postal"} | _STATUTORY_KEYS, where)
+        statutory = _statutory_from_json(obj, where)
+    else:
+        _refuse_statutory(obj, fmt, where)
+        postal_key = {"postal"} if fmt == POSTAL_MANIFEST_FORMAT else set()
+        _exact_keys(obj, _MANIFEST_KEYS | postal_key, where)
+    if fmt == POSTAL_MANIFEST_FORMAT or obj.get("postal") is not None:
         p = get(obj, "postal", dict, where)
         _exact_keys(p, _POSTAL_KEYS, f"{where}.postal")
         postal = Postal(
@@ -95,8 +140,6 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
             replacements_close=get(p, "replacements_close", str, f"{where}.postal"),
             return_address=get(p, "return_address", str, f"{where}.postal"),
         )
-    else:
-        _exact_keys(obj, _MANIFEST_KEYS, where)
     trustees = get(obj, "trustees", dict, where)
     _exact_keys(trustees, {"count", "quorum"}, f"{where}.trustees")
     try:
@@ -117,6 +160,7 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
                 for i, c in enumerate(get(obj, "contests", list, where))
             ),
             postal=postal,
+            **statutory,
         )
     except ManifestError as exc:
         raise ManifestError(f"{where}: {exc}") from None
@@ -147,6 +191,46 @@ _CONTEST_KEYS = {
     "choices",
     "thresholds",
 }
+
+
+def _refuse_statutory(obj: Json, fmt: str, where: str) -> None:
+    """A v2 or v3 manifest with a v4 field: say which format holds it, not only "unexpected"."""
+    found = sorted(_STATUTORY_KEYS & set(obj) if isinstance(obj, dict) else ())
+    if found:
+        raise EncodingError(
+            where,
+            f"unexpected field(s) {found} in {fmt}: they are fields of "
+            f'{STATUTORY_MANIFEST_FORMAT} (record.md §3.6), which also needs "kind"',
+        )
+
+
+def _statutory_from_json(obj: Json, where: str) -> dict[str, Any]:
+    rules = _optional(obj, "rules", dict, {}, where)
+    overrides = []
+    for name, entry in rules.items():
+        at = f"{where}.rules.{name}"
+        if not isinstance(entry, dict):
+            raise EncodingError(
+                at, f"expected an object with value and reason, found {_name(entry)}"
+            )
+        exact_keys(entry, {"value", "reason"}, at)
+        overrides.append(
+            RuleOverride(
+                name, get(entry, "value", (int, type(None)), at), get(entry, "reason", str, at)
+            )
+        )
+    return {
+        "kind": get(obj, "kind", str, where),
+        "relevant_date": _optional(obj, "relevant_date", str, None, where),
+        "important_public_services": _strings(obj, "important_public_services", where)
+        if obj.get("important_public_services") is not None
+        else (),
+        "term_years": _optional(obj, "term_years", int, None, where),
+        "rules": tuple(overrides),
+        "acknowledged": _strings(obj, "acknowledged", where)
+        if obj.get("acknowledged") is not None
+        else (),
+    }
 
 
 def _strings(obj: Json, key: str, where: str) -> tuple[str, ...]:

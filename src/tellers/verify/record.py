@@ -26,12 +26,14 @@ from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import Point
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.manifest import Manifest
+from tellers.election.statutory import rules_figures
 from tellers.errors import CountingError, EncodingError, ManifestError, RecordError
 from tellers.parallel import Mapper, local_mapper
 from tellers.parties import key_fingerprint, short_text
 from tellers.postal.returns import return_ballot, return_sums
 from tellers.record.store import FILES, file_sha256, read_index, read_json
-from tellers.record.v2 import ballot_from_json, manifest_from_json, manifest_to_json
+from tellers.record.v2 import FORMAT, ballot_from_json, manifest_from_json, manifest_to_json
+from tellers.record.v2_manifest import STATUTORY_MANIFEST_FORMAT
 from tellers.record.v2_tally import result_to_json
 from tellers.tally import Aggregator, ContestTally, declare
 from tellers.verify.ballots import BallotCheck, check_chunk
@@ -66,7 +68,7 @@ def verify_record(
     complete = "result.json" in index["files"]
     check_files(report, directory, index)
 
-    manifest = _read_manifest(directory / "manifest.json")
+    manifest = _read_manifest(directory / "manifest.json", index["format"])
     ceremony = read_ceremony(directory / "ceremony.json")
     credentials, credentials_hash = read_credential_list(
         directory / "credentials.jsonl", manifest, report
@@ -122,6 +124,8 @@ def verify_record(
     channels = state.channel_figures()
     if channels is not None:
         report.figures["channels"] = channels
+    if manifest.kind is not None:
+        report.figures["rules"] = rules_figures(manifest)
     if outcome is None or published is None:
         _missing_result(report, complete)
         return report
@@ -231,9 +235,21 @@ def check_files(report: Report, directory: Path, index: dict[str, Any]) -> None:
         report.fail("record-files", "index.json", f"does not list {missing}")
 
 
-def _read_manifest(path: Path) -> Manifest:
-    """The manifest, which must be written out in full (defaults included) as it was hashed."""
+def _read_manifest(path: Path, record_format: str) -> Manifest:
+    """The manifest, which must be written out in full (defaults included) as it was hashed;
+    a manifest of format v4 only in a record of format v5 (record.md §1.2)."""
     raw = read_json(path)
+    if (
+        record_format != FORMAT
+        and isinstance(raw, dict)
+        and raw.get("format") == STATUTORY_MANIFEST_FORMAT
+    ):
+        raise RecordError(
+            str(path),
+            1,
+            f"a {record_format} record holds no {STATUTORY_MANIFEST_FORMAT} manifest "
+            f"(that needs {FORMAT})",
+        )
     try:
         manifest = manifest_from_json(raw)
     except (EncodingError, ManifestError) as exc:

@@ -10,6 +10,7 @@ Seeds as in ``make_ceremony_vectors``: the n-th draw under a label is
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from tellers import canonical
 from tellers.crypto.group import Point, Scalar, bip340_sign
 from tellers.crypto.sealed import open_with_ephemeral, seal, x25519_keypair
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
-from tellers.election.manifest import Choice, Contest, Manifest
+from tellers.election.manifest import Choice, Contest, Manifest, RuleOverride
 from tellers.parties import SigningKey, key_fingerprint, short_text, signed_digest
 from tellers.record.v2 import manifest_to_json
 
@@ -110,13 +111,43 @@ def party_vectors() -> dict[str, Any]:
         "fingerprint": fingerprint.hex(),
         "short": short_text(fingerprint),
     }
+    # A tellers-manifest/v4 (record.md §3.6): the statutory fields are inside the hash.
+    strike = dataclasses.replace(
+        manifest,
+        election_id="vectors-strike-2026",
+        opens="2026-02-17T09:00:00+00:00",
+        revote="forbidden",
+        contests=tuple(
+            Contest(
+                f"strike-{k}",
+                "Strike?",
+                "yes-no",
+                manifest.contests[0].choices,
+                constituencies=(k,),
+            )
+            for k in manifest.constituencies
+        ),
+        kind="industrial-action",
+        relevant_date="2026-01-30",
+        important_public_services=("north",),
+        rules=(RuleOverride("notice_days", 21, "agreed with the employer (clause 4)"),),
+    )
+    fingerprint = election_fingerprint(manifest_hash(strike), key, credentials)
+    statutory = {
+        "manifest": manifest_to_json(strike),
+        "manifest_hash": manifest_hash(strike).hex(),
+        "joint_key": key.hex(),
+        "credentials_hash": credentials.hex(),
+        "fingerprint": fingerprint.hex(),
+        "short": short_text(fingerprint),
+    }
     return {
         "source": SOURCE,
         "signing_keys": keys,
         "short_texts": shorts,
         "signed_objects": [signed],
         "sealed_boxes": [box],
-        "election_fingerprints": [election],
+        "election_fingerprints": [election, statutory],
     }
 
 
