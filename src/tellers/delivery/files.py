@@ -86,6 +86,15 @@ class DeliveryCounts:
     members_failed: int
     """Members with at least one failure (a member can fail on two channels)."""
 
+    def to_logs(self) -> dict[str, int]:
+        """The ``delivery`` object of the s.52 logs (``tellers-logs/v1``, reports.md §4): flat
+        lower_case keys, ``codes_sent_by_email`` … then ``post_gone_away`` …, in order."""
+        out = {f"codes_sent_by_{channel}": n for channel, n in self.sent}
+        for channel, reason, n in self.failed:
+            out[f"{channel}_{reason.replace('-', '_')}"] = n
+        out["members_with_a_failed_delivery"] = self.members_failed
+        return out
+
     def to_json(self) -> dict[str, object]:
         by_channel: dict[str, dict[str, int]] = {c: {} for c in CHANNELS}
         for channel, reason, n in self.failed:

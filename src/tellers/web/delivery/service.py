@@ -94,6 +94,6 @@ def counts_for(election: Election) -> DeliveryCounts:
     return tabulate(sent, failed, members)
 
 
-def logs_delivery(election: Election) -> dict[str, object]:
-    """The ``delivery`` object of the s.52 logs file (``tellers-logs/v1``, reports.md)."""
-    return counts_for(election).to_json()
+def logs_delivery(election: Election) -> dict[str, int]:
+    """The ``delivery`` object of the s.52 logs file (``tellers-logs/v1``, reports.md §4)."""
+    return counts_for(election).to_logs()
