@@ -27,6 +27,7 @@ from tellers.crypto.group import Point, check_x_only
 from tellers.election.authority import check_statement
 from tellers.election.fingerprint import election_fingerprint, manifest_hash
 from tellers.election.roll_checks import RollRules
+from tellers.election.statutory import unacknowledged_warnings
 from tellers.errors import EncodingError, TellersError
 from tellers.parties import key_fingerprint
 from tellers.record import v2_trustee as files
@@ -67,6 +68,17 @@ def create_election(data: bytes, filename: str, actor: Any) -> Election:
         manifest = manifest_from_json(obj)
     except TellersError as exc:
         raise refuse(_("The manifest is not valid: %(problem)s") % {"problem": exc}) from None
+    pending = unacknowledged_warnings(manifest)
+    if pending:
+        # The officer says they mean it, in the manifest itself, so the record shows it.
+        raise refuse(
+            _(
+                "The manifest has warnings to acknowledge before an election is built from "
+                "it: %(warnings)s. If this is what you intend, list each code in the "
+                "manifest's acknowledged field and upload it again."
+            )
+            % {"warnings": "; ".join(f"{w.field}: {w.message} [{w.code}]" for w in pending)}
+        )
     if Election.objects.filter(slug=manifest.election_id).exists():
         raise refuse(
             _("An election with the id %(id)s already exists.") % {"id": manifest.election_id}
