@@ -40,7 +40,7 @@ def at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
 
 
 def messages_of(client: Client, url: str) -> str:
-    return client.get(url).content.decode()
+    return str(client.get(url).content.decode())
 
 
 @pytest.mark.django_db(databases=DATABASES, transaction=True)

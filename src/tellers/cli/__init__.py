@@ -23,6 +23,7 @@ _COMMANDS = (
     "tellers.cli.verify_cmd",
     "tellers.cli.trustee_cmd",
     "tellers.cli.postal_cmd",
+    "tellers.cli.nominations_cmd",
     "tellers.cli.report_cmd",
     "tellers.cli.serve_cmd",
 )

@@ -1,0 +1,72 @@
+"""``tellers nominations check LOG``: replay a published nominations log (nominations.md §7).
+
+LOG is the contest's ``log.jsonl`` as the nominations page offers it; PHOTOS, where given,
+is a folder of the photographs it pins, each named by its SHA-256 (any extension), as the
+page's photograph links give them. Every automatic ruling, each address's word count and
+the candidates in ballot order are re-derived from the log alone; it prints the candidates
+and the log's head, to compare with the head published at the close. Exit 0 when the log
+checks, 1 when it does not (the line and what was expected), 2 when it cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tellers.errors import NominationsFileError
+from tellers.nominations import check_log
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "nominations",
+        help="check a published nominations log",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="nominations_command", metavar="STEP", required=True)
+    check = sub.add_parser("check", help="replay a nominations log and print its candidates")
+    check.add_argument("log", type=Path, help="the nominations log (JSON lines)")
+    check.add_argument("--photos", type=Path, help="a folder of the photographs, by SHA-256")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.set_defaults(handler=run)
+
+
+def _photos(folder: Path) -> dict[str, bytes]:
+    return {p.stem: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        lines = args.log.read_bytes().splitlines()
+        photos = None if args.photos is None else _photos(args.photos)
+    except OSError as exc:
+        print(f"tellers nominations: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        outcome = check_log(lines, str(args.log), photos)
+    except NominationsFileError as exc:
+        print(f"tellers nominations: the log does not check: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({
+            "contest": outcome.contest,
+            "head": outcome.head,
+            "required": outcome.required,
+            "candidates": [s.to_json() for s in outcome.candidates],
+            "not_standing": [s.to_json() for s in outcome.not_standing],
+        }, ensure_ascii=False))  # fmt: skip
+        return 0
+    print(f"{outcome.office} ({outcome.election}/{outcome.contest}): the log checks.")
+    print(f"Needed: {outcome.required} valid nominations ({outcome.counted_bodies} bodies count).")
+    for i, s in enumerate(outcome.candidates, start=1):
+        print(f"  {i}. {s.name}: {s.valid} valid, from {', '.join(s.regions)}")
+    for s in outcome.not_standing:
+        print(f"  not standing: {s.name}: {s.reason}")
+    print(f"Log head: {outcome.head}")
+    return 0

@@ -1,0 +1,41 @@
+"""``tellers nominations check``: anyone replays a published log from its file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from test_log_tamper import published
+
+from tellers.cli import main
+
+
+def test_a_published_log_checks_and_prints_its_candidates_and_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines, photo = published()
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / f"{hashlib.sha256(photo).hexdigest()}.png").write_bytes(photo)
+    assert main(["nominations", "check", str(log), "--photos", str(photos)]) == 0
+    out = capsys.readouterr().out
+    head = json.loads(lines[-1])["hash"]
+    assert "1. Tom Adams: 3 valid, from London, Wales" in out and f"Log head: {head}" in out
+    assert main(["nominations", "check", str(log), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["head"] == head
+
+
+def test_a_changed_log_fails_naming_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines, _ = published()
+    lines[3] = lines[3].replace(b'"NO0001"', b'"NO0009"')
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    assert main(["nominations", "check", str(log)]) == 1
+    assert f"{log}:4: hash: expected" in capsys.readouterr().err
+    assert main(["nominations", "check", str(tmp_path / "absent.jsonl")]) == 2
