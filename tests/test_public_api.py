@@ -104,6 +104,14 @@ PINNED: dict[str, set[str]] = {
         "shuffle",
         "shuffle_context",
     },
+    "shuffle_check": {
+        "CHUNK_ROWS",
+        "ChunkMap",
+        "ChunkTerms",
+        "RowsChunk",
+        "check_shuffle_proof",
+        "chunk_terms",
+    },
     "shuffle_proof": {
         "TAG_CHALLENGE",
         "TAG_GENERATOR",
@@ -112,7 +120,6 @@ PINNED: dict[str, set[str]] = {
         "Generators",
         "Row",
         "ShuffleProof",
-        "check_shuffle_proof",
         "prove_shuffle",
         "shuffle_challenge",
         "shuffle_generators",

@@ -440,3 +440,30 @@ def test_the_benchmark_labels_every_figure_and_counts_the_proof_bytes() -> None:
     # 3N + 3 + 2W points and 2N + 3 + W scalars (shuffle.md §4).
     assert figures["proof_bytes_per_ballot"] == ((3 * 6 + 3 + 4) * 33 + (2 * 6 + 3 + 2) * 32) / 6
     assert figures["check_s"] > 0 and figures["check_over_variable_base"] > 1
+
+
+def test_the_check_is_the_same_in_chunks_and_in_other_processes(mixed: Mixed) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    inputs, outputs, proof = mixed
+    changed = (*outputs[:3], (outputs[3][0], outputs[3][2], outputs[3][1]), outputs[4])
+    with ProcessPoolExecutor(2, mp_context=get_context("forkserver")) as pool:
+        for size in (1, 2, 3, 5, 100):
+            check_shuffle(
+                FP, KEYS.public, inputs, outputs, proof, context=CTX, chunk_rows=size,
+                map_chunks=pool.map if size in (2, 3) else map,
+            )  # fmt: skip
+            with pytest.raises(InvalidProof, match=r"equation \(1\)"):
+                check_shuffle(
+                    FP, KEYS.public, inputs, changed, proof, context=CTX, chunk_rows=size,
+                    map_chunks=pool.map if size in (2, 3) else map,
+                )  # fmt: skip
+    # A false statement proved anyway: the equation found is the same in every chunking.
+    permutation, randomness = _honest_witness(5, 3)
+    honest = _outputs(inputs, permutation, randomness)
+    swapped = (honest[1], honest[0], *honest[2:])
+    lie = _cheat(inputs, swapped, permutation, randomness)
+    for size in (1, 4, 2048):
+        with pytest.raises(InvalidProof, match=r"equation \(4\) fails in column 1 of 3"):
+            check_shuffle(FP, KEYS.public, inputs, swapped, lie, context=CTX, chunk_rows=size)

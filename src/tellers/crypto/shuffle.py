@@ -24,13 +24,8 @@ from collections.abc import Sequence
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import Point, Scalar, table_of, times
 from tellers.crypto.hashing import int_field
-from tellers.crypto.shuffle_proof import (
-    Rand,
-    Row,
-    ShuffleProof,
-    check_shuffle_proof,
-    prove_shuffle,
-)
+from tellers.crypto.shuffle_check import CHUNK_ROWS, ChunkMap, check_shuffle_proof
+from tellers.crypto.shuffle_proof import Rand, Row, ShuffleProof, prove_shuffle
 from tellers.errors import EncodingError, InvalidProof
 
 __all__ = [
@@ -114,10 +109,15 @@ def check_shuffle(
     proof: ShuffleProof,
     *,
     context: bytes,
+    map_chunks: ChunkMap = map,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> None:
     """Return None if ``output_rows`` are ``input_rows`` permuted and re-encrypted under
     ``public`` as ``proof`` proves, for this fingerprint and context; else raise
-    ``InvalidProof`` saying which check or equation failed (shuffle.md §7)."""
+    ``InvalidProof`` saying which check or equation failed (shuffle.md §7).
+
+    ``map_chunks`` computes the rows' terms chunk by chunk (``shuffle_check``): ``map``
+    here, or a caller's map over processes for a large list."""
     if public.is_infinity():
         raise InvalidProof("shuffle proof: the election key is the point at infinity")
     try:
@@ -133,7 +133,10 @@ def check_shuffle(
         raise InvalidProof(
             f"shuffle proof: expected output rows of width {width} as the inputs, found {out_width}"
         )
-    check_shuffle_proof(fingerprint, public, input_rows, output_rows, proof, context=context)
+    check_shuffle_proof(
+        fingerprint, public, input_rows, output_rows, proof, context=context,
+        map_chunks=map_chunks, chunk_rows=chunk_rows,
+    )  # fmt: skip
 
 
 def _shape(rows: Sequence[Row], field: str) -> tuple[int, int]:

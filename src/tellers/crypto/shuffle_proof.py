@@ -31,7 +31,7 @@ from functools import lru_cache
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import GROUP_ORDER, Point, Scalar, hash_to_point, times
 from tellers.crypto.hashing import FINGERPRINT_BYTES, challenge, hash_fields, int_field
-from tellers.errors import EncodingError, InvalidProof
+from tellers.errors import EncodingError
 
 __all__ = [
     "TAG_CHALLENGE",
@@ -41,7 +41,6 @@ __all__ = [
     "Generators",
     "Row",
     "ShuffleProof",
-    "check_shuffle_proof",
     "prove_shuffle",
     "shuffle_challenge",
     "shuffle_generators",
@@ -237,90 +236,6 @@ def prove_shuffle(
     )
 
 
-def check_shuffle_proof(
-    fingerprint: bytes,
-    public: Point,
-    inputs: Sequence[Row],
-    outputs: Sequence[Row],
-    proof: ShuffleProof,
-    *,
-    context: bytes,
-) -> None:
-    """The verifier of shuffle.md §7, steps 3–6 (``shuffle.check_shuffle`` does steps 1–2,
-    the shapes): raises ``InvalidProof`` naming the first equation that fails."""
-    count, width = len(inputs), len(inputs[0])
-    _check_proof_shape(proof, count, width)
-    gens = shuffle_generators(fingerprint, count)
-    digest = statement_digest(
-        fingerprint, public, gens, inputs, outputs, proof.commitments, context
-    )
-    u = vector_challenges(fingerprint, digest, count)
-    c = shuffle_challenge(fingerprint, digest, proof)
-    minus_c = -c
-
-    c_bar = Point.sum([*proof.commitments, *(-h for h in gens.hs)])
-    if proof.t1 != Point.base_plus(proof.s1, c_bar, minus_c):
-        raise InvalidProof(
-            "shuffle proof: equation (1) fails, t1 ≠ s1·G − c·(Σ c_j − Σ h_i): the proof was "
-            "made for another statement (fingerprint, context, key, rows or generators), or "
-            "its permutation commitment does not commit to one input row per output row"
-        )
-    u_product = 1
-    for x in u:
-        u_product = u_product * x.value % GROUP_ORDER
-    c_hat = proof.chain[-1] - gens.h * Scalar(u_product)
-    if proof.t2 != Point.base_plus(proof.s2, c_hat, minus_c):
-        raise InvalidProof(
-            "shuffle proof: equation (2) fails, t2 ≠ s2·G − c·(ĉ_N − (Π u_i)·h): the "
-            "commitment chain does not end at the product of the challenges"
-        )
-    c_tilde = Point.sum([cj * uj for cj, uj in zip(proof.commitments, u, strict=True)])
-    t3 = Point.sum(
-        [
-            Point.base_plus(proof.s3, c_tilde, minus_c),
-            *(h * s for h, s in zip(gens.hs, proof.s_prime, strict=True)),
-        ]
-    )
-    if proof.t3 != t3:
-        raise InvalidProof(
-            "shuffle proof: equation (3) fails, t3 ≠ s3·G + Σ s'_i·h_i − c·Σ u_j·c_j: the "
-            "responses s' are not the permuted challenges the commitment opens to"
-        )
-    for k in range(width):
-        alpha_in = Point.sum([row[k].alpha * uj for row, uj in zip(inputs, u, strict=True)])
-        beta_in = Point.sum([row[k].beta * uj for row, uj in zip(inputs, u, strict=True)])
-        alpha = Point.sum(
-            [
-                Point.base_plus(-proof.s4[k], alpha_in, minus_c),
-                *(row[k].alpha * s for row, s in zip(outputs, proof.s_prime, strict=True)),
-            ]
-        )
-        beta = Point.sum(
-            [
-                times(public, -proof.s4[k]),
-                beta_in * minus_c,
-                *(row[k].beta * s for row, s in zip(outputs, proof.s_prime, strict=True)),
-            ]
-        )
-        if proof.t4[k] != Ciphertext(alpha, beta):
-            raise InvalidProof(
-                f"shuffle proof: equation (4) fails in column {k + 1} of {width}, t4 ≠ "
-                "(−s4·G + Σ s'_i·α'_i − c·Σ u_j·α_j, −s4·H + Σ s'_i·β'_i − c·Σ u_j·β_j): the "
-                "output ciphertexts are not the inputs permuted and re-encrypted"
-            )
-    previous = gens.h
-    for i in range(count):
-        expected = Point.base_plus(proof.s_hat[i], previous, proof.s_prime[i]) + (
-            proof.chain[i] * minus_c
-        )
-        if proof.t_hat[i] != expected:
-            raise InvalidProof(
-                f"shuffle proof: equation (5) fails at row {i + 1} of {count}, t̂_i ≠ "
-                "ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i: the commitment chain is broken there"
-            )
-        previous = proof.chain[i]
-
-
 def shuffle_challenge(fingerprint: bytes, digest: bytes, proof: ShuffleProof) -> Scalar:
     """The proof's Fiat–Shamir challenge c, recomputed from its commitments (shuffle.md §5.3)."""
     return _challenge(
@@ -370,20 +285,3 @@ def _check_fingerprint(fingerprint: bytes) -> None:
         raise EncodingError(
             "fingerprint", f"expected {FINGERPRINT_BYTES} bytes, found {len(fingerprint)}"
         )
-
-
-def _check_proof_shape(proof: ShuffleProof, count: int, width: int) -> None:
-    for name, items, expected, per in (
-        ("commitments", proof.commitments, count, "row"),
-        ("chain", proof.chain, count, "row"),
-        ("t_hat", proof.t_hat, count, "row"),
-        ("s_hat", proof.s_hat, count, "row"),
-        ("s_prime", proof.s_prime, count, "row"),
-        ("t4", proof.t4, width, "column"),
-        ("s4", proof.s4, width, "column"),
-    ):
-        if len(items) != expected:
-            raise InvalidProof(
-                f"shuffle proof: expected {expected} entries in {name} (one per {per}), "
-                f"found {len(items)}"
-            )
