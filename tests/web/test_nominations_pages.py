@@ -155,6 +155,8 @@ def test_nominations_pages_admit_officers_only(cast: dict[str, Any], client_for:
     assert refused.status_code == 403
     assert client_for("officer").post(f"/officer/nominations/{pk}/candidate/").status_code == 403
     assert client_for(None).get("/e/gs-2026/nominations/general-secretary/").status_code == 200
+    listed = client_for(None).get("/nominations/").content.decode()
+    assert 'href="/e/gs-2026/nominations/general-secretary/"' in listed
     # the addresses are published only once the close has fixed them
     assert (
         client_for(None).get("/e/gs-2026/nominations/general-secretary/addresses/").status_code

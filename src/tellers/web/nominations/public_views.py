@@ -16,11 +16,17 @@ from tellers.nominations import Outcome
 from tellers.web.nominations import service
 from tellers.web.nominations.models import NominationsPeriod
 
-__all__ = ["addresses", "addresses_pdf", "log_file", "photo", "published"]
+__all__ = ["addresses", "addresses_pdf", "index", "log_file", "photo", "published"]
 
 
 def _period(election: str, contest: str) -> NominationsPeriod:
     return get_object_or_404(NominationsPeriod, election_id=election, contest=contest)
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Every contest's nominations, open or closed, for anyone to find."""
+    return render(request, "nominations/index.html", {"periods": NominationsPeriod.objects.all()})
 
 
 @require_GET

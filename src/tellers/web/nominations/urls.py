@@ -23,6 +23,7 @@ urlpatterns = [
     path("officer/nominations/<int:pk>/withdraw/", o.withdraw, name="withdraw"),
     path("officer/nominations/<int:pk>/close/", o.close, name="close"),
     path("officer/nominations/<int:pk>/choices.json", o.choices, name="choices"),
+    path("nominations/", p.index, name="index"),
     path(_PUBLIC, p.published, name="published"),
     path(_PUBLIC + "log.jsonl", p.log_file, name="log"),
     path(_PUBLIC + "addresses/", p.addresses, name="addresses"),
