@@ -23,6 +23,8 @@ class Relay:
     port: int
     refuse: set[str] = field(default_factory=set)
     messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    encrypted: list[bool] = field(default_factory=list)
+    """Per message, whether its session was under TLS (the STARTTLS relay only)."""
 
 
 @dataclass

@@ -83,9 +83,9 @@ def _send(tmp_path: Path, relay_port: int, sms_url: str, *extra: str) -> int:
             "--mailing", str(tmp_path / "authority" / "mailing.csv"),
             "--site-url", "https://vote.example.org/", "--from", "Ballots <ballots@example.net>",
             "--channels", "email,sms,post", "--out", str(tmp_path / "delivery"),
-            "--smtp-host", "127.0.0.1", "--smtp-port", str(relay_port), "--smtp-security", "none",
+            "--smtp-host", "127.0.0.1", "--smtp-port", str(relay_port),
             "--sms-url", sms_url, "--sms-token-file", str(tmp_path / "sms-token"),
-            "--today", "2026-03-02", *extra,
+            "--today", "2026-03-02", *(extra or ("--smtp-security", "none")),
         ]
     )  # fmt: skip
 
@@ -162,6 +162,28 @@ def test_a_stopped_run_resumes_without_a_second_message(
     sent = [r.reference for r in read_delivery_file(tmp_path / "delivery" / "sent.csv")]
     assert sorted(sent) == sorted(set(sent)) == sorted(set(codes) - {"r-ed"})
     assert [r["reference"] for r in _rows(tmp_path / "delivery" / "letters.csv")] == ["r-di"]
+
+
+def test_the_relay_is_reached_over_verified_tls_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tls_relay: tuple[Relay, Path],
+    relay: Relay, sms_endpoint: Endpoint, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """STARTTLS to a relay whose certificate is trusted; a relay with a certificate nobody
+    vouched for (a man in the middle) or one that offers no STARTTLS gets no code."""
+    secure, cert = tls_relay
+    codes = _issue(tmp_path, monkeypatch)
+    tls = ["--smtp-security", "starttls"]
+    assert _send(tmp_path, secure.port, sms_endpoint.url, *tls) == 1  # the system's CAs only
+    assert "certificate verify failed" in capsys.readouterr().err
+    assert _send(tmp_path, relay.port, sms_endpoint.url, *tls) == 1  # no STARTTLS offered
+    assert "STARTTLS" in capsys.readouterr().err
+    assert relay.messages == [] and secure.messages == [] and sms_endpoint.requests == []
+    assert read_delivery_file(tmp_path / "delivery" / "sent.csv") == []
+    trusted = [*tls, "--smtp-ca-file", str(cert)]
+    assert _send(tmp_path, secure.port, sms_endpoint.url, *trusted) == 0
+    assert [m[0] for m in secure.messages] == [["ada@example.org"], ["gone@example.org"]]
+    assert secure.encrypted == [True, True]
+    assert CODE.findall(secure.messages[0][1].get_content()) == [codes["r-ada"]]
 
 
 def test_codes_never_cross_the_network_in_clear() -> None:

@@ -102,6 +102,7 @@ def send(args: argparse.Namespace) -> int:
                 args.smtp_security,
                 args.smtp_user or "",
                 _secret(args.smtp_password_file, "TELLERS_SMTP_PASSWORD"),
+                ca_file=str(args.smtp_ca_file or ""),
             )
         )
     sms: SmsProvider | None = None
@@ -185,6 +186,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--smtp-password-file", type=Path, help="else $TELLERS_SMTP_PASSWORD, if it asks"
     )
+    p.add_argument("--smtp-ca-file", type=Path, help="trust this CA for the relay's certificate")
     p.add_argument("--sms-url", help="the SMS provider's JSON endpoint (https)")
     p.add_argument("--sms-token-file", type=Path, help="else $TELLERS_SMS_TOKEN")
     p.set_defaults(handler=guarded("delivery", send))

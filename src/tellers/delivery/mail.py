@@ -33,6 +33,11 @@ class SmtpSettings:
     username: str = ""
     password: str = ""
     timeout: float = 30.0
+    ca_file: str = ""
+    """A CA certificate to trust for the relay (a private relay's own); else the system's."""
+
+    def tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
 
 class Refused(Exception):
@@ -65,12 +70,12 @@ class SmtpMailer:
         try:
             if s.security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                    s.host, s.port, timeout=s.timeout, context=s.tls()
                 )
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=s.tls())
             if s.username:
                 smtp.login(s.username, s.password)
         except (OSError, smtplib.SMTPException) as exc:
