@@ -467,3 +467,19 @@ def test_the_check_is_the_same_in_chunks_and_in_other_processes(mixed: Mixed) ->
     for size in (1, 4, 2048):
         with pytest.raises(InvalidProof, match=r"equation \(4\) fails in column 1 of 3"):
             check_shuffle(FP, KEYS.public, inputs, swapped, lie, context=CTX, chunk_rows=size)
+
+
+def test_a_shuffle_made_in_chunks_elsewhere_is_the_same_shuffle() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    inputs = _rows(_plaintexts(7, 2))
+    here = shuffle(FP, KEYS.public, inputs, context=CTX, rand=_rand(b"same"))
+    with ProcessPoolExecutor(2, mp_context=get_context("forkserver")) as pool:
+        for size in (1, 3, 7):
+            there = shuffle(
+                FP, KEYS.public, inputs, context=CTX, rand=_rand(b"same"),
+                map_chunks=pool.map, chunk_rows=size,
+            )  # fmt: skip
+            assert there == here
+    _check(inputs, *here)

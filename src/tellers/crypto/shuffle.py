@@ -20,21 +20,32 @@ cannot be replayed as another trustee's or at another step.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import Point, Scalar, table_of, times
 from tellers.crypto.hashing import int_field
-from tellers.crypto.shuffle_check import CHUNK_ROWS, ChunkMap, check_shuffle_proof
-from tellers.crypto.shuffle_proof import Rand, Row, ShuffleProof, prove_shuffle
+from tellers.crypto.shuffle_check import check_shuffle_proof
+from tellers.crypto.shuffle_proof import (
+    CHUNK_ROWS,
+    ChunkMap,
+    Rand,
+    Row,
+    ShuffleProof,
+    prove_shuffle,
+    row_ranges,
+)
 from tellers.errors import EncodingError, InvalidProof
 
 __all__ = [
+    "ReencryptionChunk",
     "Row",
     "ShuffleProof",
     "check_shuffle",
     "random_permutation",
     "reencrypt",
     "reencrypt_row",
+    "reencrypt_rows",
     "shuffle",
     "shuffle_context",
 ]
@@ -63,6 +74,23 @@ def reencrypt_row(public: Point, row: Row, randomness: Sequence[Scalar]) -> Row:
     return tuple(reencrypt(public, c, r) for c, r in zip(row, randomness, strict=True))
 
 
+@dataclass(frozen=True, slots=True)
+class ReencryptionChunk:
+    """Rows to re-encrypt, already in their output order, each with its randomness."""
+
+    public: Point
+    rows: tuple[Row, ...]
+    randomness: tuple[tuple[Scalar, ...], ...]
+
+
+def reencrypt_rows(chunk: ReencryptionChunk) -> tuple[Row, ...]:
+    """Every row of ``chunk`` re-encrypted (pure: may run in any process)."""
+    return tuple(
+        reencrypt_row(chunk.public, row, r)
+        for row, r in zip(chunk.rows, chunk.randomness, strict=True)
+    )
+
+
 def random_permutation(count: int, rand: Rand = Scalar.random) -> tuple[int, ...]:
     """A uniform permutation of 0..count−1 by Fisher–Yates, the swap partner of position i
     (from count−1 down to 1) being ``rand() mod (i + 1)`` (bias below count/n: none that
@@ -81,23 +109,34 @@ def shuffle(
     *,
     context: bytes,
     rand: Rand = Scalar.random,
+    map_chunks: ChunkMap = map,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> tuple[tuple[Row, ...], ShuffleProof]:
     """Permute and re-encrypt ``rows`` under the election key ``public``; return the new rows
     and the proof (shuffle.md §6). ``rand`` draws the permutation, then the re-encryption
     randomness row by row, then the proof's nonces; it is the OS CSPRNG unless a test or
     vector fixes it. The permutation and randomness are forgotten on return: they would
-    link every output row to its ballot."""
+    link every output row to its ballot.
+
+    ``map_chunks`` computes the re-encryptions and the proof's nonce commitments by chunks
+    of ``chunk_rows`` rows: ``map`` here, or a caller's map over this machine's processes
+    (the randomness goes to them: never to another machine)."""
     count, width = _shape(rows, "rows")
     if public.is_infinity():
         raise EncodingError("public", "the election key must not be the point at infinity")
     permutation = random_permutation(count, rand)
-    randomness = [[rand() for _ in range(width)] for _ in range(count)]
-    outputs = tuple(
-        reencrypt_row(public, rows[j], randomness[i]) for i, j in enumerate(permutation)
+    randomness = tuple(tuple(rand() for _ in range(width)) for _ in range(count))
+    chunks = (
+        ReencryptionChunk(
+            public, tuple(rows[j] for j in permutation[first:end]), randomness[first:end]
+        )
+        for first, end in row_ranges(count, chunk_rows)
     )
+    outputs = tuple(row for part in map_chunks(reencrypt_rows, chunks) for row in part)
     proof = prove_shuffle(
-        fingerprint, public, rows, outputs, permutation, randomness, context=context, rand=rand
-    )
+        fingerprint, public, rows, outputs, permutation, randomness, context=context, rand=rand,
+        map_chunks=map_chunks, chunk_rows=chunk_rows,
+    )  # fmt: skip
     return outputs, proof
 
 

@@ -13,14 +13,17 @@ and every refusal, is the same whichever map ran the chunks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import GROUP_ORDER, Point, Scalar, times
 from tellers.crypto.shuffle_proof import (
+    CHUNK_ROWS,
+    ChunkMap,
     Row,
     ShuffleProof,
+    row_ranges,
     shuffle_challenge,
     shuffle_generators,
     statement_digest,
@@ -29,17 +32,11 @@ from tellers.crypto.shuffle_proof import (
 from tellers.errors import InvalidProof
 
 __all__ = [
-    "CHUNK_ROWS",
-    "ChunkMap",
     "ChunkTerms",
     "RowsChunk",
     "check_shuffle_proof",
     "chunk_terms",
 ]
-
-CHUNK_ROWS = 2048
-"""Rows per chunk: enough that sending one to another process costs little beside its
-multiplications (about 4 + 4W per row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +72,6 @@ class ChunkTerms:
     outputs: tuple[Ciphertext, ...]
     """(Σ s'_i·α'_{i,k}, Σ s'_i·β'_{i,k}) per column k."""
     broken_link: int | None
-
-
-ChunkMap = Callable[[Callable[[RowsChunk], ChunkTerms], Iterable[RowsChunk]], Iterable[ChunkTerms]]
-"""How chunks are computed: ``map`` or anything with its signature and its order."""
 
 
 def chunk_terms(chunk: RowsChunk) -> ChunkTerms:
@@ -174,7 +167,7 @@ def check_shuffle_proof(
             proof.s_hat[first:end],
             minus_c,
         )
-        for first, end in _ranges(count, max(1, chunk_rows))
+        for first, end in row_ranges(count, chunk_rows)
     )
     terms = list(map_chunks(chunk_terms, chunks))
 
@@ -210,10 +203,6 @@ def check_shuffle_proof(
                 f"shuffle proof: equation (5) fails at row {t.broken_link + 1} of {count}, "
                 "t̂_i ≠ ŝ_i·G + s'_i·ĉ_{i−1} − c·ĉ_i: the commitment chain is broken there"
             )
-
-
-def _ranges(count: int, size: int) -> list[tuple[int, int]]:
-    return [(first, min(first + size, count)) for first in range(0, count, size)]
 
 
 def _check_proof_shape(proof: ShuffleProof, count: int, width: int) -> None:

@@ -24,9 +24,10 @@ to libsecp256k1 in one ``Point.sum`` call and every a·G + b·P in one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol, TypeVar
 
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import GROUP_ORDER, Point, Scalar, hash_to_point, times
@@ -34,14 +35,20 @@ from tellers.crypto.hashing import FINGERPRINT_BYTES, challenge, hash_fields, in
 from tellers.errors import EncodingError
 
 __all__ = [
+    "CHUNK_ROWS",
     "TAG_CHALLENGE",
     "TAG_GENERATOR",
     "TAG_STATEMENT",
     "TAG_VECTOR",
+    "ChunkMap",
     "Generators",
+    "NonceChunk",
+    "NonceTerms",
     "Row",
     "ShuffleProof",
+    "nonce_terms",
     "prove_shuffle",
+    "row_ranges",
     "shuffle_challenge",
     "shuffle_generators",
     "statement_digest",
@@ -52,6 +59,9 @@ TAG_GENERATOR = "tellers/v1/shuffle/generator"
 TAG_STATEMENT = "tellers/v1/shuffle/statement"
 TAG_VECTOR = "tellers/v1/shuffle/vector"
 TAG_CHALLENGE = "tellers/v1/shuffle/challenge"
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 Row = tuple[Ciphertext, ...]
 """One ballot's ciphertexts, one per preference position (width W)."""
@@ -154,6 +164,71 @@ def vector_challenges(fingerprint: bytes, digest: bytes, count: int) -> list[Sca
     return [challenge(TAG_VECTOR, fingerprint, [digest, int_field(i)]) for i in range(1, count + 1)]
 
 
+class ChunkMap(Protocol):
+    """How chunks of rows are computed: the builtin ``map``, or any map with its signature
+    that returns the results in order (``ProcessPoolExecutor.map``, an adapted
+    ``tellers.parallel`` mapper)."""
+
+    def __call__(self, func: Callable[[T], R], items: Iterable[T], /) -> Iterable[R]: ...
+
+
+CHUNK_ROWS = 2048
+"""Rows per chunk: enough that sending one to another process costs little beside its
+multiplications (2W + 2 per row for the prover, 4W + 4 for the verifier)."""
+
+
+def row_ranges(count: int, size: int) -> list[tuple[int, int]]:
+    """[(first, end), ...]: rows 0..count−1 cut into ranges of ``size`` (the last shorter)."""
+    size = max(1, size)
+    return [(first, min(first + size, count)) for first in range(0, count, size)]
+
+
+@dataclass(frozen=True, slots=True)
+class NonceChunk:
+    """What the prover's nonce commitments need of a range of output rows."""
+
+    outputs: tuple[Row, ...]
+    hs: tuple[Point, ...]
+    w_prime: tuple[Scalar, ...]
+    chain_before: Point
+    """ĉ_{first−1}, or h for the first range."""
+    chain: tuple[Point, ...]
+    """ĉ_first .. ĉ_{end−2}: with ``chain_before``, the ĉ_{i−1} of every row of the range."""
+    w_hat: tuple[Scalar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NonceTerms:
+    """A range's part of t3 and t4, and its t̂_i."""
+
+    w_h: Point
+    """Σ ω'_i·h_i."""
+    outputs: tuple[Ciphertext, ...]
+    """(Σ ω'_i·α'_{i,k}, Σ ω'_i·β'_{i,k}) per column k."""
+    t_hat: tuple[Point, ...]
+    """t̂_i = ω̂_i·G + ω'_i·ĉ_{i−1}."""
+
+
+def nonce_terms(chunk: NonceChunk) -> NonceTerms:
+    """One range's nonce commitments (pure: may run in any process)."""
+    width = len(chunk.outputs[0])
+    previous = (chunk.chain_before, *chunk.chain)
+    return NonceTerms(
+        Point.sum(_products(chunk.hs, chunk.w_prime)),
+        tuple(
+            Ciphertext(
+                Point.sum(_products([o[k].alpha for o in chunk.outputs], chunk.w_prime)),
+                Point.sum(_products([o[k].beta for o in chunk.outputs], chunk.w_prime)),
+            )
+            for k in range(width)
+        ),
+        tuple(
+            Point.base_plus(w, c, v)
+            for w, c, v in zip(chunk.w_hat, previous, chunk.w_prime, strict=True)
+        ),
+    )
+
+
 def prove_shuffle(
     fingerprint: bytes,
     public: Point,
@@ -165,9 +240,15 @@ def prove_shuffle(
     context: bytes,
     rand: Rand = Scalar.random,
     generators: Generators | None = None,
+    map_chunks: ChunkMap = map,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ShuffleProof:
     """The proof for output row i = input row ``permutation[i]`` re-encrypted with
     ``randomness[i]`` (shuffle.md §6; rows are 0-based here, 1-based in the spec).
+
+    The nonce commitments t3, t4 and t̂ — most of the work — are computed by chunks of
+    rows through ``map_chunks`` (``map``: here; or a caller's map over processes). The
+    commitment chain is sequential and stays here (one multiplication per row).
 
     The prover does not check its witness: a false one gives a proof that fails, which is
     what the soundness tests rely on. ``generators`` is for those tests alone (a proof
@@ -203,21 +284,29 @@ def prove_shuffle(
     w4 = [rand() for _ in range(width)]
     w_hat = [rand() for _ in range(count)]
     w_prime = [rand() for _ in range(count)]
+    chunks = (
+        NonceChunk(
+            tuple(outputs[first:end]),
+            gens.hs[first:end],
+            tuple(w_prime[first:end]),
+            chain[first - 1] if first else gens.h,
+            tuple(chain[first : end - 1]),
+            tuple(w_hat[first:end]),
+        )
+        for first, end in row_ranges(count, chunk_rows)
+    )
+    terms = list(map_chunks(nonce_terms, chunks))
     t1 = Point.base_times(w1)
     t2 = Point.base_times(w2)
-    t3 = Point.sum([Point.base_times(w3), *(h * w for h, w in zip(gens.hs, w_prime, strict=True))])
+    t3 = Point.sum([Point.base_times(w3), *(t.w_h for t in terms)])
     t4 = tuple(
         Ciphertext(
-            Point.sum(
-                [Point.base_times(-w4[k]), *_products([o[k].alpha for o in outputs], w_prime)]
-            ),
-            Point.sum([times(public, -w4[k]), *_products([o[k].beta for o in outputs], w_prime)]),
+            Point.sum([Point.base_times(-w4[k]), *(t.outputs[k].alpha for t in terms)]),
+            Point.sum([times(public, -w4[k]), *(t.outputs[k].beta for t in terms)]),
         )
         for k in range(width)
     )
-    t_hat = tuple(
-        Point.base_plus(w_hat[i], chain[i - 1] if i else gens.h, w_prime[i]) for i in range(count)
-    )
+    t_hat = tuple(p for t in terms for p in t.t_hat)
     c = _challenge(fingerprint, digest, chain, t1, t2, t3, t4, t_hat)
     return ShuffleProof(
         commitments=tuple(commitments),
