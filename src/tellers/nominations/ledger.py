@@ -95,6 +95,7 @@ class NominationsLog:
         self.nominations: list[Nomination] = []
         self.outcome: Outcome | None = None
         self._last_at: datetime | None = None
+        self._valid_by_body: dict[str, list[int]] = {}
 
     # ---- producing ---------------------------------------------------------------
     @classmethod
@@ -242,10 +243,10 @@ class NominationsLog:
         cand = self.candidates[nom.candidate]
         if cand.withdrawn_at is not None:
             return "withdrawn", f"{cand.name} withdrew at {cand.withdrawn_at}"
-        for other in self.nominations:
-            if other.number == number or other.ruling is None or not other.ruling.valid:
-                continue
-            if other.body == nom.body and (
+        # only the body's valid nominations, lowest number first: replay stays linear
+        for m in sorted(self._valid_by_body.get(nom.body, ())):
+            other = self.nominations[m - 1]
+            if other.number != number and (
                 self.rules.one_per_body or other.candidate == nom.candidate
             ):
                 return (
@@ -379,6 +380,8 @@ class NominationsLog:
         if found is None and not valid and not reason.strip():
             raise NominationError(f"nomination {n}: ruled invalid without a reason")
         self.nominations[n - 1] = replace(nom, ruling=Ruling(valid, code, reason, b["at"]))
+        if valid:
+            self._valid_by_body.setdefault(nom.body, []).append(n)
 
     def _address(self, b: Any) -> None:
         _exact(b, {"candidate", "text", "words", "photo", "at"})
