@@ -25,6 +25,8 @@ BENCHMARKS: dict[str, str] = {
     "national": "tellers.bench.national:run",
     # The hybrid Unite 2017 election, papers pre-encrypted, returned, audited (--scale).
     "postal": "tellers.bench.postal:run",
+    # The 1,062,049-member roll with addresses through the officer's import and its checks.
+    "roll": "tellers.bench.roll:run",
     "scale": "tellers.bench.scale:run",
     # One verifiable shuffle of 1,000 ranked ballots of 5 preferences (tellers.bench.shuffle).
     "shuffle": "tellers.bench.shuffle:run",
@@ -32,8 +34,9 @@ BENCHMARKS: dict[str, str] = {
     "web": "tellers.bench.web:run",
     "web-sustained": "tellers.bench.web:run_sustained",
 }
-ON_REQUEST = frozenset({"web-sustained", "postal"})
-"""Ten minutes of load: run by name, not by ``make bench``."""
+ON_REQUEST = frozenset({"web-sustained", "postal", "roll"})
+"""Minutes each (ten of load; the whole postal election; the whole roll): run by name, not by
+``make bench``."""
 
 
 @dataclass(frozen=True, slots=True)

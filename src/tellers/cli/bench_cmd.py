@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
         default="all",
         choices=["all", *BENCHMARKS, "marks"],
         help="which benchmark to run; 'all' (default) runs every one that exists but "
-        "web-sustained, postal and marks",
+        "web-sustained, postal, roll and marks",
     )
     parser.add_argument(
         "--scale",

@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from tellers.election.roll import Member, iter_members
@@ -198,8 +199,13 @@ def _say(check: str, example: Example) -> str:
     return f"{BLOCKING[check]}: {example.value!r}"
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_date(text: str) -> date | None:
-    """A date as rolls give them: ISO (2026-01-31) or British (31/01/2026); None if neither."""
+    """A date as rolls give them: ISO (2026-01-31) or British (31/01/2026); None if neither.
+
+    Cached: a million members have some tens of thousands of birthdays between them, and
+    ``strptime`` would otherwise be most of the checks' time.
+    """
     text = text.strip()
     for form in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
@@ -209,15 +215,22 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _layout(names: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """(field, position in the contact pairs) for a header's columns; worked out once a roll."""
+    given = {name.lower(): i for i, name in enumerate(names)}
+    out = []
+    for key, aliases in COLUMNS.items():
+        at = next((given[a] for a in aliases if a in given), None)
+        if at is not None:
+            out.append((key, at))
+    return tuple(out)
+
+
 def _fields(member: Member) -> dict[str, str]:
     """The member's optional fields by their ``COLUMNS`` names (absent: not in the roll)."""
-    given = {name.lower(): value for name, value in member.contact}
-    out: dict[str, str] = {}
-    for key, names in COLUMNS.items():
-        for name in names:
-            if name in given:
-                out[key] = given[name]
-                break
+    contact = member.contact
+    out = {key: contact[i][1] for key, i in _layout(tuple([n for n, _ in contact]))}
     if "name" not in out and ("first_name" in out or "surname" in out):
         out["name"] = f"{out.get('first_name', '')} {out.get('surname', '')}".strip()
     return out
@@ -225,7 +238,10 @@ def _fields(member: Member) -> dict[str, str]:
 
 def mailing_fields(member: Member) -> tuple[str, str, str]:
     """(name, email, postal address) for the mailing roll; a postcode column joins the address."""
-    f = _fields(member)
+    return _mailing(_fields(member))
+
+
+def _mailing(f: dict[str, str]) -> tuple[str, str, str]:
     address, postcode = f.get("address", ""), f.get("postcode", "").strip()
     if postcode and _norm(postcode) not in _norm(address):
         address = f"{address}\n{postcode}" if address else postcode
@@ -233,7 +249,7 @@ def mailing_fields(member: Member) -> tuple[str, str, str]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(_WORD.sub(" ", text.casefold()).split())
+    return _WORD.sub(" ", text.casefold()).strip()  # each run of punctuation and space: one
 
 
 def _exclusion(f: dict[str, str], rules: RollRules) -> str | None:
@@ -313,11 +329,12 @@ class RollChecker:
         if m.constituency not in self.constituencies:
             self._found("no-constituency", (line,), m.constituency)
         self.entitled += 1
-        self._person(f, line)
-        self._contact(f, line)
+        address = self._address_key(f)
+        self._person(f, line, address)
+        self._contact(f, line, address)
         return True
 
-    def _person(self, f: dict[str, str], line: int) -> None:
+    def _person(self, f: dict[str, str], line: int, address: str) -> None:
         name = _norm(f.get("name", ""))
         if not name:
             return
@@ -328,7 +345,6 @@ class RollChecker:
                 self._found("bad-date-of-birth", (line,), dob_text)
             else:
                 self._same("dob", "duplicate-name-dob", (name, dob), line, f"{f['name']}, {dob}")
-        address = self._address_key(f)
         if address:
             value = f"{f['name']}, {_one_line(f.get('address', ''), f.get('postcode', ''))}"
             self._same("address", "duplicate-name-address", (name, address), line, value)
@@ -345,7 +361,7 @@ class RollChecker:
             address = f"{address} {postcode}".strip()
         return address
 
-    def _contact(self, f: dict[str, str], line: int) -> None:
+    def _contact(self, f: dict[str, str], line: int, key: str) -> None:
         email = f.get("email", "").strip()
         if email:
             domain = _domain(email)
@@ -367,10 +383,9 @@ class RollChecker:
             self._found("bad-postcode", (line,), postcode)
         elif not postcode and not _POSTCODE_AT_END.search(address.replace("\n", " ")):
             self._found("no-postcode", (line,), _one_line(address, ""))
-        self._crowd(f, line)
+        self._crowd(f, line, hash(key))
 
-    def _crowd(self, f: dict[str, str], line: int) -> None:
-        key = hash(self._address_key(f))
+    def _crowd(self, f: dict[str, str], line: int, key: int) -> None:
         packed = self._addresses.get(key)
         if packed is None:
             self._addresses[key] = (line << _COUNT_BITS) | 1
@@ -445,11 +460,15 @@ def check_roll(
     return checker.report(path)
 
 
-def entitled_members(lines: Iterable[str], path: str, rules: RollRules) -> Iterator[Member]:
-    """The roll's entitled members, in order, for a roll ``check_roll`` passed unblocked."""
+def entitled_members(
+    lines: Iterable[str], path: str, rules: RollRules
+) -> Iterator[tuple[Member, tuple[str, str, str]]]:
+    """The roll's entitled members in order, each with its ``mailing_fields``, for a roll
+    ``check_roll`` passed unblocked."""
     for m in iter_members(lines, path, strict=False):
-        if _exclusion(_fields(m), rules) is None:
-            yield m
+        f = _fields(m)
+        if _exclusion(f, rules) is None:
+            yield m, _mailing(f)
 
 
 # ---- the report as stored (the site keeps it beside the roll) -----------------------------
