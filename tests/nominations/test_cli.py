@@ -39,3 +39,24 @@ def test_a_changed_log_fails_naming_its_line(
     assert main(["nominations", "check", str(log)]) == 1
     assert f"{log}:4: hash: expected" in capsys.readouterr().err
     assert main(["nominations", "check", str(tmp_path / "absent.jsonl")]) == 2
+
+
+def test_the_packs_addresses_are_drawn_from_the_checked_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pypdfium2
+
+    lines, photo = published()
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "addresses.pdf"
+    args = ["nominations", "addresses", str(log), "--organisation", "Unite", "--out", str(out)]
+    assert main(args) == 1  # Sharon Ward's photograph is pinned but not given
+    assert "photograph of Sharon Ward" in capsys.readouterr().err and not out.exists()
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / f"{hashlib.sha256(photo).hexdigest()}.png").write_bytes(photo)
+    assert main([*args, "--photos", str(photos)]) == 0
+    pdf = pypdfium2.PdfDocument(out)
+    texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    assert len(texts) == 2 and "Tom Adams" in texts[0] and "Sharon for members." in texts[1]

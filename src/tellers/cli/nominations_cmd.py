@@ -1,4 +1,6 @@
-"""``tellers nominations check LOG``: replay a published nominations log (nominations.md §7).
+"""``tellers nominations check LOG``: replay a published nominations log (nominations.md §7);
+``tellers nominations addresses LOG --organisation NAME --out FILE.pdf``: the pack's
+election addresses (nominations.md §8), drawn only from a log that checks.
 
 LOG is the contest's ``log.jsonl`` as the nominations page offers it; PHOTOS, where given,
 is a folder of the photographs it pins, each named by its SHA-256 (any extension), as the
@@ -19,7 +21,7 @@ from typing import Any
 from tellers.errors import NominationsFileError
 from tellers.nominations import check_log
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "run_addresses"]
 
 
 def register(subparsers: Any) -> None:
@@ -35,6 +37,14 @@ def register(subparsers: Any) -> None:
     check.add_argument("--photos", type=Path, help="a folder of the photographs, by SHA-256")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(handler=run)
+    pdf = sub.add_parser(
+        "addresses", help="the election addresses for the postal pack, as PDF, from a checked log"
+    )
+    pdf.add_argument("log", type=Path, help="the nominations log (JSON lines)")
+    pdf.add_argument("--organisation", required=True, help="printed at the head of each page")
+    pdf.add_argument("--photos", type=Path, help="a folder of the photographs, by SHA-256")
+    pdf.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    pdf.set_defaults(handler=run_addresses)
 
 
 def _photos(folder: Path) -> dict[str, bytes]:
@@ -69,4 +79,31 @@ def run(args: argparse.Namespace) -> int:
     for s in outcome.not_standing:
         print(f"  not standing: {s.name}: {s.reason}")
     print(f"Log head: {outcome.head}")
+    return 0
+
+
+def run_addresses(args: argparse.Namespace) -> int:
+    """Write the addresses PDF from the log itself, so the print run needs no trust in
+    whoever hands over a PDF: the same layout the site shows (``render``)."""
+    from tellers.errors import NominationError
+    from tellers.nominations.ledger import NominationsLog
+    from tellers.nominations.render import addresses_pdf
+
+    try:
+        lines = args.log.read_bytes().splitlines()
+        photos = {} if args.photos is None else _photos(args.photos)
+    except OSError as exc:
+        print(f"tellers nominations: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        outcome = check_log(lines, str(args.log), photos if args.photos else None)
+        allowed = NominationsLog.from_lines(lines, str(args.log)).rules.photo_allowed
+        data = addresses_pdf(
+            outcome, organisation=args.organisation, photos=photos, photos_allowed=allowed
+        )
+    except (NominationsFileError, NominationError) as exc:
+        print(f"tellers nominations: {exc}", file=sys.stderr)
+        return 1
+    args.out.write_bytes(data)
+    print(f"{args.out}: {len(outcome.candidates)} candidates' addresses; log head {outcome.head}")
     return 0

@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 MAX_BODIES_FILE = 8 * 1024 * 1024
+MAX_PHOTO_UPLOAD = 10 * 1024 * 1024
+"""Refused before reading: the rules' own limit (smaller) is checked on the bytes."""
 
 
 @require_GET
@@ -175,6 +177,8 @@ def address(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
         upload = form.cleaned_data["photo"]
+        if upload is not None and (upload.size or 0) > MAX_PHOTO_UPLOAD:
+            raise ValidationError(_("The photograph is too large."))
         photo = None if upload is None else upload.read()
         service.submit_address(
             period, form.cleaned_data["candidate"], form.cleaned_data["text"], photo, request.user
