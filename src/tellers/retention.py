@@ -19,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["FOREVER", "ONE_YEAR", "SCHEDULE", "Kept", "due_on"]
+__all__ = ["EACH_A_YEAR", "FOREVER", "ONE_YEAR", "SCHEDULE", "Kept", "due_on"]
 
 FOREVER = "for ever"
 ONE_YEAR = "one year after the result"
+EACH_A_YEAR = "one year after each entry is made"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class Kept:
     what: str
     where: str
     period: str
-    """``FOREVER`` or ``ONE_YEAR``."""
+    """``FOREVER``, ``ONE_YEAR`` or, for what belongs to no one election, ``EACH_A_YEAR``."""
 
 
 SCHEDULE: tuple[Kept, ...] = (
@@ -59,6 +60,9 @@ SCHEDULE: tuple[Kept, ...] = (
          "DATA_DIR/records/SLUG-tally.zip", ONE_YEAR),
     Kept("private-files", "any other file kept for the election (uploaded rolls, the demo's "
          "letters)", "DATA_DIR/private/SLUG/, DATA_DIR/demo-mailing.csv", ONE_YEAR),
+    Kept("site-logs", "the site's own logs: staff sign-ins and failed passwords (usernames, "
+         "addresses), site-wide steps such as an authenticator removed",
+         "site database (axes' attempts and logs; audit log rows of no election)", EACH_A_YEAR),
     Kept("returned-papers", "returned voting papers and their scans; the print file; the "
          "authority's mailing and letters files", "off the site: with the opening house, the "
          "print authority, the credential authority and the mail house", ONE_YEAR),

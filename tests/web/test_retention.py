@@ -32,7 +32,13 @@ from tellers.verify import verify_record
 from tellers.web.delivery.service import import_file
 from tellers.web.retention import holds
 from tellers.web.retention.models import LegalHold, PurgeRecord
-from tellers.web.retention.purge import CLASSIFIED, private_dir, purge, unclassified
+from tellers.web.retention.purge import (
+    CLASSIFIED,
+    private_dir,
+    purge,
+    purge_site_logs,
+    unclassified,
+)
 from tellers.web.store import board, records, steps
 from tellers.web.store.models import AuditLog, BoardEvent, Election, Trustee, TrusteeFactor
 from tellers.web.voter.models import AnsweredChallenge, SignInAttempt, SubmissionCount
@@ -124,12 +130,13 @@ def test_a_hold_refuses_the_purge_and_after_it_exactly_the_due_data_goes(
         f"records/{e.slug}-tally.zip", f"records/{e.slug}-result.zip",
         f"private/{e.slug}/roll-upload.csv", f"private/{other.slug}/roll-upload.csv",
     }  # fmt: skip
-    # Every kind is present but the postal papers (an online ballot), the trustees' uploads
-    # (a ceremony played off the site), the roll's upload reports (no roll page here) and
-    # the purge's own record.
-    empty = {k for k, n in before.items() if n == 0}
-    assert empty <= {"store.Paper", "store.PaperEvent", "store.TrusteeFile",
-                     "rollcheck.RollImport", "retention.PurgeRecord"}, before  # fmt: skip
+    # Every kind this election has is present: the roll, the bindings, the trustees' contacts
+    # and factors, the delivery records, the logs, the board and its index, the hold.
+    present = {"store.Member", "store.CredentialRecord", "store.Trustee", "store.TrusteeFactor",
+               "store.AuditLog", "store.BoardEvent", "store.BoardHead", "voter.CountedBallot",
+               "voter.SignInAttempt", "voter.AnsweredChallenge", "voter.SubmissionCount",
+               "delivery.DeliveryRecord", "retention.LegalHold"}  # fmt: skip
+    assert {k for k in present if before[k] == 0} == set(), before
 
     with pytest.raises(ValidationError, match=r"a legal hold is set \(Complaint to the Cert"):
         purge(e, now)
@@ -243,3 +250,38 @@ def test_holds_are_the_scrutineers_with_a_reason_and_the_command_refuses_under_o
     assert f"{e.slug}: purged (" in out.getvalue() and "store.Member 4" in out.getvalue()
     assert e.members.count() == 0
     assert 'data-state="purged"' in scrutineer.get(page).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sites_own_logs_go_a_year_after_each_entry_unless_an_election_is_held() -> None:
+    from axes.models import AccessAttempt
+
+    now = steps.now()
+    ages = {"old": timedelta(days=400), "new": timedelta(days=300)}
+    for age, back in ages.items():
+        steps.log(None, None, "authenticator-removed", username=f"{age}-staff")
+        AuditLog.objects.filter(detail__username=f"{age}-staff").update(at=now - back)
+        attempt = AccessAttempt.objects.create(
+            user_agent="Firefox", ip_address="203.0.113.9", username=f"{age}-staff",
+            http_accept="*/*", path_info="/accounts/login/", get_data="", post_data="",
+            failures_since_start=1,
+        )  # fmt: skip
+        AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=now - back)
+    e = _published("logs-2026")
+    steps.log(e, None, "roll-imported")
+    AuditLog.objects.filter(election=e).update(at=now - timedelta(days=500))
+    hold = holds.set_hold(e, User.objects.create_user("held-by"), "A complaint about sign-ins")
+    with pytest.raises(ValidationError, match="site's logs are kept: a legal hold is set on logs"):
+        purge_site_logs(now)
+    assert AccessAttempt.objects.count() == 2
+    holds.lift_hold(e, hold.set_by, hold.pk, "Withdrawn")
+
+    assert purge_site_logs(now) == {
+        "store.AuditLog": 1, "axes.AccessAttempt": 1, "axes.AccessFailureLog": 0,
+        "axes.AccessLog": 0,
+    }  # fmt: skip
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["new-staff"]
+    site = AuditLog.objects.filter(election=None)
+    assert [x.action for x in site] == ["authenticator-removed", "retention-purged-site-logs"]
+    assert site.first().detail["username"] == "new-staff"
+    assert AuditLog.objects.filter(election=e).count() > 0  # an election's log: its own date

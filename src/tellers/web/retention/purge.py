@@ -33,7 +33,17 @@ from tellers.web.retention.models import LegalHold, PurgeRecord
 from tellers.web.store.models import BoardEvent, Election, Member, Trustee
 from tellers.web.store.steps import locked, log, refuse
 
-__all__ = ["CLASSIFIED", "Plan", "plan", "plan_all", "private_dir", "purge", "unclassified"]
+__all__ = [
+    "CLASSIFIED",
+    "SITE_LOGS",
+    "Plan",
+    "plan",
+    "plan_all",
+    "private_dir",
+    "purge",
+    "purge_site_logs",
+    "unclassified",
+]
 
 DELETE, CLEAR, KEEP = "delete", "clear", "keep"
 CLASSIFIED: dict[str, tuple[str, str]] = {
@@ -55,6 +65,7 @@ CLASSIFIED: dict[str, tuple[str, str]] = {
     "voter.SignInAttempt": ("logs", DELETE),
     "voter.AnsweredChallenge": ("logs", DELETE),
     "voter.SubmissionCount": ("logs", DELETE),
+    "reports.ScrutineerStatements": ("public-record", KEEP),  # printed in the s.52 report
     "retention.LegalHold": ("custody", KEEP),
     "retention.PurgeRecord": ("custody", KEEP),
 }
@@ -198,4 +209,44 @@ def purge(election: Election, now: datetime, actor: Any = None) -> dict[str, int
             path.unlink()
         files += 1
     counts["files"] = files
+    return counts
+
+
+SITE_LOGS: tuple[tuple[str, str, dict[str, object]], ...] = (
+    ("store.AuditLog", "at", {"election__isnull": True}),
+    ("axes.AccessAttempt", "attempt_time", {}),
+    ("axes.AccessFailureLog", "attempt_time", {}),
+    ("axes.AccessLog", "attempt_time", {}),
+)
+"""The logs of no one election (staff sign-ins with their addresses, site-wide steps such as
+an authenticator removed): each row is kept a year from when it was made."""
+
+
+def purge_site_logs(now: datetime, actor: Any = None) -> dict[str, int]:
+    """Delete the site-wide log rows made more than a year before ``now``; ``ValidationError``
+    while any election is under a legal hold (a complaint may turn on who signed in when)."""
+    held = sorted(
+        set(
+            LegalHold.objects.filter(lifted_at__isnull=True).values_list(
+                "election__slug", flat=True
+            )
+        )
+    )
+    if held:
+        raise refuse(
+            _("The site's logs are kept: a legal hold is set on %(slugs)s.")
+            % {"slugs": ", ".join(held)}
+        )
+    # A calendar year back (from 29 February, the 28th): a row made then or before is due.
+    try:
+        cutoff = now.replace(year=now.year - 1)
+    except ValueError:
+        cutoff = now.replace(year=now.year - 1, day=28)
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        for label, field, where in SITE_LOGS:
+            if _model(label) is not None:
+                counts[label] = _delete(label, **where, **{f"{field}__lte": cutoff})
+        if any(counts.values()):
+            log(None, actor, "retention-purged-site-logs", counts=counts)
     return counts

@@ -1,5 +1,8 @@
 """``django-admin purge``: delete every election's data that the retention schedule has due.
 
+Then the site's own logs (staff sign-ins, site-wide steps) over a year old,
+unless any election is held.
+
 For each election: kept for ever (no result), not yet due (with the date),
 held (with the scrutineer's reasons: nothing deleted), due (deleted now), or
 purged already. ``--election SLUG`` purges one election and fails if it is
@@ -17,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from tellers.web.retention.purge import Plan, plan, plan_all, purge
+from tellers.web.retention.purge import Plan, plan, plan_all, purge, purge_site_logs
 from tellers.web.store.models import Election
 
 __all__ = ["Command"]
@@ -82,5 +85,13 @@ class Command(BaseCommand):
                 continue
             done = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
             self.stdout.write(f"{p.election.slug}: purged ({done or 'nothing left'})")
+        if not options["election"] and not options["dry_run"]:
+            try:
+                logs = purge_site_logs(now)
+            except ValidationError as exc:
+                self.stdout.write("; ".join(exc.messages))
+            else:
+                done = ", ".join(f"{k} {v}" for k, v in logs.items() if v)
+                self.stdout.write(f"site logs over a year old: {done or 'none'} deleted")
         if refused and not options["dry_run"]:
             raise CommandError("refused: " + " | ".join(refused))
