@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -61,6 +62,7 @@ LABELS: dict[str, str] = {
     "shuffle_2_workers_wall_s": "the shuffle over 2 processes (`map_chunks`), wall-clock s",
     "check_2_workers_wall_s": "the check over 2 processes (`map_chunks`), wall-clock s",
     "projected_check_full_s": "projected: one check of 130,071 ballots × 10, one core, CPU seconds",
+    "peak_memory_mib": "peak memory of this process (the ballots, both lists, the proof), MiB",
 }
 LIMITS: dict[str, float] = {
     # 4 + 4W multiplications per ballot for the check, 3 + 2W and 2W cheaper ones for the
@@ -150,4 +152,5 @@ def run(rows: int = ROWS, width: int = WIDTH) -> dict[str, float]:
         "shuffle_2_workers_wall_s": shuffle_workers_wall_s,
         "check_2_workers_wall_s": check_workers_wall_s,
         "projected_check_full_s": per_full_ballot * FULL_ROWS / 1e6,
+        "peak_memory_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
