@@ -13,8 +13,9 @@ re-encrypted. The whole is one sigma protocol made non-interactive by
 Fiat–Shamir over every input of the statement (shuffle.md §5).
 
 The proof carries its commitments t (Belenios's and CHVote's layout), so the
-verifier names the equation that fails; the challenge c is recomputed, never
-read from the proof.
+verifier (``shuffle_check``) names the equation that fails; the challenge c is
+recomputed, never read from the proof. This module holds what prover and
+verifier share: the generators, the hashes, the proof's type, the chunking.
 
 Cost (shuffle.md §8): the prover spends about 3 + 2W variable-base
 multiplications per row, the verifier 4 + 4W; each sum of many products goes
