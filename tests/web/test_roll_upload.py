@@ -159,7 +159,8 @@ def test_officer_and_scrutineer_see_the_findings_and_credentials_wait_for_them(
     assert mailing.status_code == 200 and mailing["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(mailing.content.decode())))
     assert len(rows) == 28  # the two in arrears are not on it
-    assert 'id="roll-acknowledged"' in scrutineer.get(SCRUTINY).content.decode()
+    seen = scrutineer.get(SCRUTINY).content.decode()
+    assert 'id="roll-acknowledged"' in seen and "domains: works.example" in seen
     logged = AuditLog.objects.filter(election=election, action="roll-warnings-acknowledged").get()
     assert logged.actor == cast["officer"]
     assert logged.detail["warnings"] == {"shared-address": 1, "workplace-email": 2}

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from tellers.election.roll_checks import JOINED_LATE
-from tellers.web.rollcheck.importer import report_of
+from tellers.web.rollcheck.importer import report_of, rules_from_json
 from tellers.web.rollcheck.models import RollImport
 
 __all__ = ["CHECK_TITLES", "GROUND_TITLES", "report_context"]
@@ -63,9 +63,13 @@ def report_context(row: RollImport | None) -> dict[str, Any] | None:
                 ],
             }
         )
+    rules = rules_from_json(row.rules)
     return {
         "row": row,
         "report": report,
+        "limit": rules.address_limit,
+        "employer_domains": ", ".join(sorted(rules.employer_domains)),
+        "grounds": [GROUND_TITLES.get(g, g) for g in sorted(rules.grounds)],
         "findings": findings,
         "warnings": [f for f in findings if not f["blocking"]],
         "exclusions": [
