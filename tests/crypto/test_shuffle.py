@@ -154,6 +154,49 @@ def test_the_decrypted_multiset_is_unchanged(plaintexts: list[list[int]], seed: 
     assert Counter(map(_decrypt, outputs)) == Counter(tuple(row) for row in plaintexts)
 
 
+@FAST
+@given(st.data())
+def test_any_one_change_to_outputs_proof_or_fingerprint_fails(data: st.DataObject) -> None:
+    count = data.draw(st.integers(min_value=2, max_value=5), label="N")
+    width = data.draw(st.integers(min_value=1, max_value=3), label="W")
+    inputs = _rows(_plaintexts(count, width))
+    outputs, proof = shuffle(FP, KEYS.public, inputs, context=CTX)
+    kind = data.draw(
+        st.sampled_from(["output", "swap", "commitment", "response", "fingerprint"]), label="kind"
+    )
+    fingerprint = FP
+    i = data.draw(st.integers(min_value=0, max_value=count - 1), label="row")
+    k = data.draw(st.integers(min_value=0, max_value=width - 1), label="column")
+    if kind == "output":  # one ciphertext re-encrypted: the same vote, but not proved
+        changed = list(outputs)
+        row = list(changed[i])
+        row[k] = reencrypt_row(KEYS.public, (row[k],), [Scalar(7)])[0]
+        changed[i] = tuple(row)
+        outputs = tuple(changed)
+    elif kind == "swap":
+        j = data.draw(st.integers(min_value=0, max_value=count - 1).filter(lambda j: j != i))
+        changed = list(outputs)
+        changed[i], changed[j] = changed[j], changed[i]
+        outputs = tuple(changed)
+    elif kind == "commitment":
+        commitments = list(proof.commitments)
+        commitments[i] = commitments[i] + Point.generator()
+        proof = dataclasses.replace(proof, commitments=tuple(commitments))
+    elif kind == "response":
+        field = data.draw(st.sampled_from(["s1", "s2", "s3", "s4", "s_hat", "s_prime"]))
+        value = getattr(proof, field)
+        if isinstance(value, tuple):
+            index = data.draw(st.integers(min_value=0, max_value=len(value) - 1))
+            value = (*value[:index], value[index] + 1, *value[index + 1 :])
+        else:
+            value = value + 1
+        proof = dataclasses.replace(proof, **{field: value})
+    else:
+        fingerprint = hashlib.sha256(FP).digest()
+    with pytest.raises(InvalidProof):
+        _check(inputs, outputs, proof, fingerprint=fingerprint)
+
+
 def test_the_permutation_is_uniform_enough_to_move_rows() -> None:
     seen = {random_permutation(4, _rand(bytes([i]))) for i in range(200)}
     assert len(seen) == 24  # every permutation of 4 rows turns up in 200 draws
