@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "tellers.web.retention",  # legal holds and the retention purge
     "tellers.web.rollcheck",  # the roll's uploads and check reports
     "tellers.web.nominations",  # nominations: the officer's steps and the published log
+    "tellers.web.reports",  # the scrutineer's s.52 statements and the statutory documents
 ]
 
 MIDDLEWARE = [

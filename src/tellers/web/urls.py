@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("tellers.web.delivery.urls")),  # officer/…/delivery/, scrutiny/…/delivery/
     path("", include("tellers.web.retention.urls")),  # scrutiny/…/retention/
     path("", include("tellers.web.nominations.urls")),  # officer/nominations/, e/…/nominations/
+    path("", include("tellers.web.reports.urls")),  # scrutiny/…/statements/, …/documents/
     path("trustee/", include("tellers.web.trustee.urls")),
     # Staff: the password (throttled), then the authenticator code, then the role's page.
     path("accounts/login/", SignIn.as_view(), name="login"),

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tellers.web.reports.service import not_satisfied
 from tellers.web.store import access, ceremony, count, due, notify, setup, steps
 from tellers.web.store.models import Election
 from tellers.web.store.parties import authority_of
@@ -207,6 +208,15 @@ def tally(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    access.require_officer(request.user)
+    e = get_object_or_404(Election, slug=slug)
+    if not_satisfied(e) and request.POST.get("confirm_not_satisfied") != "yes":
+        # The officer must have read what the scrutineer is not satisfied of (reports.md §5).
+        messages.error(
+            request,
+            _("The scrutineer is not satisfied of a statement: read it, and tick the box."),
+        )
+        return redirect("officer:election", e.slug)
     return _step(request, slug, count.publish, _("The result is published."), confirm=True)
 
 

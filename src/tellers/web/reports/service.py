@@ -1,0 +1,181 @@
+"""The statements as the scrutineer enters them, and the documents made from the record.
+
+``save_statements`` builds a ``tellers-statements/v1`` object from the form and
+checks it with the core's parser, so the web and ``tellers report`` accept
+exactly the same statements. ``not_satisfied`` is what the officer sees
+before publishing and the result page shows. The documents are made by
+``tellers.reports`` from the published record's ZIP, which they verify first.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tellers.errors import StatementsFileError, TellersError
+from tellers.record.archive import open_record
+from tellers.reports import s52_report, verified_figures
+from tellers.reports.html import render_html
+from tellers.reports.notice import notice_email, result_notices
+from tellers.reports.pdf import render_pdf
+from tellers.reports.statements import STATEMENTS, Statements, parse_statements
+from tellers.web.reports.models import ScrutineerStatements
+from tellers.web.store import records, steps
+from tellers.web.store.models import Election
+
+__all__ = [
+    "Unsatisfied",
+    "form_initial",
+    "not_satisfied",
+    "notices_zip",
+    "s52_files",
+    "save_statements",
+    "statements_of",
+]
+
+# The sign-off's own keys (store.count.STATEMENTS) for the same three statements.
+_SIGN_OFF = {
+    "no_breach": "no_breach",
+    "security_adequate": "arrangements_adequate",
+    "no_interference": "no_interference",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Unsatisfied:
+    text: str
+    """What the scrutineer is not satisfied of (``STATEMENTS``)."""
+    reasons: str
+    """The scrutineer's own words."""
+
+
+def statements_of(election: Election) -> Statements | None:
+    found = ScrutineerStatements.objects.filter(election=election).first()
+    return None if found is None else found.statements()
+
+
+def not_satisfied(election: Election) -> list[Unsatisfied]:
+    """Each statement the scrutineer is not satisfied of: in the s.52 statements, and in the
+    sign-off (whose unticked statements carry reasons too)."""
+    out: dict[str, Unsatisfied] = {}
+    given = statements_of(election)
+    if given is not None:
+        for s in given.not_satisfied:
+            out[s.key] = Unsatisfied(s.text, s.reasons)
+    report = election.scrutineer_report or {}
+    for key, ours in _SIGN_OFF.items():
+        if key in report and not report.get(key) and ours not in out:
+            out[ours] = Unsatisfied(STATEMENTS[ours], str(report.get(f"{key}_reason", "")))
+    return [out[k] for k in STATEMENTS if k in out]
+
+
+def _count(post: Any, name: str) -> int | str:
+    raw = str(post.get(name, "0")).strip() or "0"
+    return int(raw) if raw.isdigit() else raw  # a bad number is the parser's to name
+
+
+def _persons(text: str) -> list[dict[str, Any]]:
+    """One person a line: ``Name: store, count``."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, _sep, duties = line.rpartition(":")
+        if not _sep:
+            name, duties = line, ""
+        out.append(
+            {"name": name.strip(), "duties": [d.strip() for d in duties.split(",") if d.strip()]}
+        )
+    return out
+
+
+def form_initial(election: Election) -> dict[str, Any]:
+    """The form's values: the saved statements, or empty ones."""
+    given = statements_of(election)
+    if given is None:
+        return {"persons": "", "register": {}, "statements": {}}
+    return {
+        "statements": {s.key: s for s in given.statements},
+        "register": given.register,
+        "persons": "\n".join(f"{p.name}: {', '.join(p.duties)}" for p in given.persons),
+    }
+
+
+def save_statements(election: Election, actor: Any, post: Any) -> Statements:
+    """Check and keep the statements the scrutineer entered; ``ValidationError`` if the
+    parser refuses them (the same message ``tellers report`` gives) or once published."""
+    manifest = election.manifest or {}
+    document: dict[str, Any] = {
+        "format": "tellers-statements/v1",
+        "election_id": str(manifest.get("election_id", election.slug)),
+        "scrutineer": str(manifest.get("scrutineer") or getattr(actor, "get_username", str)()),
+        "made_on": steps.now().date().isoformat(),
+    }
+    for key in STATEMENTS:
+        document[key] = {
+            "satisfied": post.get(key) == "yes",
+            "reasons": str(post.get(f"{key}_reasons", "")).strip(),
+        }
+    document["register"] = {
+        "inspected": post.get("inspected") == "yes",
+        "inspected_by": str(post.get("inspected_by", "")).strip(),
+        "on_request": _count(post, "on_request"),
+        "own_instance": _count(post, "own_instance"),
+        "requests_declined": _count(post, "requests_declined"),
+        "matters": str(post.get("matters", "")).strip(),
+    }
+    document["persons"] = _persons(str(post.get("persons", "")))
+    try:
+        parsed = parse_statements(json.dumps(document, indent=1), "statements")
+    except StatementsFileError as exc:
+        raise ValidationError(exc.problem) from None
+    with transaction.atomic():
+        e = steps.locked(election)
+        if e.status == Election.Status.PUBLISHED:
+            raise ValidationError(_("The result is published: the statements are final."))
+        ScrutineerStatements.objects.update_or_create(
+            election=e,
+            defaults={"document": document, "made_by": actor, "made_at": steps.now()},
+        )
+        unsatisfied = [s.key for s in parsed.not_satisfied]
+        steps.log(e, actor, "s52-statements", not_satisfied=unsatisfied)
+    return parsed
+
+
+def _figures(election: Election) -> Any:
+    """The verified figures of the published record; ``ValidationError`` before it is."""
+    if election.status != Election.Status.PUBLISHED or election.result is None:
+        raise ValidationError(_("The documents are made from the published election record."))
+    path = records.archive_path(election, "result")
+    if not path.exists():
+        election.record_root = records.write_archive_for(election, "result").hex()
+        election.save(update_fields=["record_root"])
+    try:
+        with open_record(path) as directory:
+            return verified_figures(directory, workers=1)
+    except TellersError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def s52_files(election: Election) -> tuple[bytes, str]:
+    """The s.52 report as PDF bytes and its HTML twin."""
+    document = s52_report(_figures(election), statements_of(election))
+    return render_pdf(document), render_html(document)
+
+
+def notices_zip(election: Election) -> bytes:
+    """Every workplace's notice: NAME.pdf, NAME-members.txt, NAME-employer.txt, in a ZIP."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for notice in result_notices(_figures(election)):
+            z.writestr(f"{notice.slug}.pdf", render_pdf(notice.document))
+            for audience in ("members", "employer"):
+                z.writestr(f"{notice.slug}-{audience}.txt", notice_email(notice, audience))
+    return out.getvalue()
