@@ -15,7 +15,7 @@ from test_browser_smoke import chromium
 from test_browser_smoke import pytestmark as browser_marks
 from webtesting import csrf_client, sign_in_with_code
 
-from tellers.nominations import NominatingBody, Period, Rules
+from tellers.nominations import Period, Rules
 from tellers.web.nominations import service
 from tellers.web.store import steps
 
@@ -62,7 +62,6 @@ def _period(contest: str, monkeypatch: pytest.MonkeyPatch, close: bool) -> Any:
         rules=Rules(min_nominations=2, more_than_regions=1, photo_allowed=True),
         bodies_csv=bodies.encode(), filename="bodies.csv", actor=None,
     )  # fmt: skip
-    _ = NominatingBody
     monkeypatch.setattr(steps, "now", lambda: datetime.fromisoformat("2026-03-10T09:00:00+00:00"))
     for cid, name, nominated in (
         ("ward", "Sharon Ward", ("B00", "B10")),
