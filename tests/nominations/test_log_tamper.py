@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nomtools import AT, CLOSED, bodies, image, opened
 from test_ledger import REGIONS, UNITE_2013, nominate
 
@@ -209,3 +211,21 @@ def test_a_photograph_that_is_not_the_logged_one_is_refused() -> None:
     digest = __import__("hashlib").sha256(photo).hexdigest()
     with pytest.raises(NominationsFileError, match="found other bytes"):
         check_log(lines, "n.jsonl", {digest: image("PNG", (61, 80))})
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_any_flipped_byte_in_any_line_is_refused(data: st.DataObject) -> None:
+    lines, _ = PUBLISHED
+    i = data.draw(st.integers(0, len(lines) - 1), label="line")
+    j = data.draw(st.integers(0, len(lines[i]) - 1), label="byte")
+    bit = data.draw(st.integers(0, 7), label="bit")
+    changed = bytearray(lines[i])
+    changed[j] ^= 1 << bit
+    forged = [*lines[:i], bytes(changed), *lines[i + 1 :]]
+    with pytest.raises(NominationsFileError) as caught:
+        check_log(forged, "n.jsonl")
+    assert caught.value.line == i + 1  # found at the very line changed
+
+
+PUBLISHED = published()
