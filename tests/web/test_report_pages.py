@@ -22,7 +22,7 @@ from tellers.record.archive import open_record
 from tellers.record.v2_tally import result_to_json, tally_to_json
 from tellers.tally import count_ballots, decrypt_and_declare
 from tellers.verify import verify_record
-from tellers.web.store import board, count, records
+from tellers.web.store import board, count, records, steps
 from tellers.web.store.board import append_event, close_board, counted_ballots, counted_count
 from tellers.web.store.models import Election
 
@@ -137,7 +137,7 @@ def test_a_statement_not_satisfied_reaches_the_publish_step_and_the_result_page(
 
 @pytest.mark.django_db(transaction=True)
 def test_both_roles_download_the_documents_made_from_the_published_record(
-    client_for: Callable[[str | None], Client], settings: Any, tmp_path: Path
+    cast: dict[str, Any], client_for: Callable[[str | None], Client], settings: Any, tmp_path: Path
 ) -> None:
     settings.DATA_DIR = str(tmp_path)
     built = _declared("s52-docs")
@@ -150,6 +150,7 @@ def test_both_roles_download_the_documents_made_from_the_published_record(
     assert scrutineer.get(f"/scrutiny/e/{slug}/documents/s52.pdf").status_code == 409  # not yet
     _post(scrutineer, f"/scrutiny/e/{slug}/statements/", _statements())
     election = Election.objects.get(slug=slug)
+    steps.log(election, cast["scrutineer"], "returns-recorded", papers=3)  # a duty: storing
     count.publish(election, None)
     assert outsider.get(f"/scrutiny/e/{slug}/documents/s52.pdf").status_code == 403
     assert outsider.get(f"/officer/e/{slug}/documents/notices.zip").status_code == 403
@@ -162,6 +163,7 @@ def test_both_roles_download_the_documents_made_from_the_published_record(
         text = " ".join(" ".join(p.get_textpage().get_text_range() for p in doc).split())
         doc.close()
         assert REASON in text
+        assert "Stored scrutineer scrutineer 1" in text  # who did it, from the site's log
         assert f"Entitled to vote {figures['electorate']:,}" in text
         assert f"Ballots counted {figures['ballots_counted']:,}" in text
         html = client.get(f"/{where}/e/{slug}/documents/s52.html")

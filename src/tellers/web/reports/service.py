@@ -23,12 +23,14 @@ from tellers.errors import StatementsFileError, TellersError
 from tellers.record.archive import open_record
 from tellers.reports import s52_report, verified_figures
 from tellers.reports.html import render_html
+from tellers.reports.logs import Action, Logs
 from tellers.reports.notice import notice_email, result_notices
 from tellers.reports.pdf import render_pdf
 from tellers.reports.statements import STATEMENTS, Statements, parse_statements
 from tellers.web.reports.models import ScrutineerStatements
 from tellers.web.store import records, steps
-from tellers.web.store.models import Election
+from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP
+from tellers.web.store.models import AuditLog, Election
 
 __all__ = [
     "Unsatisfied",
@@ -37,8 +39,20 @@ __all__ = [
     "notices_zip",
     "s52_files",
     "save_statements",
+    "site_logs",
     "statements_of",
 ]
+
+DUTY_OF_ACTION = {
+    "paper-list-taken": "distribute",
+    "paper-replaced": "distribute",
+    "paper-voided": "distribute",
+    "returns-recorded": "store",
+    "papers-audited": "count",
+    "tally-started": "count",
+}
+"""The site's audit-log actions that store, distribute or count the voting papers (s.52(1)(e)):
+the s.52 report names whoever the log shows doing them."""
 
 # The sign-off's own keys (store.count.STATEMENTS) for the same three statements.
 _SIGN_OFF = {
@@ -164,9 +178,33 @@ def _figures(election: Election) -> Any:
         raise ValidationError(str(exc)) from None
 
 
+def site_logs(election: Election) -> Logs:
+    """The site's audit log as a ``tellers-logs/v1`` log: each action, by whom in which role,
+    with its duty where it is one of ``DUTY_OF_ACTION``."""
+    actions = []
+    rows = AuditLog.objects.filter(election=election).select_related("actor").order_by("at", "pk")
+    for n, row in enumerate(rows, 2):
+        actor = row.actor
+        groups = set(actor.groups.values_list("name", flat=True)) if actor else set()
+        role = next((g for g in (SCRUTINEER_GROUP, OFFICER_GROUP) if g in groups), "site")
+        actions.append(
+            Action(
+                n,
+                row.at,
+                role,
+                actor.get_username() if actor else "the voting server",
+                row.action.replace("-", " "),
+                "",
+                DUTY_OF_ACTION.get(row.action),
+            )
+        )
+    election_id = str((election.manifest or {}).get("election_id", election.slug))
+    return Logs(election_id, tuple(actions), {})
+
+
 def s52_files(election: Election) -> tuple[bytes, str]:
-    """The s.52 report as PDF bytes and its HTML twin."""
-    document = s52_report(_figures(election), statements_of(election))
+    """The s.52 report as PDF bytes and its HTML twin, with the site's log of who did what."""
+    document = s52_report(_figures(election), statements_of(election), site_logs(election))
     return render_pdf(document), render_html(document)
 
 
