@@ -162,3 +162,29 @@ def test_nominations_pages_admit_officers_only(cast: dict[str, Any], client_for:
         client_for(None).get("/e/gs-2026/nominations/general-secretary/addresses/").status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_an_order_by_lot_takes_the_seed_drawn_at_the_close(
+    cast: dict[str, Any], client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer = client_for("officer")
+    at(monkeypatch, datetime.fromisoformat("2026-03-02T09:00:00+00:00"))
+    assert open_nominations(officer, order="lot", min_nominations="1").status_code == 302
+    page = f"/officer/nominations/{NominationsPeriod.objects.get().pk}/"
+    at(monkeypatch, DURING)
+    for n, (cid, body) in enumerate((("ward", "NW01"), ("adams", "LN01"), ("quinn", "WA01")), 1):
+        csrf_post(officer, page, f"{page}candidate/", {"candidate": cid, "name": cid.title()})
+        csrf_post(officer, page, f"{page}nomination/", {"candidate": cid, "body": body})
+        csrf_post(officer, page, f"{page}rule/{n}/", {"valid": "yes"})
+    at(monkeypatch, CLOSED)
+    csrf_post(officer, page, f"{page}close/", {"confirm": "yes", "seed": "not hex"})
+    assert "64 hexadecimal digits" in messages_of(officer, page)
+    csrf_post(officer, page, f"{page}close/", {"confirm": "yes", "seed": ""})
+    assert "32-byte seed" in messages_of(officer, page)
+    seed = "5e" * 32
+    csrf_post(officer, page, f"{page}close/", {"confirm": "yes", "seed": seed})
+    addresses = client_for(None).get("/e/gs-2026/nominations/general-secretary/addresses/")
+    assert f"drawn by lot with the seed {seed}" in addresses.content.decode()
+    log = client_for(None).get("/e/gs-2026/nominations/general-secretary/log.jsonl").content
+    assert check_log(log.splitlines(), "log.jsonl").seed == seed
