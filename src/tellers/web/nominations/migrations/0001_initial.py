@@ -5,54 +5,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='NominationsPeriod',
+            name="NominationsPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('election_id', models.SlugField(max_length=64, verbose_name='election id')),
-                ('contest', models.SlugField(max_length=64, verbose_name='contest id')),
-                ('office', models.CharField(max_length=200, verbose_name='office')),
-                ('organisation', models.CharField(max_length=200, verbose_name='organisation')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('closed', models.BooleanField(default=False)),
-                ('head', models.CharField(blank=True, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("election_id", models.SlugField(max_length=64, verbose_name="election id")),
+                ("contest", models.SlugField(max_length=64, verbose_name="contest id")),
+                ("office", models.CharField(max_length=200, verbose_name="office")),
+                ("organisation", models.CharField(max_length=200, verbose_name="organisation")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("closed", models.BooleanField(default=False)),
+                ("head", models.CharField(blank=True, max_length=64)),
             ],
             options={
-                'ordering': ('-created_at',),
-                'constraints': [models.UniqueConstraint(fields=('election_id', 'contest'), name='nominations_one_log_per_contest')],
+                "ordering": ("-created_at",),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("election_id", "contest"), name="nominations_one_log_per_contest"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NominationPhoto',
+            name="NominationPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(max_length=64)),
-                ('media_type', models.CharField(max_length=32)),
-                ('data', models.BinaryField()),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='nominations.nominationsperiod')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64)),
+                ("media_type", models.CharField(max_length=32)),
+                ("data", models.BinaryField()),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="nominations.nominationsperiod",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('period', 'sha256'), name='nominations_photo_sha')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("period", "sha256"), name="nominations_photo_sha"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NominationEvent',
+            name="NominationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('line', models.TextField()),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='nominations.nominationsperiod')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField()),
+                ("line", models.TextField()),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="nominations.nominationsperiod",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('seq',),
-                'constraints': [models.UniqueConstraint(fields=('period', 'seq'), name='nominations_event_seq')],
+                "ordering": ("seq",),
+                "constraints": [
+                    models.UniqueConstraint(fields=("period", "seq"), name="nominations_event_seq")
+                ],
             },
         ),
     ]
