@@ -62,7 +62,15 @@ __all__ = [
     "run_scenario",
 ]
 
-SCENARIOS = ("unite-2017", "unite-2017-hybrid", "ul-hustings-2020", "strike-ballot", "national")
+SCENARIOS = (
+    "unite-2017",
+    "unite-2017-hybrid",
+    "ul-hustings-2020",
+    "strike-ballot",
+    "national",
+    "branch-strike-before",
+    "branch-strike-after",
+)
 STATUTORY_STATEMENT = (
     "If you take part in a strike or other industrial action, you may be in breach of your "
     "contract of employment. However, if you are dismissed for taking part in a strike or "
@@ -257,6 +265,13 @@ def build_scenario(name: str, scale: float | None = None, seed: int = 2017) -> S
         return _hustings(1.0 if scale is None else scale, rng)
     if name == "strike-ballot":
         return _strike(1.0 if scale is None else scale, rng)
+    if name in ("branch-strike-before", "branch-strike-after"):
+        # Fixed figures (simulate_branch): each question's outcome is the point, so no scale.
+        from tellers.simulate_branch import BRANCH_OPENS, branch_strike
+
+        if scale not in (None, 1.0):
+            raise ValueError(f"{name} has fixed figures (300 members); --scale does not apply")
+        return branch_strike(BRANCH_OPENS[name], name, seed)
     raise ValueError(f"unknown scenario {name!r}; expected one of {', '.join(SCENARIOS)}")
 
 

@@ -3,10 +3,13 @@
 The scenarios are the seed cases: Unite's 2017 general-secretary election
 (scaled), United Left's 2020 hustings vote (with re-votes and audited
 ballots) and a two-workplace strike ballot that misses the 50% turnout
-threshold; and a national consultative ballot — 25 million members in twelve
+threshold; a national consultative ballot — 25 million members in twelve
 regions, 10,000,000 ballots at scale 1, two questions — run by default at
-scale 0.001 (10,000 ballots). Everything runs through the same functions the
-web service uses.
+scale 0.001 (10,000 ballots); and a 300-member branch strike ballot in two
+workplaces, one flagged important public services, opened before
+(branch-strike-before) or after (branch-strike-after) 18 February 2026, whose
+thresholds come from the rules in force on its opening day. Everything runs
+through the same functions the web service uses.
 
 The heavy steps (credentials, encrypting and checking ballots, the tally's
 sums, the trustees' verification) run on processes of this machine
