@@ -163,3 +163,24 @@ def test_nothing_is_taken_after_the_close_and_the_close_waits_for_the_period() -
     log.close(CLOSED)
     with pytest.raises(NominationError, match="nominations are closed"):
         log.register("late", "Late Comer", CLOSED)
+
+
+def test_a_manifest_contest_is_checked_against_the_log() -> None:
+    from dataclasses import replace
+
+    from tellers.election.manifest import Contest
+    from tellers.nominations.contest import check_choices
+
+    log = three_candidates()
+    log.submit_address("ward", "Sharon for members.", None, AT)
+    outcome = log.close(CLOSED)
+    contest = Contest("general-secretary", "General Secretary", "plurality",
+                      contest_choices(outcome))  # fmt: skip
+    check_choices(contest, outcome)
+    edited = (contest.choices[0], replace(contest.choices[1], address="Vote Adams."))
+    with pytest.raises(NominationError, match=r"choices\[1\]\.address: the nominations log gives"):
+        check_choices(replace(contest, choices=edited), outcome)
+    with pytest.raises(NominationError, match=r"choices\[0\]\.id"):
+        check_choices(replace(contest, choices=contest.choices[::-1]), outcome)
+    with pytest.raises(NominationError, match="expected 2 choices"):
+        check_choices(replace(contest, choices=contest.choices[:1]), outcome)
