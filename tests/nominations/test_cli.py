@@ -60,3 +60,33 @@ def test_the_packs_addresses_are_drawn_from_the_checked_log(
     pdf = pypdfium2.PdfDocument(out)
     texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
     assert len(texts) == 2 and "Tom Adams" in texts[0] and "Sharon for members." in texts[1]
+
+
+def test_the_elections_manifest_is_checked_against_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tellers.election.manifest import Contest, Manifest
+    from tellers.nominations import check_log, contest_choices
+    from tellers.record.v2 import manifest_to_json
+
+    lines, _ = published()
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    choices = contest_choices(check_log(lines, "log.jsonl"))
+
+    def manifest(offered: tuple[object, ...]) -> Path:
+        m = Manifest(
+            election_id="gs-2026", title="GS", organisation="Unite", scrutineer="IB Ltd",
+            opens="2026-05-01T09:00:00+01:00", closes="2026-05-29T12:00:00+01:00",
+            revote="last", trustees=3, quorum=2, constituencies=("members",),
+            contests=(Contest("general-secretary", "General Secretary", "plurality",
+                              offered),),  # type: ignore[arg-type]
+        )  # fmt: skip
+        path = tmp_path / "manifest.json"
+        path.write_text(json.dumps(manifest_to_json(m)))
+        return path
+
+    assert main(["nominations", "check", str(log), "--manifest", str(manifest(choices))]) == 0
+    swapped = manifest(choices[::-1])
+    assert main(["nominations", "check", str(log), "--manifest", str(swapped)]) == 1
+    assert "choices[0].id: the nominations log gives 'adams'" in capsys.readouterr().err

@@ -6,7 +6,9 @@ LOG is the contest's ``log.jsonl`` as the nominations page offers it; PHOTOS, wh
 is a folder of the photographs it pins, each named by its SHA-256 (any extension), as the
 page's photograph links give them. Every automatic ruling, each address's word count and
 the candidates in ballot order are re-derived from the log alone; it prints the candidates
-and the log's head, to compare with the head published at the close. Exit 0 when the log
+and the log's head, to compare with the head published at the close. With --manifest (the
+election's manifest.json, as in its record), the contest must offer exactly those
+candidates, in that order, with those addresses. Exit 0 when the log
 checks, 1 when it does not (the line and what was expected), 2 when it cannot be read.
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tellers.errors import NominationsFileError
-from tellers.nominations import check_log
+from tellers.nominations import Outcome, check_log
 
 __all__ = ["register", "run", "run_addresses"]
 
@@ -35,6 +37,9 @@ def register(subparsers: Any) -> None:
     check = sub.add_parser("check", help="replay a nominations log and print its candidates")
     check.add_argument("log", type=Path, help="the nominations log (JSON lines)")
     check.add_argument("--photos", type=Path, help="a folder of the photographs, by SHA-256")
+    check.add_argument(
+        "--manifest", type=Path, help="also check this manifest's contest offers the candidates"
+    )
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(handler=run)
     pdf = sub.add_parser(
@@ -51,6 +56,26 @@ def _photos(folder: Path) -> dict[str, bytes]:
     return {p.stem: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
 
+def _check_manifest(path: Path, outcome: Outcome) -> int:
+    """0 when the manifest's contest offers exactly the log's candidates; else 1 or 2."""
+    from tellers.errors import NominationError, TellersError
+    from tellers.nominations.contest import check_choices
+    from tellers.record.v2 import manifest_from_json
+
+    try:
+        manifest = manifest_from_json(json.loads(path.read_text(encoding="utf-8")))
+        contest = manifest.contest(outcome.contest)
+    except (OSError, ValueError, TellersError) as exc:
+        print(f"tellers nominations: {path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        check_choices(contest, outcome)
+    except NominationError as exc:
+        print(f"tellers nominations: {path}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         lines = args.log.read_bytes().splitlines()
@@ -63,6 +88,10 @@ def run(args: argparse.Namespace) -> int:
     except NominationsFileError as exc:
         print(f"tellers nominations: the log does not check: {exc}", file=sys.stderr)
         return 1
+    if args.manifest is not None:
+        code = _check_manifest(args.manifest, outcome)
+        if code:
+            return code
     if args.json:
         print(json.dumps({
             "contest": outcome.contest,
