@@ -94,6 +94,9 @@ def test_a_roll_over_the_old_ceiling_streams_through_the_officers_page(
     assert row.members == report.entitled == entitled == election.members.count()
     first = election.members.get(member_number="U00000000")
     assert first.postal_address.endswith("\nL1 0AL") and first.email.startswith("member0@")
+    pages = -(-entitled // 500)  # a page at a time
+    last = client.get(f"/officer/e/{SLUG}/roll/?page={pages}").content.decode()
+    assert f"Members {500 * (pages - 1) + 1} to {entitled} of {entitled}." in last
     progress = client.get(f"{IMPORT}{token}/progress/").json()
     assert progress["phase"] == "imported" and progress["rows"] == planted.members
     assert progress["bytes"] == progress["size"] == size
@@ -140,6 +143,8 @@ def test_officer_and_scrutineer_see_the_findings_and_credentials_wait_for_them(
     seen = scrutineer.get(SCRUTINY).content.decode()
     assert 'data-check="workplace-email" data-count="2"' in seen and 'id="not-acknowledged"' in seen
     assert seen.count('data-phase="refused"') == 1 and seen.count('data-phase="imported"') == 2
+    overview = f"/officer/e/{SLUG}/"
+    assert 'data-step="roll-checks"' in officer.get(overview).content.decode()
     # No mailing roll, no credentials, until the officer has acknowledged.
     held = scrutineer.get(MAILING)
     assert held.status_code == 302 and held["Location"] == f"/scrutiny/e/{SLUG}/"
@@ -155,6 +160,7 @@ def test_officer_and_scrutineer_see_the_findings_and_credentials_wait_for_them(
         assert denied.status_code == 403
     officer.post(url, {"csrfmiddlewaretoken": officer.cookies["csrftoken"].value})
     importer.require_acknowledged(election)
+    assert 'data-step="trustees"' in officer.get(overview).content.decode()
     mailing = scrutineer.get(MAILING)
     assert mailing.status_code == 200 and mailing["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(mailing.content.decode())))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 MAX_FILE = 64 * 1024 * 1024
+ROLL_PAGE = 500
 
 
 @require_GET
@@ -97,8 +99,10 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
 def roll(request: HttpRequest, slug: str) -> HttpResponse:
     access.require_roll_access(request.user)
     e = get_object_or_404(Election, slug=slug)
-    members = e.members.order_by("member_number")
-    return render(request, "officer/roll.html", {"election": e, "members": members})
+    # A page at a time: a million members on one page would take minutes to send.
+    members = Paginator(e.members.order_by("member_number"), ROLL_PAGE)
+    page = members.get_page(request.GET.get("page"))
+    return render(request, "officer/roll.html", {"election": e, "members": page, "page": page})
 
 
 @require_http_methods(["GET", "POST"])

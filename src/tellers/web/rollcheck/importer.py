@@ -50,6 +50,7 @@ __all__ = [
     "current",
     "import_roll_file",
     "manifest_relevant_date",
+    "needs_acknowledging",
     "report_of",
     "require_acknowledged",
     "rules_from_json",
@@ -183,25 +184,32 @@ def import_roll_file(
 
 
 def _save(election: Election, members: Iterable[tuple[Any, tuple[str, str, str]]]) -> int:
-    """Insert the members in batches of plain rows: a million ``Member`` objects through
-    ``bulk_create`` took most of the import's time, for nothing the model adds here (its one
-    default, the mailing reference, is made as the model makes it)."""
+    """Insert the members as plain rows: a million ``Member`` objects through ``bulk_create``
+    took most of the import's time, for nothing the model adds here (its one default, the
+    mailing reference, is made as the model makes it). PostgreSQL takes them by ``COPY``,
+    SQLite by batched ``executemany``; both inside the caller's transaction."""
     fields = ("election", "member_number", "constituency", "name", "email", "postal_address",
               "reference")  # fmt: skip
     quote = connection.ops.quote_name
+    table = quote(Member._meta.db_table)
     columns = ", ".join(quote(Member._meta.get_field(f).column) for f in fields)
-    sql = (
-        f"INSERT INTO {quote(Member._meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    rows = (
+        # The reference as store.models._reference makes it.
+        (election.pk, m.member_id, m.constituency, name[:200], email, address, secrets.token_hex(8))
+        for m, (name, email, address) in members
     )
     saved = 0
-    batch: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        for m, (name, email, address) in members:
-            reference = secrets.token_hex(8)  # as store.models._reference makes it
-            batch.append(
-                (election.pk, m.member_id, m.constituency, name[:200], email, address, reference)
-            )
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    saved += 1
+            return saved
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
             if len(batch) == BATCH:
                 cursor.executemany(sql, batch)
                 saved += len(batch)
@@ -266,13 +274,24 @@ def acknowledge(row: RollImport, actor: Any) -> None:
             warnings=warnings)  # fmt: skip
 
 
-def require_acknowledged(election: Election) -> None:
-    """Refuse (``ValidationError``) while the roll's warnings are unacknowledged."""
+def _unacknowledged(election: Election) -> RollReport | None:
+    """The report of the roll in use, if it has warnings not yet acknowledged."""
     row = current(election)
     if row is None or row.acknowledged_at is not None:
-        return
+        return None
     report = report_of(row)
-    if report is not None and report.warnings:
+    return report if report is not None and report.warnings else None
+
+
+def needs_acknowledging(election: Election) -> bool:
+    """Whether the roll in use has warnings the officer has not acknowledged."""
+    return _unacknowledged(election) is not None
+
+
+def require_acknowledged(election: Election) -> None:
+    """Refuse (``ValidationError``) while the roll's warnings are unacknowledged."""
+    report = _unacknowledged(election)
+    if report is not None:
         raise refuse(
             _(
                 "The roll's checks found %(n)d kinds of problem that the officer has not yet "

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from tellers.web.rollcheck.importer import needs_acknowledging as roll_needs_acknowledging
 from tellers.web.store import steps
 from tellers.web.store.ceremony import complaints
 from tellers.web.store.models import Election
@@ -17,7 +18,7 @@ __all__ = ["Due", "due_step"]
 @dataclass(frozen=True, slots=True)
 class Due:
     step: str
-    """A stable code: roll, trustees, ceremony, complaint, credentials, open, voting,
+    """A stable code: roll, roll-checks, trustees, ceremony, complaint, credentials, open, voting,
     close, tally, decryption, sign-off, publish, published."""
     text: str
 
@@ -27,6 +28,8 @@ def due_step(election: Election) -> Due:
     if election.status == S.DRAFT:
         if not election.members.exists():
             return Due("roll", _("Import the roll."))
+        if roll_needs_acknowledging(election):
+            return Due("roll-checks", _("Read the roll's check report and acknowledge it."))
         if not election.trustees.exists():
             return Due("trustees", _("Name the trustees and send them their links."))
         if any(c.loser is None for c in complaints(election)) and not election.election_key:
