@@ -49,7 +49,7 @@ def _scenario(name: str) -> Scenario:
         return _carried("2026-02-02T09:00:00+00:00", "2026-02-16T12:00:00+00:00")
     if name == "strike-carried-after":
         return _carried("2026-03-02T09:00:00+00:00", "2026-03-16T12:00:00+00:00")
-    raise ValueError(name)
+    return build_scenario(name)  # the branch strike ballots: fixed figures, full size
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,13 @@ from tellers.reports.document import number
 from tellers.reports.figures import label
 from tellers.reports.notice import add_months, mandate_ends, notice_email, result_notices
 from tellers.reports.pdf import write_pdf
+from tellers.statute import rules_in_force
 from tellers.verify import verify_record
 
 Records = Callable[[str], Path]
 
 
-def _check_notices(record: Path, tmp_path: Path, name: str) -> dict[str, str]:
+def check_notices(record: Path, tmp_path: Path, name: str) -> dict[str, str]:
     """Each workplace's notice holds exactly the verifier's figures for its contests."""
     figures = verify_record(record, workers=1).figures
     found = verified_figures(record)
@@ -65,7 +66,7 @@ def _check_notices(record: Path, tmp_path: Path, name: str) -> dict[str, str]:
 def test_the_strike_ballot_has_a_notice_per_workplace_with_the_verified_figures(
     records: Records, tmp_path: Path
 ) -> None:
-    texts = _check_notices(records("strike-ballot"), tmp_path, "strike")
+    texts = check_notices(records("strike-ballot"), tmp_path, "strike")
     for text in texts.values():  # turnout short of 50%: no mandate, and the notice says so
         assert "NOT MET" in text and "gives no mandate" in text
 
@@ -82,9 +83,13 @@ def test_the_strike_ballot_has_a_notice_per_workplace_with_the_verified_figures(
 def test_a_carried_ballot_states_the_mandate_and_notice_in_force_on_its_opening_day(
     records: Records, tmp_path: Path, name: str, months: int, days: int, ends: date, earliest: date
 ) -> None:
-    texts = _check_notices(records(name), tmp_path, name)
+    texts = check_notices(records(name), tmp_path, name)
+    opened = date.fromisoformat(verified_figures(records(name)).manifest.opens[:10])
+    rules = rules_in_force(opened)
     for text in texts.values():
         assert "Result: YES, and every threshold is met." in text
+        assert f"The mandate's length: {rules.source('mandate_months')}." in text
+        assert f"The notice period: {rules.source('notice_days')}." in text
         assert f"Mandate ends ({months} months) {ends.day} {ends:%B %Y}" in text
         assert f"({days} days' notice) {earliest.day} {earliest:%B %Y}" in text
 

@@ -129,23 +129,20 @@ def _mandate(found: VerifiedFigures, group: Group, issued: date) -> list[Block]:
     out.append(
         Table(
             f"Mandate and notice (rules in force on the ballot's opening day, {_long(rules.on)})",
-            ("", "Date", "Source"),
+            ("", "Date"),
             (
-                ("Last day of voting", _long(found.closed_on), "the election record"),
-                (
-                    f"Mandate ends ({rules.mandate_months} months)",
-                    _long(ends),
-                    rules.source("mandate_months"),
-                ),
+                ("Last day of voting", _long(found.closed_on)),
+                (f"Mandate ends ({rules.mandate_months} months)", _long(ends)),
                 (
                     f"Earliest day action may begin, if notice is given on {_long(issued)} "
                     f"({rules.notice_days} days' notice)",
                     _long(earliest),
-                    rules.source("notice_days"),
                 ),
             ),
         )
     )
+    out.append(Para(f"The mandate's length: {rules.source('mandate_months')}."))
+    out.append(Para(f"The notice period: {rules.source('notice_days')}."))
     out.append(Para("Carried: " + "; ".join(carried) + "."))
     return out
 

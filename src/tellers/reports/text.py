@@ -20,6 +20,15 @@ def _table(t: Table) -> list[str]:
     rows = [t.header, *t.rows] if any(t.header) else list(t.rows)
     widths = [max(len(r[i]) for r in rows) for i in range(len(t.header))]
     out = [t.caption]
+    if sum(widths) + 2 * len(widths) > _WIDTH:  # too wide for a mail client: a row a paragraph
+        for row in t.rows:
+            out += textwrap.wrap(
+                "; ".join(f"{h}: {c}" if h else c for h, c in zip(t.header, row, strict=True)),
+                _WIDTH,
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+        return out
     for n, row in enumerate(rows):
         cells = [
             cell.rjust(widths[i]) if i in t.numeric else cell.ljust(widths[i])
