@@ -142,7 +142,16 @@ def test_the_officer_runs_nominations_and_the_public_reads_every_ruling(
 @pytest.mark.django_db
 def test_nominations_pages_admit_officers_only(cast: dict[str, Any], client_for: ClientFor) -> None:
     officer = client_for("officer")
+    late = open_nominations(officer, withdrawals_close="2026-04-02T09:00:00+00:00")
+    assert (
+        late.status_code == 400
+        and "withdrawals_close: expected after opens" in late.content.decode()
+    )
+    few = open_nominations(officer, word_limit="99")
+    assert few.status_code == 400 and b"word_limit" in few.content
     assert open_nominations(officer).status_code == 302
+    again = open_nominations(officer)
+    assert again.status_code == 400 and "already open" in again.content.decode()
     pk = NominationsPeriod.objects.get().pk
     pages = ["/officer/nominations/", "/officer/nominations/new/", f"/officer/nominations/{pk}/"]
     for role, expected in (("officer", 200), ("scrutineer", 403), ("outsider", 403), (None, 302)):
