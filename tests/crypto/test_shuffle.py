@@ -526,3 +526,42 @@ def test_a_shuffle_made_in_chunks_elsewhere_is_the_same_shuffle() -> None:
             )  # fmt: skip
             assert there == here
     _check(inputs, *here)
+
+
+@pytest.mark.parametrize("rows", [6, 1100])  # below and above multi_sum's bucket method
+def test_a_broken_chain_link_is_found_at_its_row(rows: int) -> None:
+    from tellers.crypto.shuffle_check import RowsChunk, chunk_terms
+    from tellers.crypto.shuffle_proof import shuffle_challenge, statement_digest, vector_challenges
+
+    inputs = _rows([[i % 3] for i in range(rows)])
+    outputs, proof = shuffle(FP, KEYS.public, inputs, context=CTX, chunk_rows=rows)
+    gens = shuffle_generators(FP, rows)
+    digest = statement_digest(FP, KEYS.public, gens, inputs, outputs, proof.commitments, CTX)
+    minus_c = -shuffle_challenge(FP, digest, proof)
+
+    def chunk(t_hat: tuple[Point, ...]) -> RowsChunk:
+        return RowsChunk(
+            0, inputs, outputs, tuple(vector_challenges(FP, digest, rows)), proof.commitments,
+            gens.hs, proof.s_prime, gens.h, proof.chain, t_hat, proof.s_hat, minus_c,
+        )  # fmt: skip
+
+    assert chunk_terms(chunk(proof.t_hat)).broken_link is None
+    bad = rows - 2
+    t_hat = (*proof.t_hat[:bad], proof.t_hat[bad] + Point.generator(), *proof.t_hat[bad + 1 :])
+    assert chunk_terms(chunk(t_hat)).broken_link == bad
+
+
+def test_multi_sum_is_the_sum_of_the_products() -> None:
+    from tellers.crypto.group import multi_sum
+
+    draw = _rand(b"multi")
+    for count in (0, 1, 7, 1024, 1500):
+        points = [Point.base_times(draw()) for _ in range(count)]
+        scalars = [draw() for _ in range(count)]
+        if count > 4:  # zero scalars, infinity, a repeated point, small and large digits
+            scalars[0], points[1], points[3] = Scalar(0), Point.infinity(), points[2]
+            scalars[4] = Scalar(1 << 255 | 1)
+        expected = Point.sum([p * k for p, k in zip(points, scalars, strict=True)])
+        assert multi_sum(points, scalars) == expected
+    p = Point.base_times(Scalar(7))
+    assert multi_sum([p, -p] * 600, [Scalar(3)] * 1200).is_infinity()

@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable, Sequence
 from operator import add
-from typing import Final
+from typing import Any, Final
 
 from coincurve import PrivateKey, PublicKey, PublicKeyXOnly
 from coincurve._libsecp256k1 import ffi, lib  # the binding's C calls, for FixedBase's table
@@ -39,6 +40,7 @@ __all__ = [
     "bip340_verify",
     "check_x_only",
     "hash_to_point",
+    "multi_sum",
     "points_from_hex",
     "scalars_from_hex",
     "table_of",
@@ -387,6 +389,74 @@ class FixedBase:
         return Point(PublicKey(out))
 
 
+def multi_sum(points: Sequence[Point], scalars: Sequence[Scalar]) -> Point:
+    """Σ k_i·P_i, by Pippenger's bucket method over the scalars' 32 byte digits.
+
+    For each byte position, the points are sorted by their digit there and each digit's
+    bucket is added in one libsecp256k1 call; the buckets are weighted by their digit in
+    a few more calls (d = 16a + b: Σ d·B_d = 16·Σ a·Y_a + Σ b·Z_b), and the positions
+    joined by Horner's rule. About a third of the time of a multiplication per term for
+    a few thousand terms and more, and exactly the same point; below ``_MULTI_FROM`` terms
+    it takes the plain path, which is faster there.
+
+    Which memory is read depends on the scalars' digits, so this is not constant-time:
+    for public scalars (a verifier's), or secrets on a machine of one's own (security.md
+    §3.12), as for ``FixedBase``.
+    """
+    pairs = [
+        (p._key, k) for p, k in zip(points, scalars, strict=True) if p._key and not k.is_zero()
+    ]
+    if len(pairs) < _MULTI_FROM:
+        return Point.sum([Point(key) * k for key, k in pairs])
+    import numpy as np  # here, not at the top: only large sums need it, and it is slow to load
+
+    count = len(pairs)
+    keys = ffi.new("secp256k1_pubkey[]", count)
+    for i, (key, _) in enumerate(pairs):
+        keys[i] = key.public_key[0]
+    digits = np.frombuffer(b"".join(k.to_bytes() for _, k in pairs), dtype=np.uint8)
+    digits = digits.reshape(count, SCALAR_BYTES)
+    base = int(ffi.cast("uintptr_t", keys))
+    buckets = ffi.new("secp256k1_pubkey[256]")
+    total = _INFINITY
+    for j in range(SCALAR_BYTES):  # the most significant byte first
+        column = digits[:, j]
+        order = np.argsort(column, kind="stable")
+        counts = np.bincount(column, minlength=256)
+        ends = np.cumsum(counts)
+        addresses = np.uint64(base) + np.uint64(_PUBKEY_BYTES) * order.astype(np.uint64)
+        sorted_keys = ffi.cast("secp256k1_pubkey **", ffi.from_buffer(addresses))
+        present = set()
+        for d in np.flatnonzero(counts[1:]) + 1:
+            n, start = int(counts[d]), int(ends[d] - counts[d])
+            if lib.secp256k1_ec_pubkey_combine(_CTX, buckets + int(d), sorted_keys + start, n):
+                present.add(int(d))  # else the bucket adds up to infinity: it adds nothing
+        high = _weighted(buckets, present, lambda a, b: 16 * a + b)
+        low = _weighted(buckets, present, lambda b, a: 16 * a + b)
+        total = total * _BYTE + high * _SIXTEEN + low
+    return total
+
+
+def _weighted(buckets: Any, present: set[int], digit: Callable[[int, int], int]) -> Point:
+    """Σ_x x·(Σ_y B_digit(x, y)) for x, y = 0..15, the inner sums and the weights by x each
+    one libsecp256k1 call (a weight x is the sum named x times)."""
+    out = ffi.new("secp256k1_pubkey *")
+    weighted = []
+    for x in range(1, 16):
+        members = [buckets + d for y in range(16) if (d := digit(x, y)) in present]
+        if members and lib.secp256k1_ec_pubkey_combine(_CTX, out, members, len(members)):
+            inner = ffi.new("secp256k1_pubkey *")
+            inner[0] = out[0]
+            weighted += [inner] * x
+    if weighted and lib.secp256k1_ec_pubkey_combine(_CTX, out, weighted, len(weighted)):
+        return Point(PublicKey(out))
+    return _INFINITY
+
+
+_MULTI_FROM: Final = 1024
+"""Terms from which ``multi_sum`` takes the bucket method (its fixed cost is about 20 ms)."""
+_PUBKEY_BYTES: Final = ffi.sizeof("secp256k1_pubkey")
+_CTX: Final = GLOBAL_CONTEXT.ctx
 _ROW_OFFSETS: Final = tuple(range(0, 256 * SCALAR_BYTES, 256))
 _TABLE_AFTER: Final = 64
 """Multiplications of one point through ``times`` before its table is built."""
@@ -470,6 +540,8 @@ def _restore_point(encoded: bytes) -> Point:
 
 _INFINITY: Final = Point(None)
 _G: Final = Point(PublicKey.from_valid_secret((1).to_bytes(32, "big")))
+_BYTE: Final = Scalar(256)
+_SIXTEEN: Final = Scalar(16)
 
 
 def hash_to_point(tag: str, data: bytes = b"") -> Point:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import GROUP_ORDER, Point, Scalar, times
+from tellers.crypto.group import GROUP_ORDER, Point, Scalar, multi_sum, times
 from tellers.crypto.shuffle_proof import (
     CHUNK_ROWS,
     ChunkMap,
@@ -75,42 +75,62 @@ class ChunkTerms:
 
 
 def chunk_terms(chunk: RowsChunk) -> ChunkTerms:
-    """The partial sums and chain checks of one chunk (pure: may run in any process)."""
+    """The partial sums and chain checks of one chunk (pure: may run in any process).
+
+    Every sum is one ``multi_sum`` (the scalars are public). The chunk's equations (5) are
+    checked together first, as one random combination Σ ρ_i·(t̂_i − ŝ_i·G − s'_i·ĉ_{i−1}
+    + c·ĉ_i) = O with ρ_i drawn here (a false equation survives it with probability 1/n);
+    only if that fails are the rows checked one by one, to name the first that fails.
+    """
     width = len(chunk.inputs[0])
     inputs, outputs = [], []
     for k in range(width):
         inputs.append(
             Ciphertext(
-                Point.sum([row[k].alpha * u for row, u in zip(chunk.inputs, chunk.u, strict=True)]),
-                Point.sum([row[k].beta * u for row, u in zip(chunk.inputs, chunk.u, strict=True)]),
+                multi_sum([row[k].alpha for row in chunk.inputs], chunk.u),
+                multi_sum([row[k].beta for row in chunk.inputs], chunk.u),
             )
         )
         outputs.append(
             Ciphertext(
-                Point.sum(
-                    [row[k].alpha * s for row, s in zip(chunk.outputs, chunk.s_prime, strict=True)]
-                ),
-                Point.sum(
-                    [row[k].beta * s for row, s in zip(chunk.outputs, chunk.s_prime, strict=True)]
-                ),
+                multi_sum([row[k].alpha for row in chunk.outputs], chunk.s_prime),
+                multi_sum([row[k].beta for row in chunk.outputs], chunk.s_prime),
             )
         )
-    broken = None
+    return ChunkTerms(
+        multi_sum(chunk.commitments, chunk.u),
+        multi_sum(chunk.hs, chunk.s_prime),
+        tuple(inputs),
+        tuple(outputs),
+        None if _chain_holds(chunk) else _broken_link(chunk),
+    )
+
+
+def _chain_holds(chunk: RowsChunk) -> bool:
+    """The chunk's equations (5) in one random linear combination."""
+    rho = [Scalar.random() for _ in chunk.chain]
+    c = -chunk.minus_c
+    # ĉ_{i−1} is weighted −ρ_i·s'_i and ĉ_i is weighted ρ_i·c: each link but the chunk's
+    # last and the one before it appears in two rows.
+    points = [*chunk.t_hat, chunk.chain_before, *chunk.chain]
+    weights = [*rho, -(rho[0] * chunk.s_prime[0])]
+    for i in range(len(chunk.chain)):
+        after = rho[i + 1] * chunk.s_prime[i + 1] if i + 1 < len(chunk.chain) else Scalar(0)
+        weights.append(rho[i] * c - after)
+    s_hat = Scalar(sum(r.value * s.value for r, s in zip(rho, chunk.s_hat, strict=True)))
+    return multi_sum(points, weights) == Point.base_times(s_hat)
+
+
+def _broken_link(chunk: RowsChunk) -> int | None:
+    """The first row (0-based, of the whole list) of the chunk whose equation (5) fails."""
     previous = chunk.chain_before
     for i, (link, t, s_hat, s) in enumerate(
         zip(chunk.chain, chunk.t_hat, chunk.s_hat, chunk.s_prime, strict=True)
     ):
         if t != Point.base_plus(s_hat, previous, s) + link * chunk.minus_c:
-            broken = chunk.first + i
-            break
+            return chunk.first + i
         previous = link
-    return ChunkTerms(
-        Point.sum([c * u for c, u in zip(chunk.commitments, chunk.u, strict=True)]),
-        Point.sum([h * s for h, s in zip(chunk.hs, chunk.s_prime, strict=True)]),
-        tuple(inputs),
-        tuple(outputs),
-        broken,
-    )
+    return None  # the random combination failed, by a chance of 1/n: every row holds
 
 
 def check_shuffle_proof(

@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import GROUP_ORDER, Point, Scalar, hash_to_point, times
+from tellers.crypto.group import GROUP_ORDER, Point, Scalar, hash_to_point, multi_sum, times
 from tellers.crypto.hashing import FINGERPRINT_BYTES, challenge, hash_fields, int_field
 from tellers.errors import EncodingError
 
@@ -173,9 +173,9 @@ class ChunkMap(Protocol):
     def __call__(self, func: Callable[[T], R], items: Iterable[T], /) -> Iterable[R]: ...
 
 
-CHUNK_ROWS = 2048
+CHUNK_ROWS = 8192
 """Rows per chunk: enough that sending one to another process costs little beside its
-multiplications (2W + 2 per row for the prover, 4W + 4 for the verifier)."""
+multiplications, and that each sum is long enough for ``multi_sum``'s bucket method."""
 
 
 def row_ranges(count: int, size: int) -> list[tuple[int, int]]:
@@ -211,15 +211,17 @@ class NonceTerms:
 
 
 def nonce_terms(chunk: NonceChunk) -> NonceTerms:
-    """One range's nonce commitments (pure: may run in any process)."""
+    """One range's nonce commitments (pure: may run in any process). The sums are
+    ``multi_sum``: not constant-time in the secret ω', as the re-encryptions' ``FixedBase``
+    is not in r' — the shuffler's machine is its own (security.md §3.15)."""
     width = len(chunk.outputs[0])
     previous = (chunk.chain_before, *chunk.chain)
     return NonceTerms(
-        Point.sum(_products(chunk.hs, chunk.w_prime)),
+        multi_sum(chunk.hs, chunk.w_prime),
         tuple(
             Ciphertext(
-                Point.sum(_products([o[k].alpha for o in chunk.outputs], chunk.w_prime)),
-                Point.sum(_products([o[k].beta for o in chunk.outputs], chunk.w_prime)),
+                multi_sum([o[k].alpha for o in chunk.outputs], chunk.w_prime),
+                multi_sum([o[k].beta for o in chunk.outputs], chunk.w_prime),
             )
             for k in range(width)
         ),
@@ -358,11 +360,6 @@ def _challenge(
             b"".join(p.to_bytes() for p in t_hat),
         ],
     )
-
-
-def _products(points: Sequence[Point], weights: Sequence[Scalar]) -> list[Point]:
-    """[w_1·P_1, ..., w_N·P_N], to be added in one ``Point.sum``."""
-    return [p * w for p, w in zip(points, weights, strict=True)]
 
 
 def _rows_bytes(rows: Sequence[Row]) -> bytes:
