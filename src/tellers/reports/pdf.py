@@ -41,10 +41,19 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11),
         "h1": ParagraphStyle("h1", parent=base, fontName=fonts.bold, fontSize=18, leading=22),
+        # A heading stays on the page of what it heads.
         "h2": ParagraphStyle(
-            "h2", parent=base, fontName=fonts.bold, fontSize=13, leading=16, spaceBefore=8
+            "h2",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=13,
+            leading=16,
+            spaceBefore=8,
+            keepWithNext=1,
         ),
-        "h3": ParagraphStyle("h3", parent=base, fontName=fonts.bold, fontSize=11, leading=14),
+        "h3": ParagraphStyle(
+            "h3", parent=base, fontName=fonts.bold, fontSize=11, leading=14, keepWithNext=1
+        ),
         "notice": ParagraphStyle(
             "notice", parent=base, fontName=fonts.bold, fontSize=12, leading=15
         ),

@@ -10,6 +10,7 @@ place; a report without statements says, first, that it is a draft.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tellers.election.manifest import Contest
@@ -22,6 +23,12 @@ from tellers.reports.statements import DUTIES, Statements
 __all__ = ["check_for_record", "contest_blocks", "s52_report", "threshold_rows"]
 
 _DUTY = {"store": "Stored", "distribute": "Distributed", "count": "Counted"}
+
+
+def _when(iso: str) -> str:
+    """A manifest time as a reader writes it: ``2 March 2026, 09:00 UTC``."""
+    at = datetime.fromisoformat(iso).astimezone(UTC)
+    return f"{at.day} {at:%B %Y, %H:%M} UTC"
 
 
 def check_for_record(
@@ -65,7 +72,7 @@ def s52_report(
     blocks.append(
         Para(
             f"{m.organisation}: {m.title}. Scrutineer: {m.scrutineer}. Voting opened "
-            f"{m.opens} and closed {m.closes}."
+            f"{_when(m.opens)} and closed {_when(m.closes)}."
             + ("" if statements is None else f" Report made on {statements.made_on}.")
         )
     )
