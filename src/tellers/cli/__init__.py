@@ -25,6 +25,7 @@ _COMMANDS = (
     "tellers.cli.postal_cmd",
     "tellers.cli.nominations_cmd",
     "tellers.cli.report_cmd",
+    "tellers.cli.roll_cmd",
     "tellers.cli.serve_cmd",
 )
 
