@@ -43,6 +43,8 @@ def _carried(opens: str, closes: str) -> Scenario:
 def _scenario(name: str) -> Scenario:
     if name == "unite-2017-hybrid":
         return build_scenario(name, scale=0.002)
+    if name == "ul-hustings-2020":
+        return build_scenario(name, scale=0.1)
     if name == "strike-ballot":
         return build_scenario(name, scale=0.1)
     if name == "strike-carried-before":

@@ -240,3 +240,24 @@ def test_statements_for_another_election_are_refused(records: Records) -> None:
     other = parse_statements(statements("some-other-ballot"))
     with pytest.raises(ValueError, match="election_id: expected 'strike-ballot-2026'"):
         s52_report(found, other)
+
+
+def test_an_online_ballot_reports_its_re_votes_and_refusals_from_the_checked_board(
+    records: Records, tmp_path: Path
+) -> None:
+    """No papers, so no channel figures from the verifier: the online channel's counts come
+    from the board's events, which the verifier checked one by one."""
+    record = records("ul-hustings-2020")
+    lines = (record / "board.jsonl").read_bytes().splitlines()
+    accepted = sum(b'"type":"ballot-accepted"' in line for line in lines)
+    superseding = sum(b'"supersedes":"' in line for line in lines)
+    assert superseding > 0  # the scenario has re-votes
+    figures = verify_record(record, workers=1).figures
+    assert "channels" not in figures
+    path = tmp_path / "hustings.pdf"
+    write_pdf(s52_report(verified_figures(record)), path)
+    text = pdf_text(path)
+    assert f"Credentials sent out (online) {number(figures['electorate'])}" in text
+    assert f"Ballots received {number(accepted)}" in text
+    assert f"Counted {number(figures['ballots_counted'])}" in text
+    assert f"{label('superseded')} {number(superseding)}" in text

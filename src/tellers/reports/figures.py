@@ -6,7 +6,11 @@ document prints is then one ``tellers verify --json`` prints for the same
 record. Nothing is read from ``result.json``, whose figures the verifier
 recomputes. The one thing the verifier does not sum is *when* ballots came
 in: ``returns_over_time`` reads the board's event times, which the
-verifier's ``timetable`` check has bound to the voting period.
+verifier's ``timetable`` check has bound to the voting period. And for a
+ballot with no papers, whose figures have no channels, the online channel's
+counts (ballots accepted, refused by reason, superseded) are counted from the
+board's events, each of which the verifier has checked (the ``refusal``
+check re-derives every refusal's reason).
 
 The documents iterate over what the figures hold — channels, their counts,
 refusals by reason — so that a channel or figure added to the verifier
@@ -132,6 +136,9 @@ class VerifiedFigures:
     returns: ReturnsSeries
     closed_on: date
     """The day voting closed (the board's ``election-closed`` event, UTC)."""
+    online: dict[str, Any]
+    """The online channel's counts from the board, for a ballot whose figures have no
+    channels (an online-only ballot)."""
 
     def contest(self, contest_id: str) -> Contest:
         return self.manifest.contest(contest_id)
@@ -140,7 +147,7 @@ class VerifiedFigures:
     def channels(self) -> dict[str, dict[str, Any]]:
         """The per-channel figures, or the online channel alone for an online-only ballot."""
         found: dict[str, dict[str, Any]] | None = self.figures.get("channels")
-        return found if found else {}
+        return found if found else {"online": self.online}
 
 
 def verified_figures(record: Path, *, workers: int = 1) -> VerifiedFigures:
@@ -153,7 +160,14 @@ def verified_figures(record: Path, *, workers: int = 1) -> VerifiedFigures:
     if "contests" not in report.figures:
         raise UnverifiedRecord("result-file", str(record), "the record has no result yet")
     manifest = manifest_from_json(read_json(record / "manifest.json"))
-    returns, closed = returns_over_time(record / "board.jsonl", manifest)
+    returns, closed, refused = returns_over_time(record / "board.jsonl", manifest)
+    accepted = returns.total("online")
+    online = {
+        "accepted": accepted,
+        "counted": report.figures["ballots_counted"],
+        "refused": dict(sorted(refused.items())),
+        "superseded": accepted - report.figures["ballots_counted"],
+    }
     return VerifiedFigures(
         manifest,
         report.figures,
@@ -161,12 +175,13 @@ def verified_figures(record: Path, *, workers: int = 1) -> VerifiedFigures:
         sum(report.checks_run.values()),
         returns,
         closed,
+        online,
     )
 
 
-def returns_over_time(board: Path, manifest: Manifest) -> tuple[ReturnsSeries, date]:
+def returns_over_time(board: Path, manifest: Manifest) -> tuple[ReturnsSeries, date, Counter[str]]:
     """Returns per channel by day (by hour for a period of two days or less), from the board's
-    event times; and the day voting closed."""
+    event times; the day voting closed; online ballots refused, by reason."""
     opens = datetime.fromisoformat(manifest.opens)
     closes = datetime.fromisoformat(manifest.closes)
     hourly = closes - opens <= timedelta(days=2)
@@ -176,12 +191,16 @@ def returns_over_time(board: Path, manifest: Manifest) -> tuple[ReturnsSeries, d
         start = start.replace(hour=0)
     counts: dict[str, Counter[int]] = {}
     closed_at = closes
+    refused: Counter[str] = Counter()
     with board.open("rb") as lines:
         for raw in lines:
             event = json.loads(raw)
             kind = event["type"]
             if kind == "election-closed":
                 closed_at = datetime.fromisoformat(event["body"]["closed_at"])
+                continue
+            if kind == "ballot-refused":
+                refused[event["body"]["reason"]] += 1
                 continue
             channel = RETURN_EVENTS.get(kind)
             if channel is None:
@@ -196,7 +215,8 @@ def returns_over_time(board: Path, manifest: Manifest) -> tuple[ReturnsSeries, d
     series = {
         channel: tuple(found[i] for i in range(last + 1)) for channel, found in counts.items()
     }
-    return ReturnsSeries("hour" if hourly else "day", buckets, series), closed_at.date()
+    unit = "hour" if hourly else "day"
+    return ReturnsSeries(unit, buckets, series), closed_at.date(), refused
 
 
 def turnout_groups(found: VerifiedFigures) -> tuple[Group, ...]:

@@ -127,7 +127,7 @@ def _papers(found: VerifiedFigures) -> list[Block]:
     f = found.figures
     rows = [("Entitled to vote", number(f["electorate"]))]
     channels = found.channels
-    if not channels:  # an online-only ballot: each entitled member is sent a credential
+    if "channels" not in f:  # an online-only ballot: each entitled member is sent a credential
         rows.append(("Credentials sent out (online)", number(f["electorate"])))
     rows.append(("Ballots counted", number(f["ballots_counted"])))
     rows.append(("Turnout", f"{f['turnout']['percent']}%"))
