@@ -227,5 +227,19 @@ def test_the_manifests_relevant_date_freezes_the_roll(
     row_count = RollImport.objects.count()
     upload(officer, path, relevant_date="2026-12-31")
     assert RollImport.objects.count() == row_count + 1
-    report = importer.report_of(RollImport.objects.first())  # type: ignore[arg-type]
+    latest = RollImport.objects.first()
+    assert latest is not None
+    report = importer.report_of(latest)
     assert report is not None and dict(report.exclusions) == {"joined-after-relevant-date": 1}
+
+
+def test_a_roll_that_is_not_utf8_is_refused_by_name(
+    cast: dict[str, Any], client_for: ClientFor, tmp_path: Path
+) -> None:
+    new_election()
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("member_id,constituency,name\nM1,north,Zoë\n".encode("latin-1"))
+    response = upload(client_for("officer"), path)
+    assert response.status_code == 400 and b"latin1.csv is not UTF-8 text." in response.content
+    row = RollImport.objects.get()
+    assert row.phase == RollImport.Phase.REFUSED and row.report["errors"]
