@@ -24,8 +24,14 @@ Sources, and how each fact was checked:
   Freshfields names ERA 2025 s.69 (the 40% rule) and s.72 (the mandate). The
   section of ERA 2025 that shortens the notice rests on the issue text only, so
   its source names the amended TULRCA section instead.
+- The 50% turnout rule has no end date here: DLA Piper's note of February 2026 says
+  it stays "for now", to be reviewed with electronic balloting; one trade body's note
+  (ECA) says it falls away once electronic balloting starts. No commencement of such
+  a repeal was found, so the table follows the issue text; a later repeal is a new
+  ``Rule`` span, and until then an override with its reason.
 - The five-year term (TULRCA s.46(1)(b)): read on legislation.gov.uk; the Act's
-  commencement on 16 October 1992 rests on the Act's own commencement section.
+  commencement on 16 October 1992 (s.302) from legislation.gov.uk's annotations
+  ("repealed (16.10.1992) by ... 1992 (c. 52), ss. 300(1), 302").
 
 The table starts where the modern rules do: a ballot opened before 1 March 2017
 has no notice or mandate rule here (the law then counted the mandate in weeks), and
