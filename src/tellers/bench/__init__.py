@@ -28,7 +28,7 @@ BENCHMARKS: dict[str, str] = {
     # The 1,062,049-member roll with addresses through the officer's import and its checks.
     "roll": "tellers.bench.roll:run",
     "scale": "tellers.bench.scale:run",
-    # One verifiable shuffle of 1,000 ranked ballots of 5 preferences (tellers.bench.shuffle).
+    # One verifiable shuffle of 4,000 ranked ballots of 5 preferences (tellers.bench.shuffle).
     "shuffle": "tellers.bench.shuffle:run",
     # Members casting over HTTP at the production server on PostgreSQL (tellers.bench.web).
     "web": "tellers.bench.web:run",

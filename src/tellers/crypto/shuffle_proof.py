@@ -17,10 +17,11 @@ verifier (``shuffle_check``) names the equation that fails; the challenge c is
 recomputed, never read from the proof. This module holds what prover and
 verifier share: the generators, the hashes, the proof's type, the chunking.
 
-Cost (shuffle.md §8): the prover spends about 3 + 2W variable-base
-multiplications per row, the verifier 4 + 4W; each sum of many products goes
-to libsecp256k1 in one ``Point.sum`` call and every a·G + b·P in one
-``Point.base_plus``, so the multiplications themselves dominate.
+Cost (shuffle.md §8): per row the prover makes 2W re-encryptions, two
+``Point.base_plus`` (the chain and t̂) and 2W + 1 terms of sums, the verifier
+4W + 4 terms of sums; a sum of many products is one ``multi_sum`` (Pippenger's
+buckets, each added in one libsecp256k1 call), so the C additions and the
+multiplications that remain dominate.
 """
 
 from __future__ import annotations
