@@ -37,6 +37,7 @@ __all__ = [
     "PRECEDENCE",
     "PUBLIC_BOARD",
     "REVOTE_POLICIES",
+    "WARNING_CODES",
     "Choice",
     "Contest",
     "Kind",
@@ -47,7 +48,6 @@ __all__ = [
     "RevotePolicy",
     "RuleOverride",
     "Thresholds",
-    "WARNING_CODES",
 ]
 
 Method = Literal["plurality", "approval", "yes-no"]
