@@ -31,7 +31,7 @@ ALIASES = [pytest.param("default", id="sqlite"), postgres_param()]
 REASON = "The returns were left unattended in the opening room on 9 March."
 
 
-def _declared(slug: str) -> BuiltElection:
+def declared(slug: str) -> BuiltElection:
     """Every member votes; closed, tallied, decrypted, declared and signed off: publishable."""
     built = build_open_election(slug)
     for voter in built.voters:
@@ -60,7 +60,7 @@ def _declared(slug: str) -> BuiltElection:
     return built
 
 
-def _statements(arrangements: str = "no", reasons: str = REASON) -> dict[str, str]:
+def statements_form(arrangements: str = "no", reasons: str = REASON) -> dict[str, str]:
     return {
         "no_breach": "yes",
         "arrangements_adequate": arrangements,
@@ -95,7 +95,7 @@ def test_a_statement_not_satisfied_reaches_the_publish_step_and_the_result_page(
 
     assert connection.vendor == ("sqlite" if use_db == "default" else "postgresql")
     settings.DATA_DIR = str(tmp_path)
-    built = _declared(f"s52-web-{use_db}")
+    built = declared(f"s52-web-{use_db}")
     slug = built.election.slug
     scrutineer, officer, outsider = (
         client_for("scrutineer"),
@@ -106,10 +106,10 @@ def test_a_statement_not_satisfied_reaches_the_publish_step_and_the_result_page(
 
     # Only the scrutineer enters statements; a reason is required where not satisfied.
     assert officer.get(url).status_code == 403 and outsider.get(url).status_code == 403
-    refused = _post(scrutineer, url, _statements(reasons=""))
+    refused = _post(scrutineer, url, statements_form(reasons=""))
     assert refused.status_code == 200
     assert "the reasons are required" in unescape(refused.content.decode())
-    saved = _post(scrutineer, url, _statements())
+    saved = _post(scrutineer, url, statements_form())
     assert saved.status_code == 302
     assert REASON in unescape(scrutineer.get(url).content.decode())  # kept, shown again
 
@@ -131,7 +131,7 @@ def test_a_statement_not_satisfied_reaches_the_publish_step_and_the_result_page(
     assert "The scrutineer is NOT satisfied" in result and REASON in result
 
     # Once published, the statements are final.
-    late = _post(scrutineer, url, _statements(arrangements="yes", reasons=""))
+    late = _post(scrutineer, url, statements_form(arrangements="yes", reasons=""))
     assert "the statements are final" in unescape(late.content.decode())
 
 
@@ -140,7 +140,7 @@ def test_both_roles_download_the_documents_made_from_the_published_record(
     cast: dict[str, Any], client_for: Callable[[str | None], Client], settings: Any, tmp_path: Path
 ) -> None:
     settings.DATA_DIR = str(tmp_path)
-    built = _declared("s52-docs")
+    built = declared("s52-docs")
     slug = built.election.slug
     scrutineer, officer, outsider = (
         client_for("scrutineer"),
@@ -148,7 +148,7 @@ def test_both_roles_download_the_documents_made_from_the_published_record(
         client_for("outsider"),
     )
     assert scrutineer.get(f"/scrutiny/e/{slug}/documents/s52.pdf").status_code == 409  # not yet
-    _post(scrutineer, f"/scrutiny/e/{slug}/statements/", _statements())
+    _post(scrutineer, f"/scrutiny/e/{slug}/statements/", statements_form())
     election = Election.objects.get(slug=slug)
     steps.log(election, cast["scrutineer"], "returns-recorded", papers=3)  # a duty: storing
     count.publish(election, None)

@@ -19,9 +19,11 @@ __all__ = ["render_html", "svg_chart", "write_html"]
 
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem;
-line-height:1.45;color:#111}
+line-height:1.45;color:#111;overflow-wrap:break-word}
 table{border-collapse:collapse;margin:.4rem 0 1rem;width:100%}
-th,td{border:1px solid #888;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #888;padding:.25rem .5rem;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
+svg{max-width:100%;height:auto}
 thead th{background:#e7eef6}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:600;padding:.2rem 0}
