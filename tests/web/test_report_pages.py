@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from tellers.record.archive import open_record
 from tellers.record.v2_tally import result_to_json, tally_to_json
 from tellers.tally import count_ballots, decrypt_and_declare
 from tellers.verify import verify_record
+from tellers.web.delivery.models import DeliveryRecord
 from tellers.web.store import board, count, records, steps
 from tellers.web.store.board import append_event, close_board, counted_ballots, counted_count
 from tellers.web.store.models import Election
@@ -151,6 +153,12 @@ def test_both_roles_download_the_documents_made_from_the_published_record(
     _post(scrutineer, f"/scrutiny/e/{slug}/statements/", statements_form())
     election = Election.objects.get(slug=slug)
     steps.log(election, cast["scrutineer"], "returns-recorded", papers=3)  # a duty: storing
+    for member, outcome in zip(
+        election.members.all()[:3], ("sent", "sent", "bounced"), strict=True
+    ):
+        DeliveryRecord.objects.create(
+            election=election, member=member, channel="email", day=date(2026, 3, 2), outcome=outcome
+        )
     count.publish(election, None)
     assert outsider.get(f"/scrutiny/e/{slug}/documents/s52.pdf").status_code == 403
     assert outsider.get(f"/officer/e/{slug}/documents/notices.zip").status_code == 403
@@ -164,6 +172,7 @@ def test_both_roles_download_the_documents_made_from_the_published_record(
         doc.close()
         assert REASON in text
         assert "Stored scrutineer scrutineer 1" in text  # who did it, from the site's log
+        assert "Codes sent by email 2" in text and "Email bounced 1" in text  # delivery records
         assert f"Entitled to vote {figures['electorate']:,}" in text
         assert f"Ballots counted {figures['ballots_counted']:,}" in text
         html = client.get(f"/{where}/e/{slug}/documents/s52.html")

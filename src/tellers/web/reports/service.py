@@ -27,6 +27,7 @@ from tellers.reports.logs import Action, Logs
 from tellers.reports.notice import notice_email, result_notices
 from tellers.reports.pdf import render_pdf
 from tellers.reports.statements import STATEMENTS, Statements, parse_statements
+from tellers.web.delivery.service import logs_delivery
 from tellers.web.reports.models import ScrutineerStatements
 from tellers.web.store import records, steps
 from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP
@@ -180,7 +181,8 @@ def _figures(election: Election) -> Any:
 
 def site_logs(election: Election) -> Logs:
     """The site's audit log as a ``tellers-logs/v1`` log: each action, by whom in which role,
-    with its duty where it is one of ``DUTY_OF_ACTION``."""
+    with its duty where it is one of ``DUTY_OF_ACTION``; and the delivery records' counts
+    (codes sent by channel, failures by channel and reason) as its ``delivery``."""
     actions = []
     rows = AuditLog.objects.filter(election=election).select_related("actor").order_by("at", "pk")
     for n, row in enumerate(rows, 2):
@@ -199,7 +201,7 @@ def site_logs(election: Election) -> Logs:
             )
         )
     election_id = str((election.manifest or {}).get("election_id", election.slug))
-    return Logs(election_id, tuple(actions), {})
+    return Logs(election_id, tuple(actions), logs_delivery(election))
 
 
 def s52_files(election: Election) -> tuple[bytes, str]:
