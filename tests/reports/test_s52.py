@@ -8,6 +8,7 @@ each figure looked for beside its label. The pages are rendered to
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -261,3 +262,23 @@ def test_an_online_ballot_reports_its_re_votes_and_refusals_from_the_checked_boa
     assert f"Ballots received {number(accepted)}" in text
     assert f"Counted {number(figures['ballots_counted'])}" in text
     assert f"{label('superseded')} {number(superseding)}" in text
+
+
+def test_a_channel_or_figure_added_later_appears_without_changing_the_documents(
+    records: Records, tmp_path: Path
+) -> None:
+    """The documents iterate over the figures: a new channel, a new count and a new refusal
+    reason are printed as the verifier would give them, under their own names."""
+    found = verified_figures(records("unite-2017-hybrid"))
+    channels = dict(found.figures["channels"])
+    channels["sms"] = {"accepted": 17, "counted": 15, "refused": {"stale-code": 2}}
+    postal = dict(channels["postal"]) | {"reminders_posted": 321}
+    channels["postal"] = postal
+    later = dataclasses.replace(found, figures=found.figures | {"channels": channels})
+    path = tmp_path / "later.pdf"
+    write_pdf(s52_report(later), path)
+    text = pdf_text(path)
+    assert "Sms Figure Number Ballots received 17 Counted 15" in text
+    assert "Not counted: stale code 2" in text
+    assert "Reminders posted 321" in text
+    assert "Sms stale code 2" in text  # in the refusals table too
