@@ -22,7 +22,7 @@ import pytest
 from conftest import pdf_text, render_pages
 from tellers.reports import parse_logs, parse_statements, s52_report, verified_figures
 from tellers.reports.document import number
-from tellers.reports.figures import label, reason_text
+from tellers.reports.figures import figures_from_json, label, reason_text
 from tellers.reports.html import render_html
 from tellers.reports.pdf import write_pdf
 from tellers.verify import verify_record
@@ -176,6 +176,8 @@ def test_the_returns_chart_counts_what_the_channels_count(records: Records) -> N
     assert found.returns.total("online") == channels["online"]["accepted"]
     assert found.returns.unit == "day"
     assert len(found.returns.buckets) == 22  # 2 to 23 March
+    kept = json.loads(json.dumps(found.to_json()))  # as the site keeps them beside the record
+    assert figures_from_json(kept) == found
 
 
 class _Structure(HTMLParser):

@@ -164,6 +164,10 @@ def test_both_roles_download_the_documents_made_from_the_published_record(
     assert outsider.get(f"/officer/e/{slug}/documents/notices.zip").status_code == 403
     with open_record(records.archive_path(election, "result")) as directory:
         figures = verify_record(directory, workers=1).figures
+    kept = records.archive_path(election, "result").with_name(
+        f"{slug}-figures-{Election.objects.get(slug=slug).record_root}.json"
+    )
+    assert not kept.exists()
     for client, where in ((scrutineer, "scrutiny"), (officer, "officer")):
         pdf = client.get(f"/{where}/e/{slug}/documents/s52.pdf")
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
@@ -173,6 +177,7 @@ def test_both_roles_download_the_documents_made_from_the_published_record(
         assert REASON in text
         assert "Stored scrutineer scrutineer 1" in text  # who did it, from the site's log
         assert "Codes sent by email 2" in text and "Email bounced 1" in text  # delivery records
+        assert kept.exists()  # verified once; the officer's download reads the kept figures
         assert f"Entitled to vote {figures['electorate']:,}" in text
         assert f"Ballots counted {figures['ballots_counted']:,}" in text
         html = client.get(f"/{where}/e/{slug}/documents/s52.html")

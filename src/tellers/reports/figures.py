@@ -32,7 +32,7 @@ from tellers.election.manifest import Contest, Manifest
 from tellers.errors import UnverifiedRecord
 from tellers.postal.ledger import POSTAL_REASONS
 from tellers.record.store import read_json
-from tellers.record.v2 import manifest_from_json
+from tellers.record.v2 import manifest_from_json, manifest_to_json
 from tellers.verify import verify_record
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Group",
     "ReturnsSeries",
     "VerifiedFigures",
+    "figures_from_json",
     "label",
     "reason_text",
     "returns_over_time",
@@ -148,6 +149,46 @@ class VerifiedFigures:
         """The per-channel figures, or the online channel alone for an online-only ballot."""
         found: dict[str, dict[str, Any]] | None = self.figures.get("channels")
         return found if found else {"online": self.online}
+
+    def to_json(self) -> dict[str, Any]:
+        """Kept beside a record that has been verified, so that a document made again from the
+        same record need not verify it again (``figures_from_json``)."""
+        return {
+            "format": "tellers-verified-figures/v1",
+            "manifest": manifest_to_json(self.manifest),
+            "figures": self.figures,
+            "root": self.root,
+            "checks": self.checks,
+            "returns": {
+                "unit": self.returns.unit,
+                "buckets": list(self.returns.buckets),
+                "counts": {k: list(v) for k, v in self.returns.counts.items()},
+            },
+            "closed_on": self.closed_on.isoformat(),
+            "online": self.online,
+        }
+
+
+def figures_from_json(data: dict[str, Any]) -> VerifiedFigures:
+    """The figures ``VerifiedFigures.to_json`` kept."""
+    if data.get("format") != "tellers-verified-figures/v1":
+        raise ValueError(
+            f"format: expected tellers-verified-figures/v1, found {data.get('format')!r}"
+        )
+    r = data["returns"]
+    return VerifiedFigures(
+        manifest_from_json(data["manifest"]),
+        data["figures"],
+        str(data["root"]),
+        int(data["checks"]),
+        ReturnsSeries(
+            str(r["unit"]),
+            tuple(r["buckets"]),
+            {str(k): tuple(int(n) for n in v) for k, v in r["counts"].items()},
+        ),
+        date.fromisoformat(data["closed_on"]),
+        dict(data["online"]),
+    )
 
 
 def verified_figures(record: Path, *, workers: int = 1) -> VerifiedFigures:

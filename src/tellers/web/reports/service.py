@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from tellers.errors import StatementsFileError, TellersError
 from tellers.record.archive import open_record
 from tellers.reports import s52_report, verified_figures
+from tellers.reports.figures import VerifiedFigures, figures_from_json
 from tellers.reports.html import render_html
 from tellers.reports.logs import Action, Logs
 from tellers.reports.notice import notice_email, result_notices
@@ -164,19 +165,31 @@ def save_statements(election: Election, actor: Any, post: Any) -> Statements:
     return parsed
 
 
-def _figures(election: Election) -> Any:
-    """The verified figures of the published record; ``ValidationError`` before it is."""
+def _figures(election: Election) -> VerifiedFigures:
+    """The verified figures of the published record; ``ValidationError`` before it is. The
+    first document made verifies the record and keeps its figures beside it, named by its
+    root, so that the next need not verify a large record again."""
     if election.status != Election.Status.PUBLISHED or election.result is None:
         raise ValidationError(_("The documents are made from the published election record."))
     path = records.archive_path(election, "result")
     if not path.exists():
         election.record_root = records.write_archive_for(election, "result").hex()
         election.save(update_fields=["record_root"])
+    kept = path.with_name(f"{election.slug}-figures-{election.record_root}.json")
+    if election.record_root and kept.exists():
+        found = figures_from_json(json.loads(kept.read_text(encoding="utf-8")))
+        if found.root == election.record_root:
+            return found
     try:
         with open_record(path) as directory:
-            return verified_figures(directory, workers=1)
+            found = verified_figures(directory, workers=1)
     except TellersError as exc:
         raise ValidationError(str(exc)) from None
+    if found.root == election.record_root:
+        part = kept.with_name(kept.name + ".part")
+        part.write_text(json.dumps(found.to_json()), encoding="utf-8")
+        part.replace(kept)
+    return found
 
 
 def site_logs(election: Election) -> Logs:
