@@ -565,3 +565,31 @@ def test_multi_sum_is_the_sum_of_the_products() -> None:
         assert multi_sum(points, scalars) == expected
     p = Point.base_times(Scalar(7))
     assert multi_sum([p, -p] * 600, [Scalar(3)] * 1200).is_infinity()
+
+
+def test_chunks_cross_to_other_processes_unchanged(mixed: Mixed) -> None:
+    import pickle
+
+    from tellers.crypto.group import points_from_wire, points_to_wire
+    from tellers.crypto.shuffle import ReencryptionChunk
+    from tellers.crypto.shuffle_check import RowsChunk
+    from tellers.crypto.shuffle_proof import NonceChunk
+
+    inputs, outputs, proof = mixed
+    points = [Point.infinity(), Point.generator(), proof.t1, -proof.t1]
+    assert points_from_wire(points_to_wire(points)) == points
+    with pytest.raises(EncodingError, match=r"points\[0\]: not a point"):
+        points_from_wire(b"\x04" + bytes(63) + b"\x07")
+    with pytest.raises(EncodingError, match="multiple of 65"):
+        points_from_wire(bytes(64))
+    gens = shuffle_generators(FP, 5)
+    for chunk in (
+        RowsChunk(
+            2, inputs[2:], outputs[2:], tuple(proof.s_hat[2:]), proof.commitments[2:],
+            gens.hs[2:], proof.s_prime[2:], proof.chain[1], proof.chain[2:], proof.t_hat[2:],
+            proof.s_hat[2:], Scalar(5),
+        ),
+        NonceChunk(outputs, gens.hs, proof.s_prime, gens.h, proof.chain[:-1], proof.s_hat),
+        ReencryptionChunk(KEYS.public, inputs, tuple((Scalar(i),) * 3 for i in range(5))),
+    ):  # fmt: skip
+        assert pickle.loads(pickle.dumps(chunk)) == chunk

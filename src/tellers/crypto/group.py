@@ -42,6 +42,8 @@ __all__ = [
     "hash_to_point",
     "multi_sum",
     "points_from_hex",
+    "points_from_wire",
+    "points_to_wire",
     "scalars_from_hex",
     "table_of",
     "times",
@@ -489,6 +491,34 @@ def times(point: Point, k: Scalar) -> Point:
 def table_of(point: Point) -> FixedBase | None:
     """The table ``times`` keeps for ``point``, if it has built one."""
     return _tables.get(point.to_bytes()) if point._key is not None else None
+
+
+def points_to_wire(points: Sequence[Point]) -> bytes:
+    """Points as 65-byte uncompressed SEC1 (65 zero bytes for the point at infinity), one
+    after another: how many points go to another process, which can read them back without
+    the square root that decompressing a 33-byte encoding costs (about 1 µs a point to read
+    instead of 7). Never hashed, never in a record: protocol.md §2.3 is the encoding."""
+    return b"".join(
+        _WIRE_INFINITY if p._key is None else p._key.format(compressed=False) for p in points
+    )
+
+
+def points_from_wire(data: bytes) -> list[Point]:
+    """The points of ``points_to_wire``, each checked to be on the curve by libsecp256k1."""
+    if len(data) % _WIRE_BYTES:
+        raise EncodingError("points", f"expected a multiple of {_WIRE_BYTES} bytes")
+    out = []
+    for i in range(0, len(data), _WIRE_BYTES):
+        item = data[i : i + _WIRE_BYTES]
+        try:
+            out.append(_INFINITY if item == _WIRE_INFINITY else Point(PublicKey(item)))
+        except ValueError:
+            raise EncodingError(f"points[{i // _WIRE_BYTES}]", "not a point on secp256k1") from None
+    return out
+
+
+_WIRE_BYTES: Final = 65
+_WIRE_INFINITY: Final = bytes(_WIRE_BYTES)
 
 
 def scalars_from_hex(texts: list[object]) -> tuple[Scalar, ...]:

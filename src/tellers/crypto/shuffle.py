@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import Point, Scalar, table_of, times
+from tellers.crypto.group import Point, Scalar, points_from_wire, points_to_wire, table_of, times
 from tellers.crypto.hashing import int_field
 from tellers.crypto.shuffle_check import check_shuffle_proof
 from tellers.crypto.shuffle_proof import (
@@ -34,6 +34,8 @@ from tellers.crypto.shuffle_proof import (
     ShuffleProof,
     prove_shuffle,
     row_ranges,
+    rows_of_points,
+    rows_to_points,
 )
 from tellers.errors import EncodingError, InvalidProof
 
@@ -76,19 +78,33 @@ def reencrypt_row(public: Point, row: Row, randomness: Sequence[Scalar]) -> Row:
 
 @dataclass(frozen=True, slots=True)
 class ReencryptionChunk:
-    """Rows to re-encrypt, already in their output order, each with its randomness."""
+    """Rows to re-encrypt, already in their output order, each with its randomness; and,
+    as ``reencrypt_rows`` returns it, the rows re-encrypted (``randomness`` then empty)."""
 
     public: Point
     rows: tuple[Row, ...]
     randomness: tuple[tuple[Scalar, ...], ...]
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Points uncompressed between processes (shuffle_proof.NonceChunk says why).
+        wire = points_to_wire([self.public, *rows_to_points(self.rows)])
+        return (_reencryption_chunk, (wire, len(self.rows[0]), self.randomness))
 
-def reencrypt_rows(chunk: ReencryptionChunk) -> tuple[Row, ...]:
+
+def _reencryption_chunk(
+    wire: bytes, width: int, randomness: tuple[tuple[Scalar, ...], ...]
+) -> ReencryptionChunk:
+    public, *points = points_from_wire(wire)
+    return ReencryptionChunk(public, rows_of_points(points, width), randomness)
+
+
+def reencrypt_rows(chunk: ReencryptionChunk) -> ReencryptionChunk:
     """Every row of ``chunk`` re-encrypted (pure: may run in any process)."""
-    return tuple(
+    rows = tuple(
         reencrypt_row(chunk.public, row, r)
         for row, r in zip(chunk.rows, chunk.randomness, strict=True)
     )
+    return ReencryptionChunk(chunk.public, rows, ())
 
 
 def random_permutation(count: int, rand: Rand = Scalar.random) -> tuple[int, ...]:
@@ -132,7 +148,7 @@ def shuffle(
         )
         for first, end in row_ranges(count, chunk_rows)
     )
-    outputs = tuple(row for part in map_chunks(reencrypt_rows, chunks) for row in part)
+    outputs = tuple(row for part in map_chunks(reencrypt_rows, chunks) for row in part.rows)
     proof = prove_shuffle(
         fingerprint, public, rows, outputs, permutation, randomness, context=context, rand=rand,
         map_chunks=map_chunks, chunk_rows=chunk_rows,

@@ -17,13 +17,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import GROUP_ORDER, Point, Scalar, multi_sum, times
+from tellers.crypto.group import (
+    GROUP_ORDER,
+    Point,
+    Scalar,
+    multi_sum,
+    points_from_wire,
+    points_to_wire,
+    times,
+)
 from tellers.crypto.shuffle_proof import (
     CHUNK_ROWS,
     ChunkMap,
     Row,
     ShuffleProof,
     row_ranges,
+    rows_of_points,
+    rows_to_points,
     shuffle_challenge,
     shuffle_generators,
     statement_digest,
@@ -57,6 +67,41 @@ class RowsChunk:
     t_hat: tuple[Point, ...]
     s_hat: tuple[Scalar, ...]
     minus_c: Scalar
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Points uncompressed to another process, as NonceChunk's (no square roots there).
+        points = [
+            *rows_to_points(self.inputs), *rows_to_points(self.outputs), *self.commitments,
+            *self.hs, self.chain_before, *self.chain, *self.t_hat,
+        ]  # fmt: skip
+        scalars = (self.u, self.s_prime, self.s_hat, self.minus_c)
+        return (_rows_chunk, (self.first, len(self.inputs[0]), points_to_wire(points), scalars))
+
+
+def _rows_chunk(
+    first: int,
+    width: int,
+    wire: bytes,
+    scalars: tuple[tuple[Scalar, ...], tuple[Scalar, ...], tuple[Scalar, ...], Scalar],
+) -> RowsChunk:
+    u, s_prime, s_hat, minus_c = scalars
+    points, count = points_from_wire(wire), len(u)
+    cut = 2 * width * count
+    at = [2 * cut + count * i for i in range(4)]
+    return RowsChunk(
+        first,
+        rows_of_points(points[:cut], width),
+        rows_of_points(points[cut : 2 * cut], width),
+        u,
+        tuple(points[at[0] : at[1]]),
+        tuple(points[at[1] : at[2]]),
+        s_prime,
+        points[at[2]],
+        tuple(points[at[2] + 1 : at[3] + 1]),
+        tuple(points[at[3] + 1 :]),
+        s_hat,
+        minus_c,
+    )
 
 
 @dataclass(frozen=True, slots=True)

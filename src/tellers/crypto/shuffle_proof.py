@@ -32,7 +32,16 @@ from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import GROUP_ORDER, Point, Scalar, hash_to_point, multi_sum, times
+from tellers.crypto.group import (
+    GROUP_ORDER,
+    Point,
+    Scalar,
+    hash_to_point,
+    multi_sum,
+    points_from_wire,
+    points_to_wire,
+    times,
+)
 from tellers.crypto.hashing import FINGERPRINT_BYTES, challenge, hash_fields, int_field
 from tellers.errors import EncodingError
 
@@ -51,6 +60,8 @@ __all__ = [
     "nonce_terms",
     "prove_shuffle",
     "row_ranges",
+    "rows_of_points",
+    "rows_to_points",
     "shuffle_challenge",
     "shuffle_generators",
     "statement_digest",
@@ -197,6 +208,28 @@ class NonceChunk:
     chain: tuple[Point, ...]
     """ĉ_first .. ĉ_{end−2}: with ``chain_before``, the ĉ_{i−1} of every row of the range."""
     w_hat: tuple[Scalar, ...]
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # To another process with its points uncompressed: reading them back then costs
+        # no square roots, which would be a third of the work the chunk is sent for.
+        points = [*rows_to_points(self.outputs), *self.hs, self.chain_before, *self.chain]
+        width = len(self.outputs[0])
+        return (_nonce_chunk, (points_to_wire(points), width, self.w_prime, self.w_hat))
+
+
+def _nonce_chunk(
+    wire: bytes, width: int, w_prime: tuple[Scalar, ...], w_hat: tuple[Scalar, ...]
+) -> NonceChunk:
+    points, count = points_from_wire(wire), len(w_prime)
+    cut = 2 * width * count
+    return NonceChunk(
+        rows_of_points(points[:cut], width),
+        tuple(points[cut : cut + count]),
+        w_prime,
+        points[cut + count],
+        tuple(points[cut + count + 1 :]),
+        w_hat,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,9 +396,20 @@ def _challenge(
     )
 
 
+def rows_to_points(rows: Sequence[Row]) -> list[Point]:
+    """α_{1,1}, β_{1,1}, α_{1,2}, …: the rows' points in the order of shuffle.md §5."""
+    return [p for row in rows for c in row for p in (c.alpha, c.beta)]
+
+
+def rows_of_points(points: Sequence[Point], width: int) -> tuple[Row, ...]:
+    """The rows of width ``width`` whose points ``rows_to_points`` gave."""
+    pairs = [Ciphertext(points[i], points[i + 1]) for i in range(0, len(points), 2)]
+    return tuple(tuple(pairs[i : i + width]) for i in range(0, len(pairs), width))
+
+
 def _rows_bytes(rows: Sequence[Row]) -> bytes:
     """enc(α_{1,1}) ‖ enc(β_{1,1}) ‖ … ‖ enc(α_{N,W}) ‖ enc(β_{N,W}), row by row."""
-    return b"".join(c.alpha.to_bytes() + c.beta.to_bytes() for row in rows for c in row)
+    return b"".join(p.to_bytes() for p in rows_to_points(rows))
 
 
 def _check_fingerprint(fingerprint: bytes) -> None:
