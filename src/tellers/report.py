@@ -10,7 +10,7 @@ from typing import Any
 
 from tellers.election.manifest import Manifest
 
-__all__ = ["channels", "declaration", "parties", "summary"]
+__all__ = ["channels", "declaration", "parties", "rules", "summary"]
 
 
 def declaration(manifest: Manifest, figures: dict[str, Any], root: str) -> str:
@@ -66,6 +66,21 @@ def parties(figures: dict[str, Any]) -> str:
     for party in found:
         note = "" if party.get("qualified", True) else "   (disqualified)"
         lines.append(f"  {party['role']:<22}{party['name']:<{width}}{party['fingerprint']}{note}")
+    return "\n".join(lines)
+
+
+def rules(figures: dict[str, Any]) -> str:
+    """The statutory rules the ballot ran on (record.md §3.6), each with its source; an
+    override is marked and its source is the reason the manifest records."""
+    found = figures.get("rules")
+    if not found:
+        return ""
+    lines = [f"Rules in force on the opening day, {found['on']} ({found['kind']}):"]
+    for name, rule in found.items():
+        if isinstance(rule, dict):
+            value = "none" if rule["value"] is None else rule["value"]
+            mark = "  OVERRIDDEN" if rule["overridden"] else ""
+            lines.append(f"  {name} = {value}{mark}: {rule['source']}")
     return "\n".join(lines)
 
 

@@ -146,3 +146,27 @@ def test_changing_the_rules_after_the_opening_breaks_the_record(
     # The manifest's hash is in the trustees' ceremony and the board's opening event.
     assert not report.valid
     assert {f.check for f in report.failures} >= {"manifest"}
+
+
+def test_an_override_is_applied_and_shown_with_its_reason(tmp_path: Path, tellers_cli: Run) -> None:
+    import dataclasses
+
+    from tellers.election.manifest import RuleOverride
+    from tellers.simulate import run_scenario
+    from tellers.simulate_branch import branch_strike
+
+    reason = "the CAC found the hospital's porters outside s.226(2D)"
+    scenario = branch_strike(BRANCH_OPENS[BRANCH_BEFORE], "branch-strike-overridden")
+    manifest = dataclasses.replace(
+        scenario.manifest,
+        rules=(RuleOverride("important_services_yes_percent", None, reason),),
+    )
+    outcome = run_scenario(dataclasses.replace(scenario, manifest=manifest), tmp_path)
+    report = _verify_json(tellers_cli, outcome.record)
+    rule = report["rules"]["important_services_yes_percent"]
+    assert rule == {"value": None, "source": f"manifest override: {reason}", "overridden": True}
+    # Without the 40% rule the flagged workplace's figures are those of the after-run.
+    assert _met(report)["asos-hospital"] == _expected(BRANCH_AFTER)["asos-hospital"]
+    code, text, _ = tellers_cli("verify", str(outcome.record))
+    assert code == 0
+    assert f"important_services_yes_percent = none  OVERRIDDEN: manifest override: {reason}" in text
