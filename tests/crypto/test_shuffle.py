@@ -460,6 +460,8 @@ def test_malformed_rows_are_refused_by_name(mixed: Mixed) -> None:
         rows_from_json([[encoded[0][0], {"alpha": encoded[0][0]["alpha"], "beta": "00" * 33}]])
     with pytest.raises(EncodingError, match="rows: expected a list"):
         rows_from_json({"rows": encoded})
+    with pytest.raises(EncodingError, match="rows: expected at least one row"):
+        rows_from_json([])
 
 
 def test_reencryption_keeps_the_plaintext_and_changes_the_ciphertext() -> None:

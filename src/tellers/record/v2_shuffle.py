@@ -85,6 +85,8 @@ def rows_from_json(obj: Json, where: str = "rows") -> tuple[Row, ...]:
     """Rows of ciphertexts (neither point at infinity), all of one non-zero width."""
     if not isinstance(obj, list):
         raise EncodingError(where, f"expected a list of rows, found {type(obj).__name__}")
+    if not obj:
+        raise EncodingError(where, "expected at least one row, found none")
     rows: list[Row] = []
     for i, row in enumerate(obj):
         if not isinstance(row, list) or not row:
