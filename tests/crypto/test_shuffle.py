@@ -595,3 +595,24 @@ def test_chunks_cross_to_other_processes_unchanged(mixed: Mixed) -> None:
         ReencryptionChunk(KEYS.public, inputs, tuple((Scalar(i),) * 3 for i in range(5))),
     ):  # fmt: skip
         assert pickle.loads(pickle.dumps(chunk)) == chunk
+
+
+def test_a_chain_of_three_shuffles_checks_link_by_link_and_keeps_the_rows() -> None:
+    # What tellers trustee shuffle and tellers verify will do: each trustee shuffles the
+    # list the last one published, under its own context; a verifier checks every link.
+    board = _rows(_plaintexts(6, 3))
+    lists, proofs = [board], []
+    for trustee in (1, 2, 3):
+        for earlier, (rows, proof) in enumerate(zip(lists, proofs, strict=False), start=1):
+            check_shuffle(FP, KEYS.public, rows, lists[earlier], proof,
+                          context=shuffle_context(earlier, earlier))  # fmt: skip
+        out, proof = shuffle(FP, KEYS.public, lists[-1], context=shuffle_context(trustee, trustee))
+        lists.append(out)
+        proofs.append(proof)
+    for position, proof in enumerate(proofs, start=1):
+        check_shuffle(FP, KEYS.public, lists[position - 1], lists[position], proof,
+                      context=shuffle_context(position, position))  # fmt: skip
+    assert Counter(map(_decrypt, lists[-1])) == Counter(map(_decrypt, board))
+    # A link checked against the wrong list (a trustee skipping the second shuffle) fails.
+    with pytest.raises(InvalidProof):
+        check_shuffle(FP, KEYS.public, lists[0], lists[3], proofs[2], context=shuffle_context(3, 3))
