@@ -124,6 +124,7 @@ PINNED: dict[str, set[str]] = {
         "TAG_GENERATOR",
         "TAG_STATEMENT",
         "TAG_VECTOR",
+        "VECTOR_BITS",
         "ChunkMap",
         "Generators",
         "NonceChunk",
