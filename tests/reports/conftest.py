@@ -4,9 +4,7 @@
 Unite ballot at 0.2% of its roll, so that it has a replacement paper and a
 paper superseded online; the strike ballot at a tenth; and the strike ballot
 with everyone voting Yes, opened before and after 18 February 2026) and
-gives its record directory. ``pdf_text`` reads a PDF's text back;
-``artifacts`` is ``test-artifacts/reports/`` where the pages are rendered
-for a person to look at.
+gives its record directory. The PDF helpers are in ``reporttools``.
 """
 
 from __future__ import annotations
@@ -15,14 +13,11 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-import pypdfium2
 import pytest
 
 from tellers.simulate import Scenario, Vote, build_scenario, run_scenario
 
 __all__: list[str] = []
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
 
 
 def _carried(opens: str, closes: str) -> Scenario:
@@ -66,28 +61,3 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
         return made[name]
 
     return get
-
-
-def pdf_text(path: Path) -> str:
-    """Every page's text, whitespace collapsed to single spaces (a wrapped cell reads on)."""
-    pdf = pypdfium2.PdfDocument(str(path))
-    try:
-        text = " ".join(page.get_textpage().get_text_range() for page in pdf)
-    finally:
-        pdf.close()
-    return " ".join(text.split())
-
-
-def render_pages(path: Path, name: str) -> list[Path]:
-    """Each page of the PDF as a PNG in ``test-artifacts/reports/``, for a person to look at."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pdf = pypdfium2.PdfDocument(str(path))
-    out = []
-    try:
-        for i, page in enumerate(pdf, 1):
-            png = ARTIFACTS / f"{name}-page{i}.png"
-            page.render(scale=1.5).to_pil().save(png)
-            out.append(png)
-    finally:
-        pdf.close()
-    return out

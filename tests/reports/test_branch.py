@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from reporttools import pdf_text, render_pages
 from test_notice import check_notices
 
-from conftest import pdf_text, render_pages
 from tellers.reports import s52_report, verified_figures
 from tellers.reports.document import number
 from tellers.reports.pdf import write_pdf

@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from reporttools import pdf_text, render_pages
 
-from conftest import pdf_text, render_pages
 from tellers.reports import verified_figures
 from tellers.reports.document import number
 from tellers.reports.figures import label

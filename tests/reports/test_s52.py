@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from reporttools import pdf_text, render_pages
 
-from conftest import pdf_text, render_pages
 from tellers.reports import parse_logs, parse_statements, s52_report, verified_figures
 from tellers.reports.document import number
 from tellers.reports.figures import figures_from_json, label, reason_text

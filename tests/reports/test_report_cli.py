@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from reporttools import pdf_text
 from test_s52 import LOGS, REASON, statements
 
-from conftest import pdf_text
 from tellers import canonical
 from tellers.cli import main
 from tellers.verify import CHECKS
