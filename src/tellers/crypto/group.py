@@ -392,14 +392,16 @@ class FixedBase:
 
 
 def multi_sum(points: Sequence[Point], scalars: Sequence[Scalar]) -> Point:
-    """Σ k_i·P_i, by Pippenger's bucket method over the scalars' 32 byte digits.
+    """Σ k_i·P_i, by Pippenger's bucket method over the scalars' digits.
 
-    For each byte position, the points are sorted by their digit there and each digit's
-    bucket is added in one libsecp256k1 call; the buckets are weighted by their digit in
-    a few more calls (d = 16a + b: Σ d·B_d = 16·Σ a·Y_a + Σ b·Z_b), and the positions
-    joined by Horner's rule. About a third of the time of a multiplication per term for
-    a few thousand terms and more, and exactly the same point; below ``_MULTI_FROM`` terms
-    it takes the plain path, which is faster there.
+    For each digit position (4-bit digits for fewer than ``_BYTE_DIGITS_FROM`` terms,
+    bytes from there, where the extra buckets pay for half the positions), the points are
+    sorted by their digit and each digit's bucket is added in one libsecp256k1 call; the
+    buckets are weighted by their digit in one or a few more calls (a weight d is the
+    bucket named d times; for bytes, d = 16a + b: Σ d·B_d = 16·Σ a·Y_a + Σ b·Z_b), and
+    the positions joined by Horner's rule. From a few thousand terms it costs about a
+    third of the plain products, and gives exactly the same point; below ``_MULTI_FROM``
+    terms it takes the plain path, which is faster there.
 
     Which memory is read depends on the scalars' digits, so this is not constant-time:
     for public scalars (a verifier's), or secrets on a machine of one's own (security.md
@@ -416,30 +418,48 @@ def multi_sum(points: Sequence[Point], scalars: Sequence[Scalar]) -> Point:
     keys = ffi.new("secp256k1_pubkey[]", count)
     for i, (key, _) in enumerate(pairs):
         keys[i] = key.public_key[0]
-    digits = np.frombuffer(b"".join(k.to_bytes() for _, k in pairs), dtype=np.uint8)
-    digits = digits.reshape(count, SCALAR_BYTES)
+    raw = np.frombuffer(b"".join(k.to_bytes() for _, k in pairs), dtype=np.uint8)
+    raw = raw.reshape(count, SCALAR_BYTES)
+    if count >= _BYTE_DIGITS_FROM:
+        digits, radix, weigh, shift = raw, 256, _weighted_bytes, _BYTE
+    else:
+        digits = np.empty((count, 2 * SCALAR_BYTES), dtype=np.uint8)
+        digits[:, 0::2], digits[:, 1::2] = raw >> 4, raw & 15
+        radix, weigh, shift = 16, _weighted_nibbles, _SIXTEEN
     base = int(ffi.cast("uintptr_t", keys))
     buckets = ffi.new("secp256k1_pubkey[256]")
     total = _INFINITY
-    for j in range(SCALAR_BYTES):  # the most significant byte first
+    for j in range(digits.shape[1]):  # the most significant digit first
         column = digits[:, j]
         order = np.argsort(column, kind="stable")
-        counts = np.bincount(column, minlength=256)
-        ends = np.cumsum(counts)
+        counts = np.bincount(column, minlength=radix).tolist()
         addresses = np.uint64(base) + np.uint64(_PUBKEY_BYTES) * order.astype(np.uint64)
         sorted_keys = ffi.cast("secp256k1_pubkey **", ffi.from_buffer(addresses))
-        present = set()
-        for d in np.flatnonzero(counts[1:]) + 1:
-            n, start = int(counts[d]), int(ends[d] - counts[d])
-            if lib.secp256k1_ec_pubkey_combine(_CTX, buckets + int(d), sorted_keys + start, n):
-                present.add(int(d))  # else the bucket adds up to infinity: it adds nothing
-        high = _weighted(buckets, present, lambda a, b: 16 * a + b)
-        low = _weighted(buckets, present, lambda b, a: 16 * a + b)
-        total = total * _BYTE + high * _SIXTEEN + low
+        present = []
+        start = counts[0]
+        for d in range(1, radix):
+            n = counts[d]
+            if n and lib.secp256k1_ec_pubkey_combine(_CTX, buckets + d, sorted_keys + start, n):
+                present.append(d)  # else the bucket adds up to infinity: it adds nothing
+            start += n
+        total = total * shift + weigh(buckets, present)
     return total
 
 
-def _weighted(buckets: Any, present: set[int], digit: Callable[[int, int], int]) -> Point:
+def _weighted_nibbles(buckets: Any, present: list[int]) -> Point:
+    """Σ d·B_d for d = 1..15: one call, bucket d named d times."""
+    return _combine([buckets + d for d in present for _ in range(d)])
+
+
+def _weighted_bytes(buckets: Any, present: list[int]) -> Point:
+    """Σ d·B_d for d = 1..255, as 16·Σ_a a·Y_a + Σ_b b·Z_b with d = 16a + b."""
+    here = set(present)
+    high = _weighted_sums(buckets, here, lambda a, b: 16 * a + b)
+    low = _weighted_sums(buckets, here, lambda b, a: 16 * a + b)
+    return high * _SIXTEEN + low
+
+
+def _weighted_sums(buckets: Any, present: set[int], digit: Callable[[int, int], int]) -> Point:
     """Σ_x x·(Σ_y B_digit(x, y)) for x, y = 0..15, the inner sums and the weights by x each
     one libsecp256k1 call (a weight x is the sum named x times)."""
     out = ffi.new("secp256k1_pubkey *")
@@ -450,13 +470,21 @@ def _weighted(buckets: Any, present: set[int], digit: Callable[[int, int], int])
             inner = ffi.new("secp256k1_pubkey *")
             inner[0] = out[0]
             weighted += [inner] * x
-    if weighted and lib.secp256k1_ec_pubkey_combine(_CTX, out, weighted, len(weighted)):
+    return _combine(weighted)
+
+
+def _combine(keys: list[Any]) -> Point:
+    """The sum of these pubkey pointers, in one call (infinity if none or if it cancels)."""
+    out = ffi.new("secp256k1_pubkey *")
+    if keys and lib.secp256k1_ec_pubkey_combine(_CTX, out, keys, len(keys)):
         return Point(PublicKey(out))
     return _INFINITY
 
 
-_MULTI_FROM: Final = 1024
-"""Terms from which ``multi_sum`` takes the bucket method (its fixed cost is about 20 ms)."""
+_MULTI_FROM: Final = 512
+"""Terms from which ``multi_sum`` takes the bucket method (4-bit digits: a few ms fixed)."""
+_BYTE_DIGITS_FROM: Final = 4096
+"""Terms from which byte digits beat 4-bit ones (255 buckets a position, half the positions)."""
 _PUBKEY_BYTES: Final = ffi.sizeof("secp256k1_pubkey")
 _CTX: Final = GLOBAL_CONTEXT.ctx
 _ROW_OFFSETS: Final = tuple(range(0, 256 * SCALAR_BYTES, 256))
