@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
         type=float,
         default=0.01,
         help="of the Unite 2017 roll, for the postal benchmark (default 0.01; 1 is the whole "
-        "1,062,049-member election, about half an hour here)",
+        "1,062,049-member election, about an hour and a quarter here with its verification)",
     )
     parser.add_argument(
         "--papers",
