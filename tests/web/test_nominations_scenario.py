@@ -60,10 +60,15 @@ def normal(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.django_db
-def test_general_secretary_nominations_become_the_contest_with_the_same_addresses(
-    cast: dict[str, Any], client_for: ClientFor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+INVALID_REASON = "the nomination was not made at a quorate branch meeting (rule 12.3)"
+
+
+def run_nominations(
+    client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, Any, dict[str, bytes], str]:
+    """Nominations for General Secretary through the officer's pages, from 40 branches in
+    five regions, one nomination ruled invalid: (the period, the replayed outcome of its
+    published log, the photographs, the contest's public address)."""
     officer = client_for("officer")
     clock = {"now": datetime.fromisoformat("2026-03-02T09:00:00+00:00")}
     monkeypatch.setattr(steps, "now", lambda: clock["now"])
@@ -105,7 +110,7 @@ def test_general_secretary_nominations_become_the_contest_with_the_same_addresse
         ("lee", "B003"),
         ("lee", "B004"),  # both North West: one region is not enough
     ]
-    invalid_reason = "the nomination was not made at a quorate branch meeting (rule 12.3)"
+    invalid_reason = INVALID_REASON
     for n, (cid, body) in enumerate(nominations, start=1):
         post("nomination", candidate=cid, body=body, received="2026-03-11T18:30")
         if n == 8:
@@ -134,6 +139,15 @@ def test_general_secretary_nominations_become_the_contest_with_the_same_addresse
     )
     assert [s.id for s in outcome.candidates] == ["adams", "okafor", "ward"]  # by surname
     assert [s.valid for s in outcome.candidates] == [2, 2, 3]
+    return period, outcome, photos, base
+
+
+@pytest.mark.django_db
+def test_general_secretary_nominations_become_the_contest_with_the_same_addresses(
+    cast: dict[str, Any], client_for: ClientFor, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    period, outcome, photos, base = run_nominations(client_for, monkeypatch)
+    officer, public = client_for("officer"), client_for(None)
 
     # The valid candidates become the contest, built from the form.
     form = {

@@ -19,6 +19,7 @@ from voter_fixtures import BuiltElection, build_open_election, make_ballot
 from webtesting import postgres_param
 
 from tellers import trustee
+from tellers.election.manifest import Manifest
 from tellers.record.archive import open_record
 from tellers.record.v2_tally import result_to_json, tally_to_json
 from tellers.tally import count_ballots, decrypt_and_declare
@@ -33,9 +34,9 @@ ALIASES = [pytest.param("default", id="sqlite"), postgres_param()]
 REASON = "The returns were left unattended in the opening room on 9 March."
 
 
-def declared(slug: str) -> BuiltElection:
+def declared(slug: str, manifest: Manifest | None = None) -> BuiltElection:
     """Every member votes; closed, tallied, decrypted, declared and signed off: publishable."""
-    built = build_open_election(slug)
+    built = build_open_election(slug, manifest=manifest)
     for voter in built.voters:
         board.cast(built.election, make_ballot(built, voter)[0])
     election = Election.objects.get(pk=built.election.pk)

@@ -118,8 +118,12 @@ def build_open_election(
     members: int = 4,
     using: str = "default",
     public_board: str = "live",
+    manifest: Manifest | None = None,
 ) -> BuiltElection:
-    manifest = sample_manifest(slug, revote, public_board)
+    """An open election on the site; ``manifest`` (its election id the slug) replaces the
+    sample's, for a test whose contest was made elsewhere (from nominations, say)."""
+    if manifest is None:
+        manifest = sample_manifest(slug, revote, public_board)
     ceremony, secrets = local_ceremony(manifest, TRUSTEES)
     roll = [RollMember(f"M{i + 1:05d}", "north" if i % 2 == 0 else "south") for i in range(members)]
     issued, statement = local_authority(manifest, roll)
