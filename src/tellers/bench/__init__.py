@@ -26,7 +26,7 @@ BENCHMARKS: dict[str, str] = {
     # The hybrid Unite 2017 election, papers pre-encrypted, returned, audited (--scale).
     "postal": "tellers.bench.postal:run",
     # The 1,062,049-member roll with addresses through the officer's import and its checks.
-    "roll": "tellers.bench.roll:run",
+    "roll": "tellers.web.rollcheck.benchmark:run",
     "scale": "tellers.bench.scale:run",
     # One verifiable shuffle of 4,000 ranked ballots of 5 preferences (tellers.bench.shuffle).
     "shuffle": "tellers.bench.shuffle:run",
