@@ -383,12 +383,7 @@ class FixedBase:
         else:
             keys = list(map(self._entries.__getitem__, map(add, _ROW_OFFSETS, digits)))
         keys += [p._key.public_key for p in points if p._key is not None]
-        if not keys:
-            return _INFINITY
-        out = ffi.new("secp256k1_pubkey *")
-        if not lib.secp256k1_ec_pubkey_combine(GLOBAL_CONTEXT.ctx, out, keys, len(keys)):
-            return _INFINITY  # the total is the point at infinity
-        return Point(PublicKey(out))
+        return _combine(keys)
 
 
 def multi_sum(points: Sequence[Point], scalars: Sequence[Scalar]) -> Point:
