@@ -94,7 +94,7 @@ def section(election: Election) -> PaperSection | None:
     refused = sorted((figures.refused if figures else {}).items())
     to_audit = 0
     if figures is not None and election.status != S.OPEN:
-        to_audit = len(postal.ledger_for(election).to_audit()) - figures.audited
+        to_audit = postal.papers_to_audit(election)
     return PaperSection(
         listed=0 if statement is None else int(statement["papers"]),
         print_authority=None if statement is None else _party(statement, "print_authority"),
