@@ -33,10 +33,13 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
+from tellers.crypto.ceremony_messages import TrusteeKey
 from tellers.crypto.elgamal import KeyPair, encrypt
 from tellers.crypto.group import POINT_BYTES, SCALAR_BYTES, Point, Scalar
 from tellers.crypto.shuffle import ShuffleProof, check_shuffle, shuffle
 from tellers.crypto.shuffle_proof import ChunkMap, shuffle_generators
+from tellers.crypto.threshold import check_decryption_share_of, decryption_shares
+from tellers.ranked import check_ranking, encrypt_ranking
 from tellers.record.v2_shuffle import shuffle_proof_to_json
 
 __all__ = ["LABELS", "LIMITS", "run"]
@@ -67,6 +70,11 @@ LABELS: dict[str, str] = {
     "shuffle_2_workers_wall_s": "the shuffle over 2 processes, wall-clock s (other loads included)",
     "check_2_workers_wall_s": "the check over 2 processes, wall-clock s (other loads included)",
     "projected_check_full_s": "projected: one check of 130,071 ballots × 10, one core, CPU seconds",
+    "cast_per_ballot_us": "casting W = 10 preferences with proofs, per ballot (`encrypt_ranking`)",
+    "cast_check_per_ballot_us": "checking those proofs, per ballot (`check_ranking`)",
+    "decrypt_per_ballot_us": "one trustee's 10 decryption shares with proofs, per ballot",
+    "decrypt_check_per_ballot_us": "checking one trustee's 10 shares, per ballot",
+    "projected_end_to_end_full_s": "projected: 130,071 × 10 mixed by 3, decrypted by 2, CPU s",
     "peak_memory_mib": "peak memory of this process (the ballots, both lists, the proof), MiB",
 }
 LIMITS: dict[str, float] = {
@@ -113,6 +121,35 @@ def proof_bytes(proof: ShuffleProof) -> int:
     return points * POINT_BYTES + scalars * SCALAR_BYTES
 
 
+def _ranked_us(keys: KeyPair, fingerprint: bytes, width: int, ballots: int = 200) -> list[float]:
+    """Per ballot of ``width`` preferences, µs of CPU: casting (``encrypt_ranking``), checking
+    the casting proofs, one trustee's decryption shares, and checking them (ranked.md)."""
+    values = [(i % 12) + 1 for i in range(width)]
+    credential = bytes(32)
+    times = [0.0, 0.0, 0.0, 0.0]
+    trustee = TrusteeKey(1, keys.secret, keys.public)
+    for _ in range(ballots):
+        start = time.process_time()
+        row, _r = encrypt_ranking(
+            fingerprint, keys.public, values, credential=credential, contest_index=0
+        )
+        times[0] += time.process_time() - start
+        start = time.process_time()
+        check_ranking(
+            fingerprint, keys.public, row, credential=credential, contest_index=0, width=width
+        )
+        times[1] += time.process_time() - start
+        ciphertexts = [p.ciphertext for p in row]
+        start = time.process_time()
+        shares = decryption_shares(fingerprint, trustee, ciphertexts)
+        times[2] += time.process_time() - start
+        start = time.process_time()
+        for c, share in zip(ciphertexts, shares, strict=True):
+            check_decryption_share_of(fingerprint, keys.public, c, share)
+        times[3] += time.process_time() - start
+    return [t / ballots * 1e6 for t in times]
+
+
 def run(rows: int = ROWS, width: int = WIDTH) -> dict[str, float]:
     seed = hashlib.sha256(b"tellers/bench/shuffle").digest()
     keys = KeyPair.from_secret(Scalar.from_digest(seed))
@@ -156,6 +193,15 @@ def run(rows: int = ROWS, width: int = WIDTH) -> dict[str, float]:
 
     check_us = check_s / rows * 1e6
     per_full_ballot = (check_us / (4 + 4 * width)) * (4 + 4 * FULL_WIDTH)
+    cast_us, cast_check_us, decrypt_us, decrypt_check_us = _ranked_us(keys, fingerprint, FULL_WIDTH)
+    # Per full ballot: 3 shuffles (scaled by width as the check is) and 6 checks (each
+    # trustee checks the earlier ones, the verifier all three), the casting proofs checked
+    # twice (board, verifier), 2 trustees' shares made and each checked twice.
+    shuffle_full = shuffle_s / rows * 1e6 / (3 + 4 * width) * (3 + 4 * FULL_WIDTH)
+    end_to_end_us = (
+        3 * shuffle_full + 6 * per_full_ballot + 2 * cast_check_us
+        + 2 * decrypt_us + 4 * decrypt_check_us
+    )  # fmt: skip
     return {
         "rows": rows,
         "width": width,
@@ -176,5 +222,10 @@ def run(rows: int = ROWS, width: int = WIDTH) -> dict[str, float]:
         "shuffle_2_workers_wall_s": shuffle_2_wall_s,
         "check_2_workers_wall_s": check_2_wall_s + generators_s,
         "projected_check_full_s": per_full_ballot * FULL_ROWS / 1e6,
+        "cast_per_ballot_us": cast_us,
+        "cast_check_per_ballot_us": cast_check_us,
+        "decrypt_per_ballot_us": decrypt_us,
+        "decrypt_check_per_ballot_us": decrypt_check_us,
+        "projected_end_to_end_full_s": end_to_end_us * FULL_ROWS / 1e6,
         "peak_memory_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
