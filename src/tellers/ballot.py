@@ -32,12 +32,15 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tellers.contexts import TOTAL_SLOT, proof_context
 from tellers.crypto.elgamal import Ciphertext, encrypt
 from tellers.crypto.group import Point, Scalar, bip340_public_key, bip340_sign, bip340_verify
 from tellers.crypto.hashing import hash_fields
 from tellers.crypto.proofs import RangeProof, check_bit, check_range, prove_bit, prove_range
 from tellers.election.manifest import Contest, Manifest
-from tellers.errors import InvalidProof, ManifestError
+from tellers.errors import EncodingError, InvalidProof, ManifestError
+from tellers.ranked.ballot import EncryptedPreference, check_ranking, encrypt_ranking
+from tellers.ranked.ranking import ranking_values
 
 __all__ = [
     "TOTAL_SLOT",
@@ -64,8 +67,6 @@ __all__ = [
     "tracker",
 ]
 
-TOTAL_SLOT = 0xFFFFFFFF
-
 
 @dataclass(frozen=True, slots=True)
 class EncryptedSelection:
@@ -82,8 +83,11 @@ class ContestBallot:
     """One per choice, in the manifest's order."""
     blank: EncryptedSelection | None
     """Present exactly when the contest allows a blank."""
-    total_proof: RangeProof
-    """T = sum(selections) + K·blank lies in [1, K]."""
+    total_proof: RangeProof | None
+    """T = sum(selections) + K·blank lies in [1, K]; None for a ranked contest."""
+    preferences: tuple[EncryptedPreference, ...] = ()
+    """A ranked contest's row, one per preference position (ranked.md §3); its selections
+    are empty. Empty for every other contest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +106,7 @@ class Ballot:
 class ContestReveal:
     contest_id: str
     choices: tuple[int, ...]
-    """0 or 1 per choice."""
+    """0 or 1 per choice; for a ranked contest v_1..v_W (ranked.md §2)."""
     blank: int
     randomness: tuple[Scalar, ...]
     """One per selection, then the blank's if there is one."""
@@ -135,7 +139,7 @@ def audited_form(ballot: Ballot) -> AuditedBallot:
         tuple(
             AuditedContest(
                 c.contest_id,
-                tuple(s.ciphertext for s in c.selections),
+                tuple(s.ciphertext for s in c.selections + c.preferences),
                 None if c.blank is None else c.blank.ciphertext,
             )
             for c in ballot.contests
@@ -144,10 +148,6 @@ def audited_form(ballot: Ballot) -> AuditedBallot:
 
 
 Rand = Callable[[], Scalar]
-
-
-def proof_context(credential: bytes, contest_index: int, slot: int) -> bytes:
-    return credential + contest_index.to_bytes(4, "big") + slot.to_bytes(4, "big")
 
 
 def encrypt_ballot(
@@ -171,10 +171,16 @@ def encrypt_ballot(
     reveals: list[ContestReveal] = []
     for index in entitled:
         contest = manifest.contests[index]
-        chosen = _plaintext(contest, selections.get(contest.id, ()))
-        ballot, reveal = _encrypt_contest(
-            contest, index, chosen, fingerprint, election_key, credential, rand
-        )
+        if contest.ranked:
+            ballot, reveal = _encrypt_ranked(
+                contest, index, selections.get(contest.id, ()), fingerprint, election_key,
+                credential, rand,
+            )  # fmt: skip
+        else:
+            chosen = _plaintext(contest, selections.get(contest.id, ()))
+            ballot, reveal = _encrypt_contest(
+                contest, index, chosen, fingerprint, election_key, credential, rand
+            )
         contests.append(ballot)
         reveals.append(reveal)
     body = tuple(contests)
@@ -195,6 +201,33 @@ def _plaintext(contest: Contest, chosen: Sequence[str]) -> tuple[int, ...]:
     if not picked and not contest.allow_blank:
         raise ManifestError(f"contest {contest.id}: a blank contest is not allowed")
     return tuple(int(i in picked) for i in range(len(contest.choices)))
+
+
+def _encrypt_ranked(
+    contest: Contest,
+    index: int,
+    ranking: Sequence[str],
+    fingerprint: bytes,
+    key: Point,
+    credential: bytes,
+    rand: Rand,
+) -> tuple[ContestBallot, ContestReveal]:
+    """The row of a ranked contest for ``ranking`` (choice ids, most preferred first)."""
+    if not ranking and not contest.allow_blank:
+        raise ManifestError(f"contest {contest.id}: a blank contest is not allowed")
+    try:
+        values = ranking_values(
+            [contest.choice_index(c) for c in ranking], len(contest.choices), contest.width
+        )
+    except EncodingError as exc:
+        raise ManifestError(f"contest {contest.id}: {exc}") from None
+    row, randomness = encrypt_ranking(
+        fingerprint, key, values, credential=credential, contest_index=index, rand=rand
+    )
+    return (
+        ContestBallot(contest.id, (), None, None, row),
+        ContestReveal(contest.id, values, 0, randomness),
+    )
 
 
 def _encrypt_contest(
@@ -261,6 +294,10 @@ def _selection_bytes(selection: EncryptedSelection) -> bytes:
     return selection.ciphertext.to_bytes() + _proof_bytes(selection.proof)
 
 
+def _preference_bytes(p: EncryptedPreference) -> bytes:
+    return p.ciphertext.to_bytes() + p.proof.challenge.to_bytes() + p.proof.response.to_bytes()
+
+
 def _proof_bytes(proof: RangeProof) -> bytes:
     return b"".join(
         c.to_bytes() + s.to_bytes() for c, s in zip(proof.challenges, proof.responses, strict=True)
@@ -274,6 +311,10 @@ def ballot_message(
     fields = [fingerprint, credential]
     for contest in contests:
         parts = [contest.contest_id.encode()]
+        if contest.total_proof is None:  # a ranked contest (record.md §4.2)
+            parts += [_preference_bytes(p) for p in contest.preferences]
+            fields.append(hash_fields("tellers/v1/ballot-ranked", parts))
+            continue
         parts += [_selection_bytes(s) for s in contest.selections]
         parts.append(b"" if contest.blank is None else _selection_bytes(contest.blank))
         parts.append(_proof_bytes(contest.total_proof))
@@ -325,6 +366,10 @@ def check_shape(manifest: Manifest, ballot: Ballot | AuditedBallot) -> None:
         raise ManifestError("ballot contests are repeated or out of manifest order")
     for index, contest_ballot in zip(indices, contests, strict=True):
         contest = manifest.contests[index]
+        if contest.ranked or isinstance(contest_ballot, ContestBallot):
+            _check_ranked_shape(contest, contest_ballot)
+        if contest.ranked:
+            continue
         if len(contest_ballot.selections) != len(contest.choices):
             raise ManifestError(
                 f"contest {contest.id}: expected {len(contest.choices)} selections, "
@@ -332,6 +377,29 @@ def check_shape(manifest: Manifest, ballot: Ballot | AuditedBallot) -> None:
             )
         if (contest_ballot.blank is not None) != contest.allow_blank:
             raise ManifestError(f"contest {contest.id}: blank indicator present/absent wrongly")
+
+
+def _check_ranked_shape(contest: Contest, found: ContestBallot | AuditedContest) -> None:
+    """A ranked contest's ballot has its W preferences and nothing else; another contest's
+    ballot has no preferences and a total proof (record.md §4.1)."""
+    if isinstance(found, AuditedContest):
+        if len(found.selections) != contest.width or found.blank is not None:
+            raise ManifestError(
+                f"contest {contest.id}: expected {contest.width} preferences, "
+                f"found {len(found.selections)}"
+            )
+        return
+    if not contest.ranked:
+        if found.preferences or found.total_proof is None:
+            raise ManifestError(f"contest {contest.id}: preferences on a contest of choices")
+        return
+    if found.selections or found.blank is not None or found.total_proof is not None:
+        raise ManifestError(f"contest {contest.id}: a ranked contest has only preferences")
+    if len(found.preferences) != contest.width:
+        raise ManifestError(
+            f"contest {contest.id}: expected {contest.width} preferences, "
+            f"found {len(found.preferences)}"
+        )
 
 
 def check_reveal_shape(ballot: Ballot | AuditedBallot, reveal: Reveal) -> None:
@@ -378,6 +446,15 @@ def _check_contest(
     key: Point,
     credential: bytes,
 ) -> None:
+    if ballot.total_proof is None:
+        try:
+            check_ranking(
+                fingerprint, key, ballot.preferences, credential=credential,
+                contest_index=index, width=contest.width,
+            )  # fmt: skip
+        except InvalidProof as exc:
+            raise InvalidProof(f"contest {contest.id}, {exc}") from None
+        return
     slots = list(ballot.selections) + ([ballot.blank] if ballot.blank is not None else [])
     for slot, selection in enumerate(slots):
         try:
@@ -465,6 +542,9 @@ def check_audit(
 
 
 def _check_revealed_vote(contest: Contest, ballot: AuditedContest, reveal: ContestReveal) -> None:
+    if contest.ranked:
+        _check_revealed_ranking(contest, ballot, reveal)
+        return
     n, k = len(contest.choices), contest.max_selections
     if len(ballot.selections) != n or len(reveal.choices) != n:
         raise InvalidProof(f"audit: contest {contest.id} needs {n} selections and {n} choices")
@@ -480,3 +560,19 @@ def _check_revealed_vote(contest: Contest, ballot: AuditedContest, reveal: Conte
             f"audit: contest {contest.id} reveals {sum(reveal.choices)} choices with blank "
             f"{reveal.blank}, not a valid vote"
         )
+
+
+def _check_revealed_ranking(
+    contest: Contest, ballot: AuditedContest, reveal: ContestReveal
+) -> None:
+    """The revealed v_1..v_W are a ranking an honest client makes (ranked.md §2)."""
+    if len(ballot.selections) != contest.width or ballot.blank is not None or reveal.blank != 0:
+        raise InvalidProof(f"audit: contest {contest.id} needs {contest.width} preferences")
+    values = reveal.choices
+    ranked = [v for v in values if v != 0]
+    try:
+        expected = ranking_values([v - 1 for v in ranked], len(contest.choices), contest.width)
+    except EncodingError as exc:
+        raise InvalidProof(f"audit: contest {contest.id} reveals no valid ranking: {exc}") from None
+    if tuple(values) != expected:
+        raise InvalidProof(f"audit: contest {contest.id} reveals a preference after a blank one")

@@ -22,6 +22,7 @@ from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.threshold import combine_shares
 from tellers.election.manifest import Contest, Manifest
 from tellers.election.statutory import contest_thresholds
+from tellers.errors import ManifestError
 
 __all__ = [
     "Aggregator",
@@ -100,6 +101,9 @@ class Aggregator:
         self._fold()
         out = []
         for contest, n, sums in zip(self.manifest.contests, self._ballots, self._sums, strict=True):
+            if contest.ranked:  # counted after the mix, not added up (ranked.md)
+                out.append(ContestTally(contest.id, n, (), None))
+                continue
             k = len(contest.choices)
             out.append(
                 ContestTally(
@@ -110,7 +114,7 @@ class Aggregator:
 
 
 def _slots(contest: Contest) -> int:
-    return len(contest.choices) + int(contest.allow_blank)
+    return 0 if contest.ranked else len(contest.choices) + int(contest.allow_blank)
 
 
 def flatten(tallies: Sequence[ContestTally]) -> list[Ciphertext]:
@@ -182,6 +186,13 @@ def declare(
     ballots_counted: int,
 ) -> Result:
     """The result from decrypted totals, under each contest's rule."""
+    ranked = [c.id for c in manifest.contests if c.ranked]
+    if ranked:
+        raise ManifestError(
+            f"contests {ranked} are ranked: their result comes from the trustees' mix and the "
+            "count of the decrypted rankings (ranked.md), which this record format cannot "
+            "carry yet"
+        )
     contests = []
     for contest, tally, (counts, blank) in zip(
         manifest.contests, tallies, unflatten(tallies, decrypted), strict=True

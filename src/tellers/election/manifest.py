@@ -36,6 +36,7 @@ __all__ = [
     "METHODS",
     "PRECEDENCE",
     "PUBLIC_BOARD",
+    "RANKED_METHODS",
     "REVOTE_POLICIES",
     "WARNING_CODES",
     "Choice",
@@ -50,10 +51,15 @@ __all__ = [
     "Thresholds",
 ]
 
-Method = Literal["plurality", "approval", "yes-no"]
+Method = Literal[
+    "plurality", "approval", "yes-no", "irv", "stv-ers97", "stv-meek", "stv-scottish", "schulze"
+]
 RevotePolicy = Literal["last", "first", "forbidden"]
 PublicBoard = Literal["live", "after-close"]
-METHODS: Final = ("plurality", "approval", "yes-no")
+RANKED_METHODS: Final = ("irv", "stv-ers97", "stv-meek", "stv-scottish", "schulze")
+"""Methods whose ballots rank the choices; counted by ``tellers.counting`` after the mix
+(ranked.md)."""
+METHODS: Final = ("plurality", "approval", "yes-no", *RANKED_METHODS)
 REVOTE_POLICIES: Final = ("last", "first", "forbidden")
 PUBLIC_BOARD: Final = ("live", "after-close")
 Precedence = Literal["online", "postal", "first"]
@@ -115,10 +121,24 @@ class Contest:
     thresholds: Thresholds | None = None
     statement: str = ""
     """Text printed with the question (e.g. the s.229(4) statement)."""
+    preferences: int | None = None
+    """W for a ranked contest: the most preferences a member may give (ranked.md §2); None
+    for every choice. Only ranked contests have it."""
+
+    @property
+    def ranked(self) -> bool:
+        return self.method in RANKED_METHODS
+
+    @property
+    def width(self) -> int:
+        """W: the ciphertexts of a ranked contest's row (ranked.md §2)."""
+        return len(self.choices) if self.preferences is None else self.preferences
 
     @property
     def max_selections(self) -> int:
-        """K: the most choices a member may select (record.md §3.3)."""
+        """K: the most choices a member may select (record.md §3.3); W for a ranked contest."""
+        if self.ranked:
+            return self.width
         if self.method == "approval":
             return len(self.choices)
         return 1 if self.method == "yes-no" else self.seats
@@ -262,8 +282,19 @@ def _validate(m: Manifest) -> None:
         raise ManifestError("constituencies: expected a non-empty list without repeats")
     if not m.contests:
         raise ManifestError("contests: the ballot has no contests")
+    if any(c.ranked for c in m.contests) and m.kind != "election":
+        raise ManifestError(
+            'contests: a ranked contest is an election\'s: it needs "kind": "election" '
+            "(tellers-manifest/v5)"
+        )
     if m.postal is not None:
         _validate_postal(m.postal, opens, closes)
+        ranked = [c.id for c in m.contests if c.ranked]
+        if ranked:
+            raise ManifestError(
+                f"postal: papers carry no ranked contest (found {ranked}); ranked contests "
+                "are voted online"
+            )
     seen: set[str] = set()
     for i, contest in enumerate(m.contests):
         where = f"contests[{i}] ({contest.id})"
@@ -375,6 +406,10 @@ def _validate_contest(c: Contest, where: str, constituencies: tuple[str, ...]) -
             raise ManifestError(f"{where}.choices: expected at least 2, found {len(c.choices)}")
         if c.thresholds is not None:
             raise ManifestError(f"{where}.thresholds: only yes/no questions have thresholds")
+    if c.ranked:
+        _validate_ranked(c, where)
+    elif c.preferences is not None:
+        raise ManifestError(f"{where}.preferences: only ranked contests have preferences")
     if not 1 <= c.seats < len(c.choices) or (c.method == "yes-no" and c.seats != 1):
         raise ManifestError(
             f"{where}.seats: expected 1 <= seats < choices ({len(c.choices)}), found {c.seats}"
@@ -385,3 +420,14 @@ def _validate_contest(c: Contest, where: str, constituencies: tuple[str, ...]) -
         unknown = [x for x in c.constituencies if x not in constituencies]
         if unknown or not c.constituencies:
             raise ManifestError(f"{where}.constituencies: unknown or empty {unknown}")
+
+
+def _validate_ranked(c: Contest, where: str) -> None:
+    if len(c.choices) > 64:
+        raise ManifestError(f"{where}.choices: a ranked contest has at most 64 candidates")
+    if c.preferences is not None and not 1 <= c.preferences <= len(c.choices):
+        raise ManifestError(
+            f"{where}.preferences: expected 1..{len(c.choices)}, found {c.preferences}"
+        )
+    if c.method in ("irv", "schulze") and c.seats != 1:
+        raise ManifestError(f"{where}.seats: {c.method} elects one, found {c.seats}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tellers.ballot import proof_context
+from tellers.contexts import proof_context
 from tellers.crypto.elgamal import Ciphertext, encrypt
 from tellers.crypto.group import Point, Scalar
 from tellers.crypto.hashing import challenge

@@ -25,6 +25,7 @@ from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import points_from_hex, scalars_from_hex
 from tellers.crypto.proofs import ChaumPedersenProof, RangeProof, SchnorrProof
 from tellers.errors import EncodingError
+from tellers.ranked.ballot import EncryptedPreference
 from tellers.record.v2_fields import (
     _exact_keys,
     _name,
@@ -68,8 +69,8 @@ __all__ = [
     "schnorr_to_json",
 ]
 
-FORMAT = "tellers-record/v5"
-FORMATS = ("tellers-record/v3", "tellers-record/v4", FORMAT)
+FORMAT = "tellers-record/v6"
+FORMATS = ("tellers-record/v3", "tellers-record/v4", "tellers-record/v5", FORMAT)
 """What this verifier reads: v5; v4 — a v5 record whose manifest is not v4; and v3 — a v4
 record without the postal channel, under the same rules (record.md §1.2)."""
 
@@ -134,6 +135,18 @@ def _selection_to_json(s: EncryptedSelection) -> Json:
     return {**ciphertext_to_json(s.ciphertext), "proof": range_proof_to_json(s.proof)}
 
 
+def _preference_to_json(p: EncryptedPreference) -> Json:
+    return {**ciphertext_to_json(p.ciphertext), "proof": schnorr_to_json(p.proof)}
+
+
+def _preference_from_json(obj: Json, where: str) -> EncryptedPreference:
+    proof = schnorr_from_json(get(obj, "proof", dict, where), f"{where}.proof")
+    _exact_keys(obj, {"alpha", "beta", "proof"}, where)
+    return EncryptedPreference(
+        ciphertext_from_json({"alpha": obj.get("alpha"), "beta": obj.get("beta")}, where), proof
+    )
+
+
 def _selection_from_json(obj: Json, where: str) -> EncryptedSelection:
     proof = range_proof_from_json(get(obj, "proof", dict, where), f"{where}.proof")
     _exact_keys(obj, {"alpha", "beta", "proof"}, where)
@@ -152,6 +165,11 @@ def ballot_to_json(b: Ballot) -> Json:
                 "selections": [_selection_to_json(s) for s in c.selections],
                 "blank": None if c.blank is None else _selection_to_json(c.blank),
                 "total": range_proof_to_json(c.total_proof),
+            }
+            if c.total_proof is not None
+            else {
+                "id": c.contest_id,
+                "preferences": [_preference_to_json(p) for p in c.preferences],
             }
             for c in b.contests
         ],
@@ -175,6 +193,14 @@ def _ballot_by_field(obj: Json, where: str) -> Ballot:
     contests = []
     for i, c in enumerate(get(obj, "contests", list, where)):
         w = f"{where}.contests[{i}]"
+        if isinstance(c, dict) and "preferences" in c:  # a ranked contest (record.md §4.1)
+            _exact_keys(c, set(_RANKED_KEYS), w)
+            preferences = tuple(
+                _preference_from_json(p, f"{w}.preferences[{j}]")
+                for j, p in enumerate(get(c, "preferences", list, w))
+            )
+            contests.append(ContestBallot(get(c, "id", str, w), (), None, None, preferences))
+            continue
         _exact_keys(c if isinstance(c, dict) else {}, {"id", "selections", "blank", "total"}, w)
         blank = get(c, "blank", (dict, type(None)), w)
         contests.append(
@@ -201,6 +227,7 @@ def _ballot_by_field(obj: Json, where: str) -> Ballot:
 # that names the field at fault, so both accept the same ballots and read them alike.
 _BALLOT_KEYS = frozenset({"election", "credential", "contests", "signature"})
 _CONTEST_KEYS = frozenset({"id", "selections", "blank", "total"})
+_RANKED_KEYS = frozenset({"id", "preferences"})
 _SELECTION_KEYS = frozenset({"alpha", "beta", "proof"})
 _PROOF_KEYS = frozenset({"c", "s"})
 _HEX_32 = re.compile("[0-9a-f]{64}")
@@ -228,6 +255,9 @@ def _well_formed_ballot(obj: Json) -> Ballot:
         raise _Irregular
     read = []
     for contest in contests:
+        if type(contest) is dict and contest.keys() == _RANKED_KEYS:
+            read.append(_well_formed_ranked(contest))
+            continue
         if type(contest) is not dict or contest.keys() != _CONTEST_KEYS:
             raise _Irregular
         contest_id, selections, blank = contest["id"], contest["selections"], contest["blank"]
@@ -244,6 +274,23 @@ def _well_formed_ballot(obj: Json) -> Ballot:
     return Ballot(
         bytes.fromhex(election), bytes.fromhex(credential), tuple(read), bytes.fromhex(signature)
     )
+
+
+def _well_formed_ranked(obj: Json) -> ContestBallot:
+    contest_id, preferences = obj["id"], obj["preferences"]
+    if type(contest_id) is not str or type(preferences) is not list:
+        raise _Irregular
+    row = []
+    for p in preferences:
+        if type(p) is not dict or p.keys() != _SELECTION_KEYS:
+            raise _Irregular
+        proof = p["proof"]
+        if type(proof) is not dict or proof.keys() != _PROOF_KEYS:
+            raise _Irregular
+        alpha, beta = points_from_hex(p["alpha"], p["beta"])
+        c, s = scalars_from_hex([proof["c"], proof["s"]])
+        row.append(EncryptedPreference(Ciphertext(alpha, beta), SchnorrProof(c, s)))
+    return ContestBallot(contest_id, (), None, None, tuple(row))
 
 
 def _well_formed_selection(obj: Json) -> EncryptedSelection:

@@ -32,8 +32,8 @@ from tellers.parallel import Mapper, local_mapper
 from tellers.parties import key_fingerprint, short_text
 from tellers.postal.returns import return_ballot, return_sums
 from tellers.record.store import FILES, file_sha256, read_index, read_json
-from tellers.record.v2 import FORMAT, ballot_from_json, manifest_from_json, manifest_to_json
-from tellers.record.v2_manifest import STATUTORY_MANIFEST_FORMAT
+from tellers.record.v2 import FORMATS, ballot_from_json, manifest_from_json, manifest_to_json
+from tellers.record.v2_manifest import RANKED_MANIFEST_FORMAT, STATUTORY_MANIFEST_FORMAT
 from tellers.record.v2_tally import result_to_json
 from tellers.tally import Aggregator, ContestTally, declare
 from tellers.verify.ballots import BallotCheck, check_chunk
@@ -235,20 +235,23 @@ def check_files(report: Report, directory: Path, index: dict[str, Any]) -> None:
         report.fail("record-files", "index.json", f"does not list {missing}")
 
 
+_FIRST_RECORD_OF = {
+    STATUTORY_MANIFEST_FORMAT: "tellers-record/v5",
+    RANKED_MANIFEST_FORMAT: "tellers-record/v6",
+}
+"""The oldest record format that may hold a manifest of each newer format (record.md §1.2)."""
+
+
 def _read_manifest(path: Path, record_format: str) -> Manifest:
     """The manifest, which must be written out in full (defaults included) as it was hashed;
-    a manifest of format v4 only in a record of format v5 (record.md §1.2)."""
+    a manifest of format v4 only in a record of format v5 or later, v5 only in v6
+    (record.md §1.2)."""
     raw = read_json(path)
-    if (
-        record_format != FORMAT
-        and isinstance(raw, dict)
-        and raw.get("format") == STATUTORY_MANIFEST_FORMAT
-    ):
+    found = raw.get("format") if isinstance(raw, dict) else None
+    first = _FIRST_RECORD_OF.get(found) if isinstance(found, str) else None
+    if first is not None and FORMATS.index(record_format) < FORMATS.index(first):
         raise RecordError(
-            str(path),
-            1,
-            f"a {record_format} record holds no {STATUTORY_MANIFEST_FORMAT} manifest "
-            f"(that needs {FORMAT})",
+            str(path), 1, f"a {record_format} record holds no {found} manifest (that needs {first})"
         )
     try:
         manifest = manifest_from_json(raw)
