@@ -91,6 +91,11 @@ def _contest(manifest: Manifest, contest_id: str, found: dict[str, Any]) -> list
         "plurality": f"first past the post, {seats}",
         "approval": f"approval, {seats}",
         "yes-no": "yes or no",
+        "irv": "alternative vote (IRV)",
+        "stv-ers97": f"STV, ERS97 rules, {seats}",
+        "stv-meek": f"STV, Meek's method, {seats}",
+        "stv-scottish": f"STV, Scottish rules, {seats}",
+        "schulze": "Schulze (Condorcet)",
     }[contest.method]
     lines = [f"{contest.title} ({method})"]
     lines.append(f"  {'Entitled to vote':<32}{found['electorate']:>10,}")
@@ -106,6 +111,12 @@ def _contest(manifest: Manifest, contest_id: str, found: dict[str, Any]) -> list
         elif choice.id in found["tied"]:
             mark = "   TIED"
         lines.append(f"  {choice.name:<{max(width, 30)}}  {found['counts'][choice.id]:>10,}{mark}")
+    if contest.ranked:
+        lines.insert(3, "  First preferences:")
+        lines.append(f"  {'No usable first preference':<{max(width, 30)}}  {found['blank']:>10,}")
+        if found.get("sheet"):
+            lines += ["", *("  " + row if row else "" for row in found["sheet"].splitlines())]
+        return lines
     if contest.allow_blank:
         lines.append(f"  {'Blank or spoilt':<{max(width, 30)}}  {found['blank']:>10,}")
     for t in found["thresholds"]:

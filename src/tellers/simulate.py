@@ -33,7 +33,13 @@ from tellers.ballot import encrypt_ballot, tracker
 from tellers.board import ElectionContext, Verdict, audit_request_message, check_submission
 from tellers.crypto.credentials import derive_signing_key, sign
 from tellers.election import authority
-from tellers.election.conduct import close_and_tally, open_election, publish_result
+from tellers.election.conduct import (
+    OpenElection,
+    close_and_tally,
+    open_election,
+    publish_result,
+    record_mix,
+)
 from tellers.election.manifest import Choice, Contest, Manifest, Thresholds
 from tellers.election.roll import Member
 from tellers.errors import TellersError
@@ -70,6 +76,7 @@ SCENARIOS = (
     "national",
     "branch-strike-before",
     "branch-strike-after",
+    "stv-executive",
 )
 STATUTORY_STATEMENT = (
     "If you take part in a strike or other industrial action, you may be in breach of your "
@@ -261,6 +268,10 @@ def build_scenario(name: str, scale: float | None = None, seed: int = 2017) -> S
 
         scenario: Scenario = hybrid(rng, _unite(0.01 if scale is None else scale, rng))
         return scenario
+    if name == "stv-executive":
+        from tellers.simulate_stv import stv_executive  # it builds on Scenario and Vote
+
+        return stv_executive(0.02 if scale is None else scale, rng)
     if name == "ul-hustings-2020":
         return _hustings(1.0 if scale is None else scale, rng)
     if name == "strike-ballot":
@@ -572,15 +583,48 @@ def run_scenario(
     verified = so_far.tally
     if verified is None:
         raise TellersError("the record so far does not verify: the trustees will not decrypt it")
+    mixed: list[dict[str, Any]] = []
+    if so_far.mixes:
+        clock = time.perf_counter()
+        so_far = _mix(election, record, trustee_secrets, so_far, workers, mapper)
+        verified = so_far.tally
+        timings["mix"] = time.perf_counter() - clock
     clock = time.perf_counter()
     present = [trustee_secrets[0], trustee_secrets[2]]
     decryptions = [trustee.decrypt(s, manifest, verified)[1] for s in present]
-    result, root = publish_result(election, verified, decryptions)
+    if so_far.mixes:
+        mixed = [
+            trustee.decrypt_mixed(s, manifest, verified, chain, contest)
+            for s in present
+            for contest, chain in so_far.mixes.items()
+        ]
+    result, root = publish_result(election, verified, decryptions, mixed)
     timings["decrypt"] = time.perf_counter() - clock
     return DemoOutcome(
         result, root, record, code_sheet, cast, refused, audited, timings, so_far,
         {**postal, "figures": figures}, tuple(trustee_secrets),
     )  # fmt: skip
+
+
+def _mix(
+    election: OpenElection,
+    record: Path,
+    trustees: Sequence[Any],
+    so_far: Report,
+    workers: int,
+    mapper: Mapper | None,
+) -> Report:
+    """Each trustee in turn verifies the record so far and shuffles every ranked contest's
+    rows (ranked.md §4); the last verification, of the whole chain, is what the trustees
+    decrypt from."""
+    for secrets in trustees:
+        for contest, chain in so_far.mixes.items():
+            body = trustee.mix(secrets, election.manifest, so_far.tally, chain, contest)
+            record_mix(election, so_far.tally, body)
+        so_far = verify_record(record, workers=workers, mapper=mapper)
+        if so_far.tally is None or so_far.mixes is None:
+            raise TellersError("the record so far does not verify after a shuffle")
+    return so_far
 
 
 def _then_flush(made: Iterator[_Made]) -> Iterator[_Made | None]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from tellers.ballot import Ballot
 from tellers.counting.thresholds import ThresholdResult, check_thresholds
@@ -159,6 +160,10 @@ class ContestResult:
     tied: tuple[str, ...]
     """Choices tied for the last seat(s); empty when the count decides."""
     thresholds: tuple[ThresholdResult, ...]
+    count: dict[str, Any] | None = None
+    """A ranked contest's count, stage by stage (``tellers.counting.Result.to_json``)."""
+    sheet: str | None = None
+    """A ranked contest's stage-by-stage sheet, as ``tellers count`` prints it."""
 
     @property
     def thresholds_met(self) -> bool:
@@ -184,19 +189,21 @@ def declare(
     electorate: Mapping[str, int],
     total_electorate: int,
     ballots_counted: int,
+    ranked: Mapping[str, ContestResult] | None = None,
 ) -> Result:
-    """The result from decrypted totals, under each contest's rule."""
-    ranked = [c.id for c in manifest.contests if c.ranked]
-    if ranked:
-        raise ManifestError(
-            f"contests {ranked} are ranked: their result comes from the trustees' mix and the "
-            "count of the decrypted rankings (ranked.md), which this record format cannot "
-            "carry yet"
-        )
+    """The result from decrypted totals, under each contest's rule; a ranked contest's is
+    ``ranked[id]``, counted from its mixed and decrypted rows (``tellers.ranked.outcome``)."""
+    missing = [c.id for c in manifest.contests if c.ranked and c.id not in (ranked or {})]
+    if missing:
+        raise ManifestError(f"contests {missing} are ranked: their results come from the mix")
     contests = []
     for contest, tally, (counts, blank) in zip(
         manifest.contests, tallies, unflatten(tallies, decrypted), strict=True
     ):
+        if contest.ranked:
+            assert ranked is not None
+            contests.append(ranked[contest.id])
+            continue
         by_id = {c.id: n for c, n in zip(contest.choices, counts, strict=True)}
         winners, tied = _winners(contest, by_id)
         thresholds: tuple[ThresholdResult, ...] = ()
@@ -276,12 +283,14 @@ def decrypt_and_declare(
     shares: Sequence[Sequence[DecryptionShare]],
     constituencies: Iterable[str],
     ballots_counted: int,
+    ranked: Mapping[str, ContestResult] | None = None,
 ) -> Result:
     """Combine checked decryption shares (one batch per trustee, at least the quorum), find
-    each total and declare; ``constituencies`` has one entry per published credential."""
+    each total and declare; ``constituencies`` has one entry per published credential;
+    ``ranked`` holds the ranked contests' results (``declare``)."""
     values = decrypt_totals(tallies, shares)
     per_contest, total = manifest.electorate(constituencies)
-    return declare(manifest, tallies, values, per_contest, total, ballots_counted)
+    return declare(manifest, tallies, values, per_contest, total, ballots_counted, ranked)
 
 
 def count_ballots(manifest: Manifest, ballots: Iterable[Ballot]) -> tuple[ContestTally, ...]:

@@ -42,8 +42,12 @@ from tellers.election.fingerprint import manifest_hash
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InvalidShare
 from tellers.parties import SigningKey, key_fingerprint, sign_object
+from tellers.ranked.decrypt import row_shares
+from tellers.ranked.mix import mix as shuffle_rows
 from tellers.record import v2_trustee as files
+from tellers.record.v2_mix import mix_decryption_to_json, mix_to_json
 from tellers.tally import flatten
+from tellers.verify.mix import MixChain
 from tellers.verify.tally import VerifiedTally
 
 __all__ = [
@@ -233,19 +237,76 @@ def decrypt(
     is over.
     """
     l = secrets.trustee  # noqa: E741
-    if secrets.key_share is None:
-        raise TrusteeError("this trustee holds no key share (it never confirmed the ceremony)")
-    if verified.manifest_hash != secrets.manifest_hash:
-        raise TrusteeError("the record is for another election or manifest than yours")
-    _own(secrets, verified.announcements)
-    if l not in verified.qualified:
-        raise TrusteeError(f"trustee {l} (you) is not among the qualified trustees of the record")
-    key = TrusteeKey(l, secrets.key_share, Point.base_times(secrets.key_share))
-    if key.public != verified.verification_key(l):
-        raise TrusteeError("your key share does not match the record's ceremony")
+    key = _decrypting_key(secrets, verified)
     shares = threshold.decryption_shares(verified.fingerprint, key, flatten(verified.tallies))
     message = files.decryption_to_json(
         manifest.election_id, verified.fingerprint, verified.tally_hash, l, shares
     )
     done = dataclasses.replace(secrets, ceremony_key=None, ephemeral=None)
     return done, sign_object(_signing(secrets), message)
+
+
+def _decrypting_key(secrets: TrusteeSecrets, verified: VerifiedTally) -> TrusteeKey:
+    """This trustee's key share, once the record is its election's and the share its own."""
+    l = secrets.trustee  # noqa: E741
+    if secrets.key_share is None:
+        raise TrusteeError("this trustee holds no key share (it never confirmed the ceremony)")
+    _qualified(secrets, verified)
+    key = TrusteeKey(l, secrets.key_share, Point.base_times(secrets.key_share))
+    if key.public != verified.verification_key(l):
+        raise TrusteeError("your key share does not match the record's ceremony")
+    return key
+
+
+def _qualified(secrets: TrusteeSecrets, verified: VerifiedTally) -> None:
+    if verified.manifest_hash != secrets.manifest_hash:
+        raise TrusteeError("the record is for another election or manifest than yours")
+    _own(secrets, verified.announcements)
+    if secrets.trustee not in verified.qualified:
+        raise TrusteeError(
+            f"trustee {secrets.trustee} (you) is not among the qualified trustees of the record"
+        )
+
+
+def mix(
+    secrets: TrusteeSecrets,
+    manifest: Manifest,
+    verified: VerifiedTally,
+    chain: MixChain,
+    contest_id: str,
+) -> Json:
+    """This trustee's signed shuffle of ``chain``'s rows: the rows of the record it verified
+    (``verify_record(...).mixes``, ranked.md §4). A trustee shuffles a contest's rows once."""
+    _qualified(secrets, verified)
+    if secrets.trustee in chain.trustees:
+        raise TrusteeError(f"you have already shuffled the rows of contest {contest_id}")
+    step = shuffle_rows(
+        verified.fingerprint,
+        verified.outcome.joint_key,
+        chain.rows,
+        contest_id=contest_id,
+        trustee=secrets.trustee,
+        position=chain.shuffles + 1,
+    )
+    message = mix_to_json(manifest.election_id, verified.fingerprint, contest_id, chain.head, step)
+    return sign_object(_signing(secrets), message)
+
+
+def decrypt_mixed(
+    secrets: TrusteeSecrets,
+    manifest: Manifest,
+    verified: VerifiedTally,
+    chain: MixChain,
+    contest_id: str,
+) -> Json:
+    """This trustee's signed shares of the last shuffled rows of a contest, as verified
+    (ranked.md §5): never of rows it did not derive from the board through the chain."""
+    key = _decrypting_key(secrets, verified)
+    if chain.shuffles == 0:
+        raise TrusteeError(f"the rows of contest {contest_id} have not been shuffled")
+    shares = row_shares(verified.fingerprint, key, chain.rows)
+    message = mix_decryption_to_json(
+        manifest.election_id, verified.fingerprint, contest_id, secrets.trustee, chain.head,
+        shares,
+    )  # fmt: skip
+    return sign_object(_signing(secrets), message)

@@ -84,6 +84,7 @@ def result_to_json(result: Result) -> Json:
                     for t in c.thresholds
                 ],
                 "thresholds_met": c.thresholds_met,
+                **({} if c.count is None else {"count": c.count, "sheet": c.sheet}),
             }
             for c in result.contests
         ],

@@ -37,10 +37,12 @@ _PHASES = {
     "election-closed": 3,
     "paper-audit": 4,
     "tally": 5,
-    "decryption": 6,
-    "result": 7,
+    "mix": 6,
+    "decryption": 7,
+    "mix-decryption": 7,
+    "result": 8,
 }
-_ONCE = (1, 3, 5, 7)
+_ONCE = (1, 3, 5, 8)
 _VOTING = ("ballot-accepted", "ballot-refused", "ballot-audited", *PAPER_EVENTS[:4])
 _BALLOT_CHECKS = ("ballot-format", "ballot-election", "ballot-signature", "ballot-proof")
 # The refusal reasons the worker's findings bear out, in the order of record.md §5.4.
@@ -79,6 +81,8 @@ class BoardState:
         self.tally_line = 0
         self.tally_hash = b""
         self.decryption_events: list[tuple[int, dict[str, Any]]] = []
+        self.mix_events: list[tuple[int, dict[str, Any], bytes]] = []
+        self.mix_decryption_events: list[tuple[int, dict[str, Any]]] = []
         self.result_event: Any = None
         self.claims: dict[int, tuple[Any, Any, str, Any]] = {}
         """line -> (claimed tracker, supersedes or refusal reason, kind, request)."""
@@ -124,6 +128,10 @@ class BoardState:
             self.tally_event, self.tally_line, self.tally_hash = body, line, digest
         elif kind == "decryption":
             self.decryption_events.append((line, body))
+        elif kind == "mix":
+            self.mix_events.append((line, body, digest))
+        elif kind == "mix-decryption":
+            self.mix_decryption_events.append((line, body))
         elif kind == "result":
             self.result_event = body
         elif kind == "papers-issued":
@@ -455,6 +463,35 @@ def compare_result(report: Report, expected: dict[str, Any], published: Any) -> 
                     f"contest {mine['id']}.{key}",
                     f"declared {other.get(key)!r}, recomputed {mine[key]!r}",
                 )
-        extra = set(other) - set(fields)
+        if "count" in mine:
+            _compare_count(report, mine, other)
+        extra = set(other) - set(fields) - ({"count", "sheet"} if "count" in mine else set())
         if extra:
             report.fail("result-counts", f"contest {mine['id']}", f"unexpected {sorted(extra)}")
+
+
+def _compare_count(report: Report, mine: dict[str, Any], other: dict[str, Any]) -> None:
+    """A ranked contest's count and sheet against the recount: the first stage that differs
+    is named (ranked.md §6)."""
+    report.ran("ranked-count")
+    where = f"contest {mine['id']}"
+    theirs = other.get("count")
+    if _same(theirs, mine["count"]):
+        if not _same(other.get("sheet"), mine["sheet"]):
+            report.fail("ranked-count", f"{where}.sheet", "is not the sheet of the count")
+        return
+    if not isinstance(theirs, dict):
+        report.fail("ranked-count", f"{where}.count", "missing or not an object")
+        return
+    rounds = theirs.get("rounds")
+    for stage, expected in enumerate(mine["count"]["rounds"], 1):
+        found = rounds[stage - 1] if isinstance(rounds, list) and len(rounds) >= stage else None
+        if not _same(found, expected):
+            report.fail(
+                "ranked-count",
+                f"{where}.count stage {stage}",
+                f"declared {found!r}, recounted {expected!r}",
+            )
+            return
+    keys = sorted(k for k in mine["count"] if not _same(theirs.get(k), mine["count"][k]))
+    report.fail("ranked-count", f"{where}.count", f"declared {keys} differ from the recount")

@@ -1,0 +1,163 @@
+"""Record format ``v2``: a trustee's signed shuffle of a ranked contest's rows, and its
+decryption of the mixed rows, as JSON (record.md §6.4; ranked.md §4–§5).
+
+Both are the bodies of board events (``mix``, ``mix-decryption``) and are signed by the
+trustee with the key it announced in the ceremony (``tellers.parties.sign_object``).
+Reading checks every field's presence, type and encoding and names the field at fault;
+the proofs, the signature and the chain are the verifier's (``tellers.verify.mix``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tellers.crypto.ceremony_messages import DecryptionShare
+from tellers.errors import EncodingError
+from tellers.ranked.mix import MixStep
+from tellers.record.v2 import cp_proof_from_json, cp_proof_to_json
+from tellers.record.v2_fields import bytes_from_hex, exact_keys, get, point_from_json
+from tellers.record.v2_shuffle import (
+    rows_from_json,
+    rows_to_json,
+    shuffle_proof_from_json,
+    shuffle_proof_to_json,
+)
+
+__all__ = [
+    "MIX",
+    "MIX_DECRYPTION",
+    "MixDecryption",
+    "MixMessage",
+    "mix_decryption_from_json",
+    "mix_decryption_to_json",
+    "mix_from_json",
+    "mix_to_json",
+]
+
+Json = Any
+
+MIX = "tellers/trustee-mix/v1"
+MIX_DECRYPTION = "tellers/trustee-mix-decryption/v1"
+_MIX_KEYS = frozenset(
+    {"format", "election_id", "fingerprint", "contest", "trustee", "position", "input"}
+    | {"rows", "proof", "signature"}
+)
+_DECRYPTION_KEYS = frozenset(
+    {"format", "election_id", "fingerprint", "contest", "trustee", "mix", "shares", "signature"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MixMessage:
+    """A ``mix`` event's body, read."""
+
+    election_id: str
+    fingerprint: bytes
+    contest: str
+    input: bytes
+    """The event hash of the line whose rows this shuffle takes: the tally's for position 1,
+    else the contest's mix at position − 1."""
+    step: MixStep
+
+
+@dataclass(frozen=True, slots=True)
+class MixDecryption:
+    """A ``mix-decryption`` event's body, read."""
+
+    election_id: str
+    fingerprint: bytes
+    contest: str
+    trustee: int
+    mix: bytes
+    """The event hash of the contest's last ``mix`` line, whose rows these shares decrypt."""
+    shares: tuple[DecryptionShare, ...]
+    """One per ciphertext of the mixed rows, row-major (ranked.md §5)."""
+
+
+def mix_to_json(
+    election_id: str, fingerprint: bytes, contest: str, input_hash: bytes, step: MixStep
+) -> Json:
+    """The unsigned message of ``step`` (the trustee signs it)."""
+    return {
+        "format": MIX,
+        "election_id": election_id,
+        "fingerprint": fingerprint.hex(),
+        "contest": contest,
+        "trustee": step.trustee,
+        "position": step.position,
+        "input": input_hash.hex(),
+        "rows": rows_to_json(step.rows),
+        "proof": shuffle_proof_to_json(step.proof),
+    }
+
+
+def mix_from_json(obj: Json, where: str = "mix") -> MixMessage:
+    exact_keys(obj, _MIX_KEYS, where)
+    _format(obj, MIX, where)
+    bytes_from_hex(get(obj, "signature", str, where), 64, f"{where}.signature")
+    step = MixStep(
+        get(obj, "trustee", int, where),
+        get(obj, "position", int, where),
+        rows_from_json(get(obj, "rows", list, where), f"{where}.rows"),
+        shuffle_proof_from_json(get(obj, "proof", dict, where), f"{where}.proof"),
+    )
+    return MixMessage(
+        get(obj, "election_id", str, where),
+        bytes_from_hex(get(obj, "fingerprint", str, where), 32, f"{where}.fingerprint"),
+        get(obj, "contest", str, where),
+        bytes_from_hex(get(obj, "input", str, where), 32, f"{where}.input"),
+        step,
+    )
+
+
+def mix_decryption_to_json(
+    election_id: str,
+    fingerprint: bytes,
+    contest: str,
+    trustee: int,
+    mix_hash: bytes,
+    shares: Sequence[DecryptionShare],
+) -> Json:
+    """The unsigned message of one trustee's shares of the mixed rows."""
+    return {
+        "format": MIX_DECRYPTION,
+        "election_id": election_id,
+        "fingerprint": fingerprint.hex(),
+        "contest": contest,
+        "trustee": trustee,
+        "mix": mix_hash.hex(),
+        "shares": [{"share": s.share.hex(), "proof": cp_proof_to_json(s.proof)} for s in shares],
+    }
+
+
+def mix_decryption_from_json(obj: Json, where: str = "mix-decryption") -> MixDecryption:
+    exact_keys(obj, _DECRYPTION_KEYS, where)
+    _format(obj, MIX_DECRYPTION, where)
+    bytes_from_hex(get(obj, "signature", str, where), 64, f"{where}.signature")
+    trustee = get(obj, "trustee", int, where)
+    shares = []
+    for i, s in enumerate(get(obj, "shares", list, where)):
+        w = f"{where}.shares[{i}]"
+        exact_keys(s, {"share", "proof"}, w)
+        shares.append(
+            DecryptionShare(
+                trustee,
+                point_from_json(get(s, "share", str, w), f"{w}.share", allow_infinity=True),
+                cp_proof_from_json(get(s, "proof", dict, w), f"{w}.proof"),
+            )
+        )
+    return MixDecryption(
+        get(obj, "election_id", str, where),
+        bytes_from_hex(get(obj, "fingerprint", str, where), 32, f"{where}.fingerprint"),
+        get(obj, "contest", str, where),
+        trustee,
+        bytes_from_hex(get(obj, "mix", str, where), 32, f"{where}.mix"),
+        tuple(shares),
+    )
+
+
+def _format(obj: Json, expected: str, where: str) -> None:
+    if obj["format"] != expected:
+        raise EncodingError(f"{where}.format", f"expected {expected!r}, found {obj['format']!r}")

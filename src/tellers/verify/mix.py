@@ -1,0 +1,166 @@
+"""The ranked contests' mix and its decryption, as the verifier and each trustee check them
+(record.md §6.4; ranked.md §4–§5): the ``mix`` and ``mix-decryption`` checks.
+
+For each ranked contest whose board rows (``tellers.ranked.board.counted_rows``) are not
+empty, the ``mix`` events naming it form its chain: position 1, 2, … in board order, each
+signed by a distinct qualified trustee, each taking the rows of the line its ``input``
+names (the tally's for position 1, the contest's previous mix for the others), each proof
+checked against those rows. The ``mix-decryption`` events naming the contest must each
+name its last mix line, be signed by a qualified trustee who has not decrypted it before,
+and hold one valid share per ciphertext; the first ``quorum`` valid ones open the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tellers.ceremony import check_signed_by
+from tellers.crypto.ceremony_messages import DecryptionShare
+from tellers.crypto.shuffle import Row, check_shuffle
+from tellers.election.manifest import Manifest
+from tellers.errors import EncodingError, InvalidProof, InvalidShare, InvalidSignature
+from tellers.ranked.decrypt import check_row_shares, open_rows
+from tellers.ranked.mix import mix_context
+from tellers.record.v2_mix import mix_decryption_from_json, mix_from_json
+from tellers.verify.report import Report
+from tellers.verify.tally import VerifiedTally
+
+__all__ = ["MixChain", "check_mix_decryptions", "check_mixes"]
+
+_FAULTS = (EncodingError, InvalidProof, InvalidShare, InvalidSignature)
+
+
+@dataclass(frozen=True, slots=True)
+class MixChain:
+    """One ranked contest's verified chain: its last rows and the line that published them."""
+
+    rows: tuple[Row, ...]
+    head: bytes
+    """The event hash of the contest's last valid mix line (the tally's if there is none)."""
+    shuffles: int
+    trustees: frozenset[int] = frozenset()
+    """The trustees who shuffled it."""
+
+
+def check_mixes(
+    report: Report,
+    manifest: Manifest,
+    verified: VerifiedTally,
+    board_rows: Mapping[str, tuple[Row, ...]],
+    events: list[tuple[int, Any, bytes]],
+    *,
+    complete: bool,
+) -> dict[str, MixChain]:
+    """Each ranked contest's chain, checked event by event; a chain stops at its first bad
+    event (the next trustee must shuffle from the last good rows, and a later event that
+    names a bad one fails too)."""
+    chains = {c: MixChain(rows, verified.tally_hash, 0) for c, rows in board_rows.items()}
+    broken: set[str] = set()
+    for line, body, digest in events:
+        report.ran("mix")
+        where = f"board.jsonl:{line} trustee {body.get('trustee')!r}"
+        try:
+            message = mix_from_json(body)
+            contest = message.contest
+            if contest not in chains:
+                raise InvalidProof(f"contest {contest!r} is not a ranked contest with ballots")
+            chain = chains[contest]
+            step = message.step
+            where = f"board.jsonl:{line} contest {contest} shuffle {step.position}"
+            if contest in broken:
+                raise InvalidProof("follows a shuffle that failed")
+            _check_message(manifest, verified, message.election_id, message.fingerprint)
+            if step.trustee not in verified.qualified:
+                raise InvalidProof(f"trustee {step.trustee} is not a qualified trustee")
+            if step.trustee in chain.trustees:
+                raise InvalidProof(f"trustee {step.trustee} has already shuffled these rows")
+            if step.position != chain.shuffles + 1:
+                raise InvalidProof(f"expected position {chain.shuffles + 1}, found {step.position}")
+            if message.input != chain.head:
+                raise InvalidProof("its input is not the line before it in the chain")
+            check_signed_by(verified.announcements, step.trustee, body, "mix")
+            check_shuffle(
+                verified.fingerprint,
+                verified.outcome.joint_key,
+                chain.rows,
+                step.rows,
+                step.proof,
+                context=mix_context(contest, step.trustee, step.position),
+            )
+        except _FAULTS as exc:
+            report.fail("mix", where, str(exc))
+            if isinstance(body, dict) and body.get("contest") in chains:
+                broken.add(body["contest"])
+            continue
+        chains[contest] = MixChain(
+            step.rows, digest, step.position, chain.trustees | {step.trustee}
+        )
+    for contest, chain in chains.items():
+        if chain.shuffles == 0 and complete:
+            report.ran("mix")
+            report.fail("mix", f"contest {contest}", "no valid shuffle of its rows")
+    return chains
+
+
+def check_mix_decryptions(
+    report: Report,
+    manifest: Manifest,
+    verified: VerifiedTally,
+    chains: Mapping[str, MixChain],
+    events: list[tuple[int, Any]],
+    *,
+    complete: bool,
+) -> dict[str, tuple[tuple[int | None, ...], ...]] | None:
+    """Each ranked contest's decrypted rows, from the first ``quorum`` valid decryptions of
+    its last mixed rows; None if a contest with ballots lacks them."""
+    good: dict[str, list[tuple[DecryptionShare, ...]]] = {c: [] for c in chains}
+    done: dict[str, set[int]] = {c: set() for c in chains}
+    for line, body in events:
+        report.ran("mix-decryption")
+        where = f"board.jsonl:{line} trustee {body.get('trustee')!r}"
+        try:
+            message = mix_decryption_from_json(body)
+            contest = message.contest
+            if contest not in chains:
+                raise InvalidProof(f"contest {contest!r} is not a ranked contest with ballots")
+            where = f"board.jsonl:{line} contest {contest} trustee {message.trustee}"
+            chain = chains[contest]
+            _check_message(manifest, verified, message.election_id, message.fingerprint)
+            if chain.shuffles == 0 or message.mix != chain.head:
+                raise InvalidProof("it decrypts other rows than the contest's last valid shuffle")
+            if message.trustee not in verified.qualified:
+                raise InvalidProof(f"trustee {message.trustee} is not a qualified trustee")
+            if message.trustee in done[contest]:
+                raise InvalidProof("decrypted twice")
+            check_signed_by(verified.announcements, message.trustee, body, "mix-decryption")
+            check_row_shares(
+                verified.fingerprint, verified.outcome.commitments, chain.rows, message.shares
+            )
+        except _FAULTS as exc:
+            report.fail("mix-decryption", where, str(exc))
+            continue
+        done[contest].add(message.trustee)
+        good[contest].append(message.shares)
+    opened: dict[str, tuple[tuple[int | None, ...], ...]] = {}
+    for contest, batches in good.items():
+        if len(batches) < manifest.quorum:
+            if complete:
+                report.ran("mix-decryption")
+                report.fail(
+                    "mix-decryption",
+                    f"contest {contest}",
+                    f"{len(batches)} valid trustee decryptions; the quorum is {manifest.quorum}",
+                )
+            return None
+        candidates = len(manifest.contest(contest).choices)
+        opened[contest] = open_rows(chains[contest].rows, batches[: manifest.quorum], candidates)
+    return opened
+
+
+def _check_message(
+    manifest: Manifest, verified: VerifiedTally, election_id: str, fingerprint: bytes
+) -> None:
+    if fingerprint != verified.fingerprint or election_id != manifest.election_id:
+        raise InvalidProof("made for another election")

@@ -1,0 +1,257 @@
+"""A ranked contest through the whole record: cast, mixed by three trustees in turn,
+decrypted by two, counted and verified (record.md §6.4; ranked.md); and each new check's
+tamper test on a re-sealed record (chain, hashes, signatures and index rebuilt)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tellers import canonical
+from tellers.board import GENESIS, event_hash, event_line
+from tellers.counting import format_result
+from tellers.crypto.group import bip340_public_key
+from tellers.parties import SigningKey, sign_object
+from tellers.record.store import seal
+from tellers.simulate import DemoOutcome, Scenario, build_scenario, run_scenario
+from tellers.simulate_stv import expected_count
+from tellers.verify import Report, verify_record
+
+SCALE = 0.0006  # 78 ballots
+
+
+@pytest.fixture(scope="module")
+def stv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, DemoOutcome]:
+    scenario = build_scenario("stv-executive", SCALE)
+    outcome = run_scenario(scenario, tmp_path_factory.mktemp("stv"))
+    return scenario, outcome
+
+
+@pytest.fixture
+def record(stv: tuple[Scenario, DemoOutcome], tmp_path: Path) -> Path:
+    copy = tmp_path / "record"
+    shutil.copytree(stv[1].record, copy)
+    return copy
+
+
+def _events(record: Path) -> list[dict[str, Any]]:
+    return [canonical.loads(line) for line in (record / "board.jsonl").read_bytes().splitlines()]
+
+
+def _signers(stv: tuple[Scenario, DemoOutcome]) -> dict[int, SigningKey]:
+    out = {}
+    for secrets in stv[1].trustees:
+        key = secrets.signing_key
+        out[secrets.trustee] = SigningKey(key, bip340_public_key(key))
+    return out
+
+
+def _rewrite(
+    record: Path,
+    events: list[dict[str, Any]],
+    signers: dict[int, SigningKey],
+    *,
+    unsigned: frozenset[int] = frozenset(),
+) -> None:
+    """Write ``events`` back as a trustee who went along would: every hash a decryption, mix
+    or mix decryption names made to name its line's new predecessor, each re-signed by its
+    trustee (but those at ``unsigned`` positions), the chain and the index rebuilt."""
+    lines: list[bytes] = []
+    prev, tally = GENESIS, b""
+    last: dict[str, bytes] = {}
+    for seq, event in enumerate(events):
+        kind, body = event["type"], dict(event["body"])
+        contest = str(body.get("contest"))
+        link = {
+            "decryption": ("tally", tally),
+            "mix": ("input", last.get(contest, tally)),
+            "mix-decryption": ("mix", last.get(contest, b"")),
+        }.get(kind)
+        if link is not None and seq not in unsigned:
+            body[link[0]] = link[1].hex()
+            unsigned_body = {k: v for k, v in body.items() if k != "signature"}
+            body = sign_object(signers[body["trustee"]], unsigned_body)
+        line = event_line(seq, prev, kind, body)
+        lines.append(line)
+        prev = event_hash(line)
+        if kind == "tally":
+            tally = prev
+        if kind == "mix":
+            last[body["contest"]] = prev
+    (record / "board.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
+    seal(record, len(lines), prev, complete=True)
+
+
+def _failures(report: Report) -> list[tuple[str, str, str]]:
+    return [(f.check, f.where, f.detail) for f in report.failures]
+
+
+def _where(events: list[dict[str, Any]], kind: str, nth: int = 0) -> int:
+    return [i for i, e in enumerate(events) if e["type"] == kind][nth]
+
+
+def test_the_stv_record_verifies_and_counts_as_tellers_count_does(
+    stv: tuple[Scenario, DemoOutcome], tmp_path: Path
+) -> None:
+    scenario, outcome = stv
+    report = verify_record(outcome.record)
+    assert report.valid, report.failures
+    assert report.checks_run["mix"] == 3 and report.checks_run["mix-decryption"] == 2
+    events = _events(outcome.record)
+    kinds = [e["type"] for e in events]
+    assert kinds[kinds.index("tally") + 1 : kinds.index("tally") + 4] == ["mix"] * 3
+    assert [e["body"]["trustee"] for e in events if e["type"] == "mix"] == [1, 2, 3]
+    fingerprint = bytes.fromhex(events[0]["body"]["fingerprint"])
+    expected = expected_count(scenario, fingerprint)
+    declared = json.loads((outcome.record / "result.json").read_text())["contests"][0]
+    names = {c.name: c.id for c in scenario.manifest.contests[0].choices}
+    assert declared["winners"] == [names[w] for w in expected.winners]
+    assert declared["count"] == expected.to_json()
+    assert declared["sheet"] == format_result(expected, scenario.manifest.contests[0].title)
+    assert {k: v for k, v in declared["counts"].items()} == {
+        k: v for k, v in scenario.expected["executive"].items() if k != "blank"
+    }
+    # The same rankings in a ballot file, counted by `tellers count`: the same sheet, byte
+    # for byte, with the record's tie seed.
+    contest = scenario.manifest.contests[0]
+    by_id = {c.id: c.name for c in contest.choices}
+    ballots = tmp_path / "rankings.jsonl"
+    lines = [json.dumps({"candidates": list(by_id.values()), "seats": 5, "title": contest.title})]
+    lines += [
+        json.dumps({"ranks": [by_id[c] for c in v.selections["executive"]]}) for v in scenario.votes
+    ]
+    ballots.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seed = str(int.from_bytes(fingerprint[:8], "big"))
+    sheet = subprocess.run(
+        [sys.executable, "-m", "tellers.cli", "count", "--method", "stv-ers97", "--tie-seed",
+         seed, str(ballots)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert sheet == declared["sheet"]
+
+
+def test_two_rows_swapped_after_a_shuffle_fail_that_shuffle(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    events = _events(record)
+    second = _where(events, "mix", 1)
+    rows = events[second]["body"]["rows"]
+    rows[0], rows[1] = rows[1], rows[0]
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert found[0][:2] == ("mix", f"board.jsonl:{second + 1} contest executive shuffle 2")
+    assert "shuffle proof" in found[0][2]
+    assert ("mix", f"board.jsonl:{second + 2} contest executive shuffle 3") in [
+        f[:2] for f in found
+    ]
+
+
+def test_a_changed_response_or_an_unsigned_change_fails_the_mix(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    events = _events(record)
+    first = _where(events, "mix")
+    proof = events[first]["body"]["proof"]
+    proof["s1"] = ("0" if proof["s1"][0] != "0" else "1") + proof["s1"][1:]
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert found[0][:2] == ("mix", f"board.jsonl:{first + 1} contest executive shuffle 1")
+
+    # The same change made by someone without the trustee's key: the signature fails first.
+    events = _events(stv[1].record)
+    events[first]["body"]["proof"]["s1"] = proof["s1"]
+    _rewrite(record, events, _signers(stv), unsigned=frozenset({first}))
+    found = _failures(verify_record(record))
+    assert found[0][0] == "mix" and "signature" in found[0][2]
+
+
+def test_a_trustee_who_shuffles_twice_or_out_of_place_is_refused(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    events = _events(record)
+    third = _where(events, "mix", 2)
+    events[third]["body"]["trustee"] = 1
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert ("mix", f"board.jsonl:{third + 1} contest executive shuffle 3") == found[0][:2]
+    assert "already shuffled" in found[0][2]
+
+    events = _events(record)
+    events[third]["body"].update(trustee=3, position=4)
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert "expected position 3, found 4" in found[0][2]
+
+
+def test_a_changed_decryption_share_names_trustee_row_and_preference(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    events = _events(record)
+    at = _where(events, "mix-decryption")
+    shares = events[at]["body"]["shares"]
+    shares[13]["share"], shares[14]["share"] = shares[14]["share"], shares[13]["share"]
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    trustee = events[at]["body"]["trustee"]
+    assert found[0][0] == "mix-decryption"
+    assert found[0][1] == f"board.jsonl:{at + 1} contest executive trustee {trustee}"
+    assert f"trustee {trustee}, row 2, preference 4: " in found[0][2]
+    assert any("the quorum is 2" in f[2] for f in found)
+
+
+def test_decrypting_an_earlier_shuffle_is_refused(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    """A decryption of the first shuffle's rows would let the trustees who made it (and
+    the first alone) link every decrypted ranking to its ballot."""
+    events = _events(record)
+    at = _where(events, "mix-decryption")
+    mixes = [i for i, e in enumerate(events) if e["type"] == "mix"]
+    lines = (record / "board.jsonl").read_bytes().splitlines()
+    body = {k: v for k, v in events[at]["body"].items() if k != "signature"}
+    body["mix"] = event_hash(lines[mixes[0]]).hex()
+    events[at]["body"] = sign_object(_signers(stv)[body["trustee"]], body)
+    _rewrite(record, events, _signers(stv), unsigned=frozenset({at}))
+    found = _failures(verify_record(record))
+    assert found[0][0] == "mix-decryption"
+    assert "other rows than the contest's last valid shuffle" in found[0][2]
+
+
+def test_a_declared_stage_that_is_not_the_recount_is_named(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    events = _events(record)
+    result = events[-1]["body"]
+    first = result["contests"][0]["count"]["rounds"][0]
+    name = next(iter(first["votes"]))
+    first["votes"][name] = str(int(first["votes"][name].split(".")[0]) + 1)
+    (record / "result.json").write_bytes(canonical.dumps(result) + b"\n")
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert found[0][:2] == ("ranked-count", "contest executive.count stage 1")
+
+
+def test_a_ranked_record_without_its_mix_is_incomplete(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    events = [e for e in _events(record) if e["type"] not in ("mix", "mix-decryption")]
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert ("mix", "contest executive", "no valid shuffle of its rows") in found
+
+
+def test_an_extra_field_in_a_mix_is_an_event_format_failure(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    events = _events(record)
+    first = _where(events, "mix")
+    events[first]["body"]["note"] = "the officer's favourite"
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert found[0][:2] == ("event-format", f"board.jsonl:{first + 1}")
