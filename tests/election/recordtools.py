@@ -121,9 +121,17 @@ _REVOTE = (1, {"president": ["ada"], "strike-north": ["yes"]})
 _AUDIT = (6, {"president": ["bea"]})
 
 
-def build_small_record(out: Path) -> SmallElection:
-    """Run the small election into ``out`` (the record directory) and seal it."""
-    manifest = small_manifest()
+def build_small_record(
+    out: Path,
+    manifest: Manifest | None = None,
+    nominations: dict[str, list[bytes]] | None = None,
+    *,
+    in_progress: bool = False,
+) -> SmallElection:
+    """Run the small election into ``out`` (the record directory) and seal it; ``manifest``
+    (the small manifest's contests and times) and its contests' ``nominations`` logs may be
+    given. ``in_progress``: stop at the tally (a record the trustees would not decrypt)."""
+    manifest = small_manifest() if manifest is None else manifest
     ceremony, secrets = local_ceremony(manifest, ("Scrutineer", "Rep A", "Rep B"))
     constituencies = ["north"] * 5 + ["south"] * 3
     members = [Member(f"M{i}", k) for i, k in enumerate(constituencies)]
@@ -137,6 +145,7 @@ def build_small_record(out: Path) -> SmallElection:
         manifest.opens,
         fsync=False,
         clock=SimulatedClock(manifest.opens),
+        nominations=nominations,
     )
     codes = tuple(c.code for c in issued)
 
@@ -161,6 +170,8 @@ def build_small_record(out: Path) -> SmallElection:
     receipts += board.cast([first[0], encrypt(*_REVOTE)[0]])  # a replay, then a re-vote
     assert [r.reason for r in receipts] == [None] * 6 + ["replay", None]
     close_and_tally(election, manifest.closes)
+    if in_progress:
+        return SmallElection(out, manifest, election.fingerprint, election.election_key, codes, b"")
     verified = verify_record(out).tally
     assert verified is not None
     decryptions = [trustee.decrypt(secrets[i], manifest, verified)[1] for i in (0, 2)]

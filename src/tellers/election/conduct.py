@@ -16,7 +16,7 @@ The command line's demo and the web service drive exactly these functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,13 @@ from tellers.election.manifest import Manifest
 from tellers.errors import InvalidProof, RecordError
 from tellers.parallel import Mapper, local_mapper, worker_context
 from tellers.postal.returns import return_ballot, return_sums
-from tellers.record.store import credentials_hash, seal, write_credentials, write_json
+from tellers.record.store import (
+    credentials_hash,
+    nominations_file,
+    seal,
+    write_credentials,
+    write_json,
+)
 from tellers.record.v2 import ballot_from_json, manifest_to_json
 from tellers.record.v2_authority import statement_from_json
 from tellers.record.v2_tally import result_to_json, tally_to_json
@@ -110,8 +116,11 @@ def open_election(
     *,
     fsync: bool = True,
     clock: Callable[[], str] = utc_now,
+    nominations: Mapping[str, Iterable[bytes]] | None = None,
 ) -> OpenElection:
-    """Check the ceremony and statement, publish manifest, ceremony and credentials, open."""
+    """Check the ceremony and statement, publish manifest, ceremony and credentials, open.
+    ``nominations`` (contest id → its log's lines) are published with them for the
+    contests whose choices came from nominations (record.md §1.3)."""
     directory.mkdir(parents=True, exist_ok=True)
     table = dict(credentials)
     outcome, fingerprint, body = opened_body(
@@ -120,6 +129,8 @@ def open_election(
     write_json(directory / "manifest.json", manifest_to_json(manifest))
     write_json(directory / "ceremony.json", ceremony_to_json(ceremony))
     write_credentials(directory / "credentials.jsonl", table.items())
+    for contest_id, lines in (nominations or {}).items():
+        (directory / nominations_file(contest_id)).write_bytes(b"".join(x + b"\n" for x in lines))
     context = ElectionContext(manifest, fingerprint, outcome.joint_key)
     board = Board(directory / "board.jsonl", context, table, fsync=fsync, clock=clock)
     board.append("election-opened", body)

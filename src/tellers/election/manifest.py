@@ -66,6 +66,7 @@ Precedence = Literal["online", "postal", "first"]
 PRECEDENCE: Final = ("online", "postal", "first")
 CHANNELS: Final = ("postal", "hybrid")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_HEAD = re.compile(r"^[0-9a-f]{64}$")
 YES_NO_CHOICES: Final = ("yes", "no")
 Kind = Literal["election", "industrial-action"]
 KINDS: Final = ("election", "industrial-action")
@@ -124,6 +125,9 @@ class Contest:
     preferences: int | None = None
     """W for a ranked contest: the most preferences a member may give (ranked.md §2); None
     for every choice. Only ranked contests have it."""
+    nominations: str | None = None
+    """The head of the nominations log the choices came from (nominations.md §4, record.md
+    §3.8), 64 lower-case hex digits; None for a contest not from nominations."""
 
     @property
     def ranked(self) -> bool:
@@ -302,6 +306,11 @@ def _validate(m: Manifest) -> None:
             raise ManifestError(f"{where}: contest id repeated")
         seen.add(contest.id)
         _validate_contest(contest, where, m.constituencies)
+        if contest.nominations is not None and m.kind is None:
+            raise ManifestError(
+                f"{where}.nominations: a contest from nominations needs the ballot's kind "
+                "(record.md §3.6, §3.8)"
+            )
     _validate_statutory(m)
 
 
@@ -416,6 +425,11 @@ def _validate_contest(c: Contest, where: str, constituencies: tuple[str, ...]) -
         )
     if c.max_selections > 64:
         raise ManifestError(f"{where}: at most 64 selections per contest are supported")
+    if c.nominations is not None and not _HEAD.match(c.nominations):
+        raise ManifestError(
+            f"{where}.nominations: expected a log's head, 64 lower-case hex digits, found "
+            f"{c.nominations!r}"
+        )
     if c.constituencies is not None:
         unknown = [x for x in c.constituencies if x not in constituencies]
         if unknown or not c.constituencies:

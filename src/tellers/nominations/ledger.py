@@ -23,7 +23,7 @@ from tellers.nominations.outcome import Address, Outcome, ballot_order
 from tellers.nominations.rules import Period, Rules
 from tellers.nominations.state import CODES, Nomination, NominationsState, Ruling
 
-__all__ = ["CODES", "Nomination", "NominationsLog", "Ruling", "check_log"]
+__all__ = ["CODES", "Nomination", "NominationsLog", "Ruling", "check_log", "replay_log"]
 
 
 class NominationsLog(NominationsState):
@@ -156,9 +156,8 @@ def check_log(
     every automatic finding and its reason, every ruling, each address's word count, the
     candidates and their order. ``photos`` (by SHA-256) are checked against the log when
     given. ``NominationsFileError`` names the line and what was expected."""
-    log = NominationsLog.from_lines(lines, path)
-    if log.outcome is None:
-        raise NominationsFileError(path, 0, "the log has no nominations-closed event")
+    log = replay_log(lines, path)
+    assert log.outcome is not None
     if photos is not None:
         for s in log.outcome.candidates:
             if s.address is None or s.address.photo is None:
@@ -173,3 +172,13 @@ def check_log(
                     f"{photo.sha256}, found {'none' if data is None else 'other bytes'}",
                 )
     return log.outcome
+
+
+def replay_log(lines: Iterable[bytes | str], path: str) -> NominationsLog:
+    """A closed log replayed whole (nominations.md §7, 1–4 but the photographs): what
+    ``check_log`` checks, for a reader that also wants its nominations, rulings and
+    withdrawals (the election record's verifier, record.md §9.2 ``nominations``)."""
+    log = NominationsLog.from_lines(lines, path)
+    if log.outcome is None:
+        raise NominationsFileError(path, 0, "the log has no nominations-closed event")
+    return log

@@ -6,6 +6,7 @@
     credentials.jsonl   public credentials with constituency, sorted by credential
     board.jsonl         the hash-chained bulletin board
     result.json         the declared result (also the board's last event)
+    nominations-<contest>.jsonl   a contest's nominations log, where its choices came from one
 
 Every byte of every file is bound: the board by its hash chain and all
 files by their hashes in ``index.json``; the record's root is
@@ -18,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,12 @@ from tellers.record.v2 import FORMAT, FORMATS, bytes_from_hex, exact_keys, get
 __all__ = [
     "FILES",
     "IN_PROGRESS",
+    "NOMINATIONS_FORMAT",
     "PAPERS",
     "credentials_hash",
     "credentials_line",
     "file_sha256",
+    "nominations_file",
     "read_credentials",
     "read_index",
     "read_json",
@@ -55,6 +58,14 @@ IN_PROGRESS = FILES[:-1]
 PAPERS = "papers.jsonl"
 """The postal channel's paper list: in a record exactly when its manifest has a postal
 channel (postal.md §4.1)."""
+NOMINATIONS_FORMAT = "tellers-record/v7"
+"""The first record format that may hold nominations logs (record.md §1.3)."""
+_NOMINATIONS_FILE = re.compile(r"^nominations-[a-z0-9][a-z0-9_-]{0,63}\.jsonl$")
+
+
+def nominations_file(contest_id: str) -> str:
+    """The record's file for the nominations log of contest ``contest_id`` (record.md §1.3)."""
+    return f"nominations-{contest_id}.jsonl"
 
 
 def write_json(path: Path, value: Any) -> None:
@@ -102,12 +113,15 @@ def write_record(
     credentials: Iterable[tuple[bytes, str]],
     board_lines: Iterable[bytes],
     result_json: Any | None,
+    nominations: Mapping[str, Iterable[bytes]] | None = None,
 ) -> bytes:
     """Write a whole record from stored state (e.g. the web service's database); return its root.
 
     ``board_lines`` are the board's canonical event lines in order, without
     newlines, exactly as they were hashed into the chain. With ``result_json``
     None the record is one in progress (``IN_PROGRESS``, no result.json).
+    ``nominations`` maps a contest id to its nominations log's lines (without newlines),
+    for the contests whose choices came from nominations (record.md §1.3).
     """
     from tellers.board import GENESIS, event_hash
 
@@ -122,6 +136,12 @@ def write_record(
             head, count = event_hash(line), count + 1
         handle.flush()
         os.fsync(handle.fileno())
+    for contest_id, lines in (nominations or {}).items():
+        with open(directory / nominations_file(contest_id), "wb") as handle:
+            for line in lines:
+                handle.write(line + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
     if result_json is not None:
         write_json(directory / "result.json", result_json)
     return seal(directory, count, head, complete=result_json is not None)
@@ -187,6 +207,7 @@ def seal(directory: Path, board_events: int, board_head: bytes, *, complete: boo
     names = list(FILES if complete else IN_PROGRESS)
     if (directory / PAPERS).exists():
         names.append(PAPERS)
+    names += sorted(p.name for p in directory.iterdir() if _NOMINATIONS_FILE.match(p.name))
     index = {
         "format": FORMAT,
         "files": {name: file_sha256(directory / name).hex() for name in names},
@@ -214,11 +235,14 @@ def read_index(directory: Path) -> dict[str, Any]:
         get(board, "events", int, "index.board")
         bytes_from_hex(get(board, "head", str, "index.board"), 32, "index.board.head")
         listed = set(files) - ({PAPERS} if fmt != "tellers-record/v3" else set())
+        if FORMATS.index(fmt) >= FORMATS.index(NOMINATIONS_FORMAT):
+            listed = {name for name in listed if not _NOMINATIONS_FILE.match(name)}
         if listed not in (set(FILES), set(IN_PROGRESS)):
             raise EncodingError(
                 "index.files",
                 f"expected the files {list(FILES)} (result.json only once declared; "
-                f"{PAPERS} where there is a postal channel)",
+                f"{PAPERS} where there is a postal channel; in {NOMINATIONS_FORMAT}, "
+                "nominations-<contest>.jsonl where a contest came from nominations)",
             )
         for name in files:
             bytes_from_hex(get(files, name, str, "index.files"), 32, f"index.files.{name}")

@@ -69,10 +69,18 @@ __all__ = [
     "schnorr_to_json",
 ]
 
-FORMAT = "tellers-record/v6"
-FORMATS = ("tellers-record/v3", "tellers-record/v4", "tellers-record/v5", FORMAT)
-"""What this verifier reads: v5; v4 — a v5 record whose manifest is not v4; and v3 — a v4
-record without the postal channel, under the same rules (record.md §1.2)."""
+FORMAT = "tellers-record/v7"
+FORMATS = (
+    "tellers-record/v3",
+    "tellers-record/v4",
+    "tellers-record/v5",
+    "tellers-record/v6",
+    FORMAT,
+)
+"""What this verifier reads: v7, whose contests may come with their nominations logs; v6 — a
+v7 record without them; v5 — a v6 record whose manifest is not v5; v4 — a v5 record whose
+manifest is not v4; and v3 — a v4 record without the postal channel, under the same rules
+(record.md §1.2)."""
 
 Json = Any
 

@@ -25,6 +25,7 @@ from tellers.record.v2_fields import _exact_keys, _name, exact_keys, get
 __all__ = [
     "MANIFEST_FORMAT",
     "MANIFEST_FORMATS",
+    "NOMINATIONS_MANIFEST_FORMAT",
     "RANKED_MANIFEST_FORMAT",
     "STATUTORY_MANIFEST_FORMAT",
     "manifest_from_json",
@@ -35,14 +36,18 @@ MANIFEST_FORMAT = "tellers-manifest/v2"
 """An online-only ballot's manifest; ``v3`` is v2 with the postal channel (postal.md §1)."""
 POSTAL_MANIFEST_FORMAT = "tellers-manifest/v3"
 STATUTORY_MANIFEST_FORMAT = "tellers-manifest/v4"
+"""v3 with the ballot's kind and its statutory fields (record.md §3.6); ``postal`` may be null."""
 RANKED_MANIFEST_FORMAT = "tellers-manifest/v5"
 """v4 and ranked contests, with their ``preferences`` (record.md §3.7)."""
-"""v3 with the ballot's kind and its statutory fields (record.md §3.6); ``postal`` may be null."""
+NOMINATIONS_MANIFEST_FORMAT = "tellers-manifest/v6"
+"""v5 with each contest's ``nominations``: the head of the log its choices came from
+(record.md §3.8)."""
 MANIFEST_FORMATS = (
     MANIFEST_FORMAT,
     POSTAL_MANIFEST_FORMAT,
     STATUTORY_MANIFEST_FORMAT,
     RANKED_MANIFEST_FORMAT,
+    NOMINATIONS_MANIFEST_FORMAT,
 )
 _STATUTORY_KEYS = {
     "kind",
@@ -58,16 +63,20 @@ Json = Any
 
 
 def manifest_to_json(m: Manifest) -> Json:
-    """The oldest format that holds ``m``: v2 or v3 when it has no ``kind``, v5 when it has a
-    ranked contest, else v4."""
+    """The oldest format that holds ``m``: v2 or v3 when it has no ``kind``, v6 when a contest
+    declares its nominations log, v5 when it has a ranked contest, else v4."""
     out = _v2_to_json(m)
-    ranked = any(c.ranked for c in m.contests)
+    nominated = any(c.nominations is not None for c in m.contests)
+    ranked = nominated or any(c.ranked for c in m.contests)
     if ranked:
         for contest, c in zip(out["contests"], m.contests, strict=True):
             contest["preferences"] = c.preferences
+            if nominated:
+                contest["nominations"] = c.nominations
     if m.kind is not None:
+        fmt = RANKED_MANIFEST_FORMAT if ranked else STATUTORY_MANIFEST_FORMAT
         out.update(
-            format=RANKED_MANIFEST_FORMAT if ranked else STATUTORY_MANIFEST_FORMAT,
+            format=NOMINATIONS_MANIFEST_FORMAT if nominated else fmt,
             postal=None if m.postal is None else _postal_to_json(m.postal),
             kind=m.kind,
             relevant_date=m.relevant_date,
@@ -138,7 +147,7 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
         )
     postal = None
     statutory: dict[str, Any] = {}
-    if fmt in (STATUTORY_MANIFEST_FORMAT, RANKED_MANIFEST_FORMAT):
+    if fmt in (STATUTORY_MANIFEST_FORMAT, RANKED_MANIFEST_FORMAT, NOMINATIONS_MANIFEST_FORMAT):
         _exact_keys(obj, _MANIFEST_KEYS | {"postal"} | _STATUTORY_KEYS, where)
         statutory = _statutory_from_json(obj, where)
     else:
@@ -170,7 +179,7 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
             quorum=get(trustees, "quorum", int, f"{where}.trustees"),
             constituencies=_strings(obj, "constituencies", where),
             contests=tuple(
-                _contest_from_json(c, f"{where}.contests[{i}]", fmt == RANKED_MANIFEST_FORMAT)
+                _contest_from_json(c, f"{where}.contests[{i}]", fmt)
                 for i, c in enumerate(get(obj, "contests", list, where))
             ),
             postal=postal,
@@ -260,10 +269,13 @@ def _optional(obj: Json, key: str, kind: type, default: Any, where: str) -> Any:
     return default if obj.get(key) is None else get(obj, key, kind, where)
 
 
-def _contest_from_json(obj: Json, where: str, ranked: bool) -> Contest:
+def _contest_from_json(obj: Json, where: str, fmt: str) -> Contest:
     if not isinstance(obj, dict):
         raise EncodingError(where, f"expected an object, found {_name(obj)}")
-    _exact_keys(obj, _CONTEST_KEYS | ({"preferences"} if ranked else set()), where)
+    nominated = fmt == NOMINATIONS_MANIFEST_FORMAT
+    ranked = nominated or fmt == RANKED_MANIFEST_FORMAT
+    extra = ({"preferences"} if ranked else set()) | ({"nominations"} if nominated else set())
+    _exact_keys(obj, _CONTEST_KEYS | extra, where)
     if not ranked and obj.get("method") in RANKED_METHODS:
         raise EncodingError(
             f"{where}.method",
@@ -296,6 +308,7 @@ def _contest_from_json(obj: Json, where: str, ranked: bool) -> Contest:
         thresholds=None if t is None else _thresholds_from_json(t, f"{where}.thresholds"),
         statement=get(obj, "statement", str, where) if "statement" in obj else "",
         preferences=_optional(obj, "preferences", int, None, where),
+        nominations=_optional(obj, "nominations", str, None, where),
     )
 
 

@@ -20,9 +20,24 @@ from tellers.reports.figures import VerifiedFigures, label, reason_text, turnout
 from tellers.reports.logs import Logs
 from tellers.reports.statements import DUTIES, Statements
 
-__all__ = ["check_for_record", "contest_blocks", "s52_report", "threshold_rows"]
+__all__ = [
+    "check_for_record",
+    "contest_blocks",
+    "nominations_blocks",
+    "s52_report",
+    "threshold_rows",
+]
 
 _DUTY = {"store": "Stored", "distribute": "Distributed", "count": "Counted"}
+_INVALID = {
+    "officer": "the officer's ruling (reason in the log)",
+    "unknown-body": "from a body not on the list of nominating bodies",
+    "body-kind": "from a body of a kind the rules do not count",
+    "outside-period": "received outside the nomination period",
+    "withdrawn": "for a candidate who had withdrawn",
+    "duplicate": "from a body that had already nominated",
+}
+"""Each invalid ruling's code (nominations.md §5.2, §5.3) as the report reads it."""
 
 
 def _when(iso: str) -> str:
@@ -77,6 +92,7 @@ def s52_report(
         )
     )
     blocks += _papers(found)
+    blocks += nominations_blocks(found)
     blocks.append(Heading(2, "Votes cast (s.52(1)(c), (d))"))
     for contest in f["contests"]:
         blocks += contest_blocks(m.contest(contest["id"]), contest)
@@ -152,6 +168,41 @@ def _papers(found: VerifiedFigures) -> list[Block]:
                     for reason, n in value.items()
                 ),
                 numeric=(1,),
+            )
+        )
+    return out
+
+
+def nominations_blocks(found: VerifiedFigures) -> list[Block]:
+    """Each contest's nominations (s.47), as the verifier counted them from the log it
+    replayed against the contest's candidates (record.md §9.2, ``nominations``); nothing for
+    a ballot whose contests did not come from nominations."""
+    logs = found.figures.get("nominations") or []
+    if not logs:
+        return []
+    out: list[Block] = [Heading(2, "Nominations (s.47)")]
+    for log in logs:
+        contest = found.contest(log["contest"])
+        rows: list[tuple[str, str]] = [
+            ("Candidates registered", number(log["candidates"])),
+            ("Nominations received", number(log["received"])),
+            ("Valid", number(log["valid"])),
+        ]
+        rows += [
+            (f"Invalid: {_INVALID.get(code, code.replace('-', ' '))}", number(n))
+            for code, n in log["invalid"].items()
+            if n
+        ]
+        rows.append(("Candidates withdrawn", number(log["withdrawn"])))
+        rows.append(("Candidates standing", number(log["standing"])))
+        out.append(Heading(3, contest.title))
+        out.append(
+            Table(f"Nominations: {contest.title}", ("Figure", "Number"), tuple(rows), numeric=(1,))
+        )
+        out.append(
+            Para(
+                "The standing candidates are the contest's choices, in ballot order, as the "
+                f"verifier re-derived them from the nominations log (head {log['head']})."
             )
         )
     return out

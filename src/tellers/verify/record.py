@@ -33,10 +33,15 @@ from tellers.parties import key_fingerprint, short_text
 from tellers.postal.returns import return_ballot, return_sums
 from tellers.record.store import FILES, file_sha256, read_index, read_json
 from tellers.record.v2 import FORMATS, ballot_from_json, manifest_from_json, manifest_to_json
-from tellers.record.v2_manifest import RANKED_MANIFEST_FORMAT, STATUTORY_MANIFEST_FORMAT
+from tellers.record.v2_manifest import (
+    NOMINATIONS_MANIFEST_FORMAT,
+    RANKED_MANIFEST_FORMAT,
+    STATUTORY_MANIFEST_FORMAT,
+)
 from tellers.record.v2_tally import result_to_json
 from tellers.tally import Aggregator, ContestTally, declare
 from tellers.verify.ballots import BallotCheck, check_chunk
+from tellers.verify.nominations import check_nominations
 from tellers.verify.parties import (
     check_ceremony_file,
     check_opened,
@@ -126,6 +131,10 @@ def verify_record(
         report.figures["channels"] = channels
     if manifest.kind is not None:
         report.figures["rules"] = rules_figures(manifest)
+    if any(c.nominations for c in manifest.contests) or any(
+        name.startswith("nominations-") for name in index["files"]
+    ):
+        report.figures["nominations"] = check_nominations(report, directory, manifest, index)
     if outcome is None or published is None:
         _missing_result(report, complete)
         return report
@@ -238,6 +247,7 @@ def check_files(report: Report, directory: Path, index: dict[str, Any]) -> None:
 _FIRST_RECORD_OF = {
     STATUTORY_MANIFEST_FORMAT: "tellers-record/v5",
     RANKED_MANIFEST_FORMAT: "tellers-record/v6",
+    NOMINATIONS_MANIFEST_FORMAT: "tellers-record/v7",
 }
 """The oldest record format that may hold a manifest of each newer format (record.md §1.2)."""
 

@@ -44,6 +44,8 @@ CHECKS = {
     "paper-audit": "every paper whose marks are not on the board is opened after the close, "
     "and encrypts what its printed codes claim",
     "closed": "the closing event counts what the board holds",
+    "nominations": "each contest from nominations stands exactly the candidates its log, "
+    "replayed, declares, in ballot order; the log is this contest's, closed before opening",
     "tally": "the published encrypted totals are the sums of the counted ballots",
     "decryption": "a quorum of qualified trustees decrypted the verified tally, signed, with "
     "valid proofs",

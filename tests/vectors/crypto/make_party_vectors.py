@@ -141,13 +141,39 @@ def party_vectors() -> dict[str, Any]:
         "fingerprint": fingerprint.hex(),
         "short": short_text(fingerprint),
     }
+    # A tellers-manifest/v6 (record.md §3.8): the head of the nominations log a contest's
+    # choices came from is inside the hash, so the fingerprint binds who stood.
+    nominated = dataclasses.replace(
+        manifest,
+        election_id="vectors-gs-2026",
+        contests=(
+            Contest(
+                "general-secretary",
+                "General Secretary",
+                "plurality",
+                (Choice("adams", "Tom Adams", "Members first."), Choice("ward", "Sharon Ward")),
+                nominations=seeded_bytes("parties/nominations-head", 0).hex(),
+            ),
+        ),
+        kind="election",
+        term_years=5,
+    )
+    fingerprint = election_fingerprint(manifest_hash(nominated), key, credentials)
+    from_nominations = {
+        "manifest": manifest_to_json(nominated),
+        "manifest_hash": manifest_hash(nominated).hex(),
+        "joint_key": key.hex(),
+        "credentials_hash": credentials.hex(),
+        "fingerprint": fingerprint.hex(),
+        "short": short_text(fingerprint),
+    }
     return {
         "source": SOURCE,
         "signing_keys": keys,
         "short_texts": shorts,
         "signed_objects": [signed],
         "sealed_boxes": [box],
-        "election_fingerprints": [election, statutory],
+        "election_fingerprints": [election, statutory, from_nominations],
     }
 
 
