@@ -19,15 +19,16 @@ from test_nominations_scenario import ADDRESSES, INVALID_REASON, run_nominations
 from test_report_pages import REASON, _csrf, _post, declared, statements_form
 from voter_fixtures import sample_manifest
 
-from tellers.nominations import contest_choices
 from tellers.record.archive import open_record
 from tellers.verify import verify_record
+from tellers.web.nominations import service as nominations
 from tellers.web.store import records, steps
 from tellers.web.store.models import Election
 
 __all__: list[str] = []
 
-SLUG = "gs-nominated"
+SLUG = "gs-2027"
+"""The election the nominations were for: its manifest's ``election_id``."""
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,16 +41,20 @@ def test_nominated_candidates_are_elected_and_the_report_says_what_the_scrutinee
 ) -> None:
     settings.DATA_DIR = str(tmp_path)
     now = steps.now
-    _, outcome, _, base = run_nominations(client_for, monkeypatch)
+    period, outcome, _, base = run_nominations(client_for, monkeypatch)
     monkeypatch.setattr(steps, "now", now)  # nominations closed; the ballot runs on today's clock
     public = client_for(None)
     published = html.unescape(public.get(base).content.decode())
     assert INVALID_REASON in published  # the ruling and its reason are public
 
-    # The standing candidates, with their own addresses, are the contest.
+    # The standing candidates, with their own addresses, are the contest, which declares the
+    # log they came from: the record carries it and its verifier re-derives who stood.
     sample = sample_manifest(SLUG)
-    general = dataclasses.replace(sample.contests[0], choices=contest_choices(outcome))
-    manifest = dataclasses.replace(sample, contests=(general, *sample.contests[1:]))
+    general = nominations.declared_contest(period, sample.contests[0])
+    assert general.nominations == outcome.head
+    manifest = dataclasses.replace(
+        sample, contests=(general, *sample.contests[1:]), kind="election"
+    )
     assert [c.address for c in general.choices] == [ADDRESSES[c.id] for c in general.choices]
     built = declared(SLUG, manifest)
     assert [c.id for c in built.manifest.contests[0].choices] == ["adams", "okafor", "ward"]
@@ -71,7 +76,22 @@ def test_nominated_candidates_are_elected_and_the_report_says_what_the_scrutinee
     assert "The scrutineer is NOT satisfied" in result and REASON in result
 
     with open_record(records.archive_path(election, "result")) as directory:
-        figures = verify_record(directory, workers=1).figures
+        report = verify_record(directory, workers=1)
+        logged = (directory / "nominations-general-secretary.jsonl").read_bytes()
+    assert report.valid, report.failures
+    assert logged == public.get(f"{base}log.jsonl").content  # the published log, byte for byte
+    figures = report.figures
+    (nominated,) = figures["nominations"]  # ten received, one ruled out; Sam Lee does not stand
+    assert nominated == {
+        "contest": "general-secretary",
+        "head": outcome.head,
+        "candidates": 4,
+        "received": 10,
+        "valid": 9,
+        "invalid": dict.fromkeys(nominated["invalid"], 0) | {"officer": 1},
+        "withdrawn": 0,
+        "standing": 3,
+    }
     counts = figures["contests"][0]["counts"]
     pdf = scrutineer.get(f"/scrutiny/e/{SLUG}/documents/s52.pdf")
     assert pdf.status_code == 200
@@ -82,3 +102,14 @@ def test_nominated_candidates_are_elected_and_the_report_says_what_the_scrutinee
     for choice in built.manifest.contests[0].choices:  # each nominated candidate's votes
         assert f"{choice.name} {counts[choice.id]:,}" in text
     assert f"Entitled to vote {figures['electorate']:,}" in text
+    nominated_text = text[text.index("Nominations (s.47)") : text.index("Votes cast")]
+    for figure, n in (
+        ("Candidates registered", 4),
+        ("Nominations received", 10),
+        ("Valid", 9),
+        ("Invalid: the officer's ruling (reason in the log)", 1),
+        ("Candidates withdrawn", 0),
+        ("Candidates standing", 3),
+    ):
+        assert f"{figure} {n}" in nominated_text
+    assert outcome.head in nominated_text

@@ -9,12 +9,14 @@ transaction. A step the rules refuse comes back as Django's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from tellers.election.manifest import Choice, Contest
 from tellers.errors import NominationError, TellersError
 from tellers.nominations import NominationsLog, Outcome, Period, Rules, read_bodies_csv
 from tellers.nominations.contest import contest_choices
@@ -25,7 +27,9 @@ from tellers.web.store.steps import log as audit
 __all__ = [
     "choices_json",
     "close",
+    "declared_contest",
     "load",
+    "log_lines",
     "open_period",
     "outcome",
     "photos",
@@ -179,11 +183,35 @@ def photos(period: NominationsPeriod) -> dict[str, bytes]:
 
 def choices_json(period: NominationsPeriod) -> list[dict[str, str]]:
     """The manifest contest's ``choices`` (record.md §3.1) from a closed log."""
-    result = outcome(period)
+    return [{"id": c.id, "name": c.name, "address": c.address} for c in _choices(period)[1]]
+
+
+def _choices(period: NominationsPeriod) -> tuple[Outcome, tuple[Choice, ...]]:
+    result = outcome(period)  # replayed from the stored lines, not the row's cached head
     if result is None:
         raise ValidationError("Nominations are not closed yet.")
     try:
-        choices = contest_choices(result)
+        return result, contest_choices(result)
     except NominationError as exc:
         raise ValidationError(str(exc)) from None
-    return [{"id": c.id, "name": c.name, "address": c.address} for c in choices]
+
+
+def declared_contest(period: NominationsPeriod, contest: Contest) -> Contest:
+    """``contest`` with the standing candidates as its choices and the log's head as its
+    ``nominations`` (record.md §3.8), so that the record holds the log and its verifier
+    re-derives the choices from it."""
+    result, choices = _choices(period)
+    return dataclasses.replace(contest, choices=choices, nominations=result.head)
+
+
+def log_lines(election_id: str, contest: str, using: str = "default") -> list[bytes] | None:
+    """The closed log of ``election_id``'s ``contest``, its lines as published (without
+    newlines); None when there is none (record.md §1.3)."""
+    period = (
+        NominationsPeriod.objects.using(using)
+        .filter(election_id=election_id, contest=contest, closed=True)
+        .first()
+    )
+    if period is None:
+        return None
+    return [line.encode() for line in period.events.order_by("seq").values_list("line", flat=True)]

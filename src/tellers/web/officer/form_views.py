@@ -132,6 +132,15 @@ class ElectionForm(forms.Form):
         else:
             choices = tuple(self._typed_candidates(d["candidates"]))
         try:
+            contest = Contest(
+                id=d["contest_id"],
+                title=d["contest_title"],
+                method=d["method"],
+                choices=choices,
+                seats=d["seats"],
+            )
+            if period is not None:  # the record carries the log; its verifier checks the choices
+                contest = nominations.declared_contest(period, contest)
             return Manifest(
                 election_id=d["election_id"],
                 title=d["title"],
@@ -145,16 +154,10 @@ class ElectionForm(forms.Form):
                 constituencies=tuple(
                     x.strip() for x in d["constituencies"].splitlines() if x.strip()
                 ),
-                contests=(
-                    Contest(
-                        id=d["contest_id"],
-                        title=d["contest_title"],
-                        method=d["method"],
-                        choices=choices,
-                        seats=d["seats"],
-                    ),
-                ),
+                contests=(contest,),
                 public_board=d["public_board"],
+                # a contest from nominations is a union election's (s.46; record.md §3.8)
+                kind="election" if period is not None else None,
             )
         except TellersError as exc:
             raise ValidationError(

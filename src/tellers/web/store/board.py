@@ -486,7 +486,9 @@ def export_record(
     is enough: the record at the close, from which the print authority finds the
     unused papers it must open before the tally (postal.md §6). The board is
     streamed in sequence order, exactly the lines that were hashed; where papers
-    were issued, their list is ``papers.jsonl`` (postal.md §4.1).
+    were issued, their list is ``papers.jsonl`` (postal.md §4.1); and each contest
+    that declares its nominations log has it as ``nominations-<contest>.jsonl``
+    (record.md §1.3), if the site holds it closed (else the verifier says it is missing).
     """
     needed = "election-closed" if after_close else "tally"
     if (
@@ -509,4 +511,14 @@ def export_record(
 
         directory.mkdir(parents=True, exist_ok=True)
         write_paper_list(election, directory / PAPERS, using=using)
-    return write_record(directory, election.manifest, election.ceremony, credentials, lines, result)
+    from tellers.web.nominations.service import log_lines
+
+    logs = {}
+    for contest in election.manifest["contests"]:
+        if contest.get("nominations") is not None:
+            found = log_lines(election.manifest["election_id"], contest["id"], using)
+            if found is not None:
+                logs[contest["id"]] = found
+    return write_record(
+        directory, election.manifest, election.ceremony, credentials, lines, result, logs
+    )
