@@ -238,3 +238,21 @@ def test_the_s52_report_of_a_ballot_without_nominations_has_no_such_section(
     from tellers.reports.text import render_text
 
     assert "Nominations" not in render_text(s52_report(verified_figures(small_election.record)))
+
+
+def test_the_v6_manifest_reads_back_and_refuses_what_it_must(nominated: SmallElection) -> None:
+    from dataclasses import replace
+
+    from tellers.errors import EncodingError, ManifestError
+    from tellers.record.v2 import manifest_from_json
+
+    raw = manifest_to_json(nominated.manifest)
+    assert manifest_from_json(raw) == nominated.manifest
+    older = {**raw, "format": "tellers-manifest/v5"}
+    with pytest.raises(EncodingError, match=r"contests\[0\].*nominations"):
+        manifest_from_json(older)
+    president = nominated.manifest.contests[0]
+    with pytest.raises(ManifestError, match=r"nominations: expected a log's head"):
+        replace(nominated.manifest, contests=(replace(president, nominations="ABC"),))
+    with pytest.raises(ManifestError, match=r"nominations: a contest from nominations needs"):
+        replace(nominated.manifest, kind=None)

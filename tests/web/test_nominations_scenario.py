@@ -167,6 +167,9 @@ def test_general_secretary_nominations_become_the_contest_with_the_same_addresse
     choices = manifest.contest("general-secretary").choices
     assert [(c.id, c.name) for c in choices] == [(s.id, s.name) for s in outcome.candidates]
     assert [c.address for c in choices] == [ADDRESSES[c.id] for c in choices]
+    # ... and declares the log, so the record carries it (record.md §3.8)
+    assert manifest.contest("general-secretary").nominations == outcome.head
+    assert manifest.kind == "election"
 
     # The addresses: the same text, order and photographs online and in the pack's PDF.
     online = public.get(f"{base}addresses/").content.decode()
