@@ -18,9 +18,12 @@ from tellers.board import GENESIS, event_hash, event_line
 from tellers.counting import format_result
 from tellers.crypto.group import bip340_public_key
 from tellers.parties import SigningKey, sign_object
+from tellers.record import v2_trustee as files
 from tellers.record.store import seal
+from tellers.record.v2 import manifest_to_json
 from tellers.simulate import DemoOutcome, Scenario, build_scenario, run_scenario
 from tellers.simulate_stv import expected_count
+from tellers.vault import write_vault
 from tellers.verify import Report, verify_record
 
 SCALE = 0.0006  # 78 ballots
@@ -58,6 +61,7 @@ def _rewrite(
     signers: dict[int, SigningKey],
     *,
     unsigned: frozenset[int] = frozenset(),
+    complete: bool = True,
 ) -> None:
     """Write ``events`` back as a trustee who went along would: every hash a decryption, mix
     or mix decryption names made to name its line's new predecessor, each re-signed by its
@@ -85,7 +89,7 @@ def _rewrite(
         if kind == "mix":
             last[body["contest"]] = prev
     (record / "board.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
-    seal(record, len(lines), prev, complete=True)
+    seal(record, len(lines), prev, complete=complete)
 
 
 def _failures(report: Report) -> list[tuple[str, str, str]]:
@@ -255,3 +259,51 @@ def test_an_extra_field_in_a_mix_is_an_event_format_failure(
     _rewrite(record, events, _signers(stv))
     found = _failures(verify_record(record))
     assert found[0][:2] == ("event-format", f"board.jsonl:{first + 1}")
+
+
+def test_a_trustee_shuffles_on_its_own_machine_after_verifying_the_chain(
+    stv: tuple[Scenario, DemoOutcome],
+    record: Path,
+    tmp_path: Path,
+    tellers_cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``tellers trustee shuffle``: trustee 3 takes the record as trustees 1 and 2 left it,
+    checks both shuffles and makes the third; trustee 1, who shuffled already, is refused."""
+    scenario, outcome = stv
+    events = _events(record)
+    cut = _where(events, "mix", 2)
+    (record / "result.json").unlink()
+    _rewrite(record, events[:cut], _signers(stv), complete=False)
+    monkeypatch.setenv("TELLERS_PASSPHRASE", "correct horse battery staple")
+    dirs = {}
+    for index in (1, 3):
+        directory = tmp_path / f"trustee-{index}"
+        directory.mkdir(mode=0o700)
+        (directory / "manifest.json").write_text(json.dumps(manifest_to_json(scenario.manifest)))
+        write_vault(
+            directory / "trustee-secrets.json",
+            b"correct horse battery staple",
+            files.secrets_to_json(outcome.trustees[index - 1]),
+        )
+        dirs[index] = directory
+    code, out, err = tellers_cli(
+        "trustee", "shuffle", "--dir", str(dirs[3]), "--record", str(record), "--workers", "1"
+    )
+    assert code == 0, err
+    assert "checked through 2 earlier shuffle(s)" in out and "(shuffle 3)" in out
+    made = json.loads((dirs[3] / "shuffle-executive.json").read_text())
+    assert (made["trustee"], made["position"]) == (3, 3)
+    # On the board as the trustee signed it (not re-signed here).
+    _rewrite(
+        record, [*events[:cut], {"type": "mix", "body": made}], _signers(stv),
+        unsigned=frozenset({cut}), complete=False,
+    )  # fmt: skip
+    report = verify_record(record)
+    assert report.valid, report.failures
+    assert report.mixes["executive"].shuffles == 3
+
+    code, _out, err = tellers_cli(
+        "trustee", "shuffle", "--dir", str(dirs[1]), "--record", str(record), "--workers", "1"
+    )
+    assert code == 1 and "already shuffled the rows of contest executive" in err

@@ -262,6 +262,10 @@ def decrypt(args: argparse.Namespace) -> int:
         return 1
     try:
         done, message = trustee.decrypt(secrets, manifest, report.tally)
+        mixed = [
+            (contest, trustee.decrypt_mixed(secrets, manifest, report.tally, chain, contest))
+            for contest, chain in (report.mixes or {}).items()
+        ]
     except trustee.TrusteeError as exc:
         _say(f"tellers trustee decrypt: {exc.problem}", err=True)
         return 1
@@ -272,6 +276,48 @@ def decrypt(args: argparse.Namespace) -> int:
         f"{len(message['shares'])} totals decrypted, with proofs, from the ballots it holds.",
         f"Upload {out} on your trustee page.",
     )
+    for contest, body in mixed:
+        path = where.write(f"mix-decryption-{contest}.json", body)
+        _say(
+            f"Contest {contest}: the rows of its last verified shuffle decrypted "
+            f"({len(body['shares'])} shares, with proofs). Upload {path} too."
+        )
+    return 0
+
+
+def shuffle(args: argparse.Namespace) -> int:
+    """Verify the record so far and shuffle each ranked contest's rows (ranked.md §4)."""
+    where = _Dir(args)
+    manifest = where.manifest()
+    secrets, _secret = where.secrets()
+    progress = Progress("verifying")
+    with open_record(args.record) as directory:
+        report = verify_record(directory, workers=max(1, args.workers), progress=progress)
+    progress.done()
+    if report.tally is None or report.mixes is None:
+        _say("tellers trustee shuffle: the record does not verify, so you must not shuffle it:",
+             err=True)  # fmt: skip
+        for failure in report.failures[:20]:
+            _say(f"  {failure.check}: {failure.where}: {failure.detail}", err=True)
+        return 1
+    if not report.mixes:
+        _say("tellers trustee shuffle: the record has no ranked contest with ballots", err=True)
+        return 1
+    try:
+        made = [
+            (contest, chain, trustee.mix(secrets, manifest, report.tally, chain, contest))
+            for contest, chain in report.mixes.items()
+        ]
+    except trustee.TrusteeError as exc:
+        _say(f"tellers trustee shuffle: {exc.problem}", err=True)
+        return 1
+    for contest, chain, body in made:
+        path = where.write(f"shuffle-{contest}.json", body)
+        _say(
+            f"Trustee {secrets.trustee}: contest {contest}: {len(chain.rows):,} ballots, "
+            f"checked through {chain.shuffles} earlier shuffle(s), shuffled again with its "
+            f"proof (shuffle {chain.shuffles + 1}). Upload {path}."
+        )
     return 0
 
 
@@ -307,6 +353,9 @@ def register(subparsers: Any) -> None:
     p = step("answer", "answer complaints against you by opening the disputed share", answer)
     p.add_argument("--bundle", type=Path, required=True, help="bundle.json from your page")
     p = step("decrypt", "verify the record so far and decrypt its tally", decrypt)
+    p.add_argument("--record", type=Path, required=True, help="the record (folder or .zip)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes")
+    p = step("shuffle", "verify the record so far and shuffle its ranked ballots", shuffle)
     p.add_argument("--record", type=Path, required=True, help="the record (folder or .zip)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes")
 
