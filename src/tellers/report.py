@@ -10,7 +10,7 @@ from typing import Any
 
 from tellers.election.manifest import Manifest
 
-__all__ = ["channels", "declaration", "parties", "rules", "summary"]
+__all__ = ["channels", "declaration", "nominations", "parties", "rules", "summary"]
 
 
 def declaration(manifest: Manifest, figures: dict[str, Any], root: str) -> str:
@@ -81,6 +81,21 @@ def rules(figures: dict[str, Any]) -> str:
             value = "none" if rule["value"] is None else rule["value"]
             mark = "  OVERRIDDEN" if rule["overridden"] else ""
             lines.append(f"  {name} = {value}{mark}: {rule['source']}")
+    return "\n".join(lines)
+
+
+def nominations(figures: dict[str, Any]) -> str:
+    """Each contest's nominations as the verifier replayed its log (record.md §9.2): who
+    stood came from the log whose head the manifest declares."""
+    lines = []
+    for log in figures.get("nominations") or ():
+        invalid = ", ".join(f"{code} {n}" for code, n in log["invalid"].items() if n) or "none"
+        lines.append(f"Nominations for {log['contest']} (log head {log['head'][:16]}...):")
+        lines.append(
+            f"  {log['received']} received, {log['valid']} valid, invalid: {invalid}; "
+            f"{log['candidates']} candidates, {log['withdrawn']} withdrew, "
+            f"{log['standing']} standing"
+        )
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nominatedtools import COUNTS, nominated_manifest, president_log
@@ -256,3 +257,16 @@ def test_the_v6_manifest_reads_back_and_refuses_what_it_must(nominated: SmallEle
         replace(nominated.manifest, contests=(replace(president, nominations="ABC"),))
     with pytest.raises(ManifestError, match=r"nominations: a contest from nominations needs"):
         replace(nominated.manifest, kind=None)
+
+
+def test_tellers_verify_prints_the_nominations_it_replayed(
+    nominated: SmallElection, tellers_cli: Any
+) -> None:
+    code, out, _ = tellers_cli("verify", str(nominated.record))
+    assert code == 0
+    head = str(nominated.manifest.contests[0].nominations)
+    assert f"Nominations for president (log head {head[:16]}...):" in out
+    assert (
+        "7 received, 4 valid, invalid: officer 1, unknown-body 1, duplicate 1; "
+        "4 candidates, 1 withdrew, 3 standing"
+    ) in out

@@ -27,7 +27,7 @@ from tellers.errors import TellersError
 from tellers.record.archive import open_record
 from tellers.record.store import read_json
 from tellers.record.v2 import manifest_from_json
-from tellers.report import declaration, parties, rules, summary
+from tellers.report import declaration, nominations, parties, rules, summary
 from tellers.verify import verify_record
 
 __all__ = ["register", "run"]
@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         if report.figures.get("rules"):
             print()
             print(rules(report.figures))
+        if report.figures.get("nominations"):
+            print()
+            print(nominations(report.figures))
         if report.figures.get("contests"):
             print()
             print(declaration(manifest, report.figures, report.root))
