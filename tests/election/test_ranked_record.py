@@ -274,7 +274,8 @@ def test_a_trustee_shuffles_on_its_own_machine_after_verifying_the_chain(
     events = _events(record)
     cut = _where(events, "mix", 2)
     (record / "result.json").unlink()
-    _rewrite(record, events[:cut], _signers(stv), complete=False)
+    kept = frozenset(range(cut + 1))  # the lines as they were: their hashes unchanged
+    _rewrite(record, events[:cut], _signers(stv), unsigned=kept, complete=False)
     monkeypatch.setenv("TELLERS_PASSPHRASE", "correct horse battery staple")
     dirs = {}
     for index in (1, 3):
@@ -297,7 +298,7 @@ def test_a_trustee_shuffles_on_its_own_machine_after_verifying_the_chain(
     # On the board as the trustee signed it (not re-signed here).
     _rewrite(
         record, [*events[:cut], {"type": "mix", "body": made}], _signers(stv),
-        unsigned=frozenset({cut}), complete=False,
+        unsigned=kept, complete=False,
     )  # fmt: skip
     report = verify_record(record)
     assert report.valid, report.failures
