@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tellers import canonical
-from tellers.board import Board, ElectionContext, utc_now
+from tellers.board import Board, ElectionContext, event_hash, utc_now
 from tellers.ceremony import Ceremony, Outcome, check_ceremony
 from tellers.crypto.ceremony_messages import DecryptionShare
 from tellers.crypto.group import Point
@@ -32,6 +32,8 @@ from tellers.election.manifest import Manifest
 from tellers.errors import InvalidProof, RecordError
 from tellers.parallel import Mapper, local_mapper, worker_context
 from tellers.postal.returns import return_ballot, return_sums
+from tellers.ranked.board import counted_rows
+from tellers.ranked.outcome import ranked_result
 from tellers.record.store import (
     credentials_hash,
     nominations_file,
@@ -43,7 +45,9 @@ from tellers.record.v2 import ballot_from_json, manifest_to_json
 from tellers.record.v2_authority import statement_from_json
 from tellers.record.v2_tally import result_to_json, tally_to_json
 from tellers.record.v2_trustee import ceremony_to_json
-from tellers.tally import Aggregator, ContestTally, Result, decrypt_and_declare
+from tellers.tally import Aggregator, ContestResult, ContestTally, Result, decrypt_and_declare
+from tellers.verify.mix import check_mix_decryptions, check_mixes
+from tellers.verify.report import Report
 from tellers.verify.tally import VerifiedTally, check_decryption
 
 __all__ = [
@@ -244,8 +248,39 @@ def _superseded(path: Path) -> frozenset[bytes]:
     return frozenset(out)
 
 
+def record_mix(election: OpenElection, verified: VerifiedTally, body: dict[str, Any]) -> None:
+    """Put a trustee's signed shuffle on the board after checking it as the verifier will
+    (``verify.mix``, against the record so far: its chain so far must already be on the
+    board), and seal the record in progress for the next trustee to verify."""
+    board = election.board
+    report = Report()
+    rows = counted_rows(board.path, election.manifest, set(board.counted.values()))
+    events = _mix_events(board.path)
+    events.append((board.seq + 1, body, bytes(32)))
+    check_mixes(report, election.manifest, verified, rows, events, complete=False)
+    if report.failures:
+        failure = report.failures[0]
+        raise InvalidProof(f"{failure.where}: {failure.detail}")
+    board.append("mix", body)
+    seal(election.directory, board.seq, board.head, complete=False)
+
+
+def _mix_events(path: Path) -> list[tuple[int, Any, bytes]]:
+    """The board's ``mix`` events: (line, body, event hash)."""
+    out = []
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if raw.rstrip(b"\n").endswith(b'"type":"mix"}'):
+                line = raw.rstrip(b"\n")
+                out.append((number, canonical.loads(line)["body"], event_hash(line)))
+    return out
+
+
 def publish_result(
-    election: OpenElection, verified: VerifiedTally, decryptions: Sequence[dict[str, Any]]
+    election: OpenElection,
+    verified: VerifiedTally,
+    decryptions: Sequence[dict[str, Any]],
+    mix_decryptions: Sequence[dict[str, Any]] = (),
 ) -> tuple[Result, bytes]:
     """Check the trustees' decryption messages, decrypt, declare, seal; return (result, root).
 
@@ -264,14 +299,18 @@ def publish_result(
     batches: list[Sequence[DecryptionShare]] = []
     for body in decryptions:
         batches.append(check_decryption(manifest, verified, body).shares)
+    ranked = _ranked_results(election, verified, mix_decryptions)
     for body in decryptions:
         board.append("decryption", body)
+    for body in mix_decryptions:
+        board.append("mix-decryption", body)
     result = decrypt_and_declare(
         manifest,
         tallies,
         batches[: manifest.quorum],
         election.credentials.values(),
         len(board.counted),
+        ranked,
     )
     body = result_to_json(result)
     board.append("result", body)
@@ -279,3 +318,32 @@ def publish_result(
     board.close_file()
     root = seal(election.directory, board.seq, board.head)
     return result, root
+
+
+def _ranked_results(
+    election: OpenElection, verified: VerifiedTally, bodies: Sequence[dict[str, Any]]
+) -> dict[str, ContestResult]:
+    """Each ranked contest's result from the trustees' decryptions of its mixed rows, each
+    checked as the verifier will (``verify.mix``)."""
+    manifest = election.manifest
+    if not any(c.ranked for c in manifest.contests):
+        return {}
+    board = election.board
+    rows = counted_rows(board.path, manifest, set(board.counted.values()))
+    report = Report()
+    with_rows = {c: r for c, r in rows.items() if r}
+    chains = check_mixes(
+        report, manifest, verified, with_rows, _mix_events(board.path), complete=True
+    )
+    lines = [(board.seq + 1 + i, body) for i, body in enumerate(bodies)]
+    opened = check_mix_decryptions(report, manifest, verified, chains, lines, complete=True)
+    if report.failures or opened is None:
+        failure = report.failures[0]
+        raise InvalidProof(f"{failure.where}: {failure.detail}")
+    per_contest, _total = manifest.electorate(election.credentials.values())
+    return {
+        c: ranked_result(
+            manifest.contest(c), opened.get(c, ()), per_contest[c], election.fingerprint
+        )
+        for c in rows
+    }

@@ -31,6 +31,8 @@ from tellers.errors import CountingError, EncodingError, ManifestError, RecordEr
 from tellers.parallel import Mapper, local_mapper
 from tellers.parties import key_fingerprint, short_text
 from tellers.postal.returns import return_ballot, return_sums
+from tellers.ranked.board import counted_rows
+from tellers.ranked.outcome import ranked_result
 from tellers.record.store import FILES, file_sha256, read_index, read_json
 from tellers.record.v2 import FORMATS, ballot_from_json, manifest_from_json, manifest_to_json
 from tellers.record.v2_manifest import (
@@ -39,8 +41,9 @@ from tellers.record.v2_manifest import (
     STATUTORY_MANIFEST_FORMAT,
 )
 from tellers.record.v2_tally import result_to_json
-from tellers.tally import Aggregator, ContestTally, declare
+from tellers.tally import Aggregator, ContestResult, ContestTally, declare
 from tellers.verify.ballots import BallotCheck, check_chunk
+from tellers.verify.mix import check_mix_decryptions, check_mixes
 from tellers.verify.nominations import check_nominations
 from tellers.verify.parties import (
     check_ceremony_file,
@@ -155,11 +158,14 @@ def verify_record(
     values = check_decryptions(
         report, manifest, verified, state.decryption_events, complete=complete
     )
-    if values is None or not complete:
+    ranked = _ranked(report, manifest, verified, state, board_path, per_contest, complete)
+    if values is None or not complete or ranked is None:
         _missing_result(report, complete)
         return report
     try:
-        declared = declare(manifest, recomputed, values, per_contest, total, state.counted_total())
+        declared = declare(
+            manifest, recomputed, values, per_contest, total, state.counted_total(), ranked
+        )
     except CountingError as exc:  # decrypted totals that no set of ballots could give
         report.ran("result-counts")
         report.fail("result-counts", "decrypted totals", str(exc))
@@ -171,6 +177,47 @@ def verify_record(
         report.fail("result-file", "result.json", "differs from the board's result event")
     report.figures.update(result_figures(expected))
     return report
+
+
+def _ranked(
+    report: Report,
+    manifest: Manifest,
+    verified: VerifiedTally,
+    state: BoardState,
+    board: Path,
+    electorate: dict[str, int],
+    complete: bool,
+) -> dict[str, ContestResult] | None:
+    """Each ranked contest's result from its verified mix and decryption (record.md §6.4),
+    or None where one is missing or fails; {} when the manifest has none."""
+    if not any(c.ranked for c in manifest.contests):
+        return {}
+    counted = {bytes.fromhex(tracker) for _line, tracker in state.counted.values()}
+    rows = counted_rows(board, manifest, counted)
+    with_rows = {c: r for c, r in rows.items() if r}
+    before = len(report.failures)
+    chains = check_mixes(report, manifest, verified, with_rows, state.mix_events, complete=complete)
+    if not report.failures:
+        report.mixes = chains
+    opened = check_mix_decryptions(
+        report, manifest, verified, chains, state.mix_decryption_events, complete=complete
+    )
+    if opened is None or len(report.failures) > before:
+        return None
+    results = {}
+    for contest_id, contest_rows in rows.items():
+        contest = manifest.contest(contest_id)
+        values = opened.get(contest_id, ())
+        try:
+            results[contest_id] = ranked_result(
+                contest, values, electorate[contest_id], verified.fingerprint
+            )
+        except CountingError as exc:
+            report.ran("ranked-count")
+            report.fail("ranked-count", f"contest {contest_id}", str(exc))
+            return None
+        assert len(values) == len(contest_rows)
+    return results
 
 
 _BOARD_LINE = re.compile(r"board\.jsonl:(\d+)")
@@ -366,6 +413,7 @@ def result_figures(result: dict[str, Any]) -> dict[str, Any]:
                 "tied": c["tied"],
                 "thresholds": c["thresholds"],
                 "thresholds_met": c["thresholds_met"],
+                **({"count": c["count"], "sheet": c["sheet"]} if "count" in c else {}),
             }
             for c in result["contests"]
         ],

@@ -18,14 +18,15 @@ CHECKS = {
     "constituencies, and the one opened with",
     "fingerprint": "the election fingerprint is recomputed from manifest, key and credentials",
     "board-chain": "each event names the hash of the one before, in sequence",
-    "board-order": "opened, then ballots, closed, tally, decryptions and result",
+    "board-order": "opened, then ballots, closed, tally, mixes, decryptions and result",
     "event-format": "each event body has exactly its fields, each of its type",
     "timetable": "the election opened and closed on time; every ballot was taken while open",
     "ballot-format": "each ballot on the board can be read",
     "ballot-tracker": "each published tracker is the hash of its ballot",
     "ballot-election": "each ballot is for this election",
     "ballot-signature": "each ballot is signed by its credential",
-    "ballot-proof": "every selection encrypts 0 or 1 and every contest total is in range",
+    "ballot-proof": "every selection encrypts 0 or 1 and every contest total is in range; "
+    "every ranked preference proves its maker knows its randomness",
     "ballot-credential": "each accepted ballot's credential is on the published list",
     "ballot-entitlement": "each ballot holds exactly the contests its credential may vote in",
     "ballot-duplicate": "no ballot is on the board twice (accepted, audited or refused)",
@@ -49,6 +50,12 @@ CHECKS = {
     "tally": "the published encrypted totals are the sums of the counted ballots",
     "decryption": "a quorum of qualified trustees decrypted the verified tally, signed, with "
     "valid proofs",
+    "mix": "each ranked contest's rows were shuffled by qualified trustees in turn, each "
+    "shuffle signed and proved from the rows before it",
+    "mix-decryption": "a quorum of qualified trustees decrypted each ranked contest's last "
+    "shuffled rows, signed, with valid proofs",
+    "ranked-count": "each ranked contest's declared count is the recount of its decrypted "
+    "rankings under its rule, stage by stage",
     "result-counts": "the declared votes and blanks are the decrypted totals",
     "winners": "the winners follow from the counts under the contest's rule",
     "turnout": "ballots counted and turnout are as declared",
@@ -79,6 +86,9 @@ class Report:
     root: str = ""
     tally: Any = None
     """The ``VerifiedTally`` when the board up to the tally checked out (``verify.tally``)."""
+    mixes: Any = None
+    """Ranked contest id → its ``MixChain`` when the board up to its mixes checked out
+    (``verify.mix``): what the next trustee shuffles or decrypts."""
 
     @property
     def valid(self) -> bool:
