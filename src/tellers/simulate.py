@@ -620,7 +620,7 @@ def _mix(
     for secrets in trustees:
         for contest, chain in so_far.mixes.items():
             body = trustee.mix(secrets, election.manifest, so_far.tally, chain, contest)
-            record_mix(election, so_far.tally, body)
+            record_mix(election, so_far.tally, so_far.mixes, body)
         so_far = verify_record(record, workers=workers, mapper=mapper)
         if so_far.tally is None or so_far.mixes is None:
             raise TellersError("the record so far does not verify after a shuffle")

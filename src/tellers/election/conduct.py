@@ -46,7 +46,7 @@ from tellers.record.v2_authority import statement_from_json
 from tellers.record.v2_tally import result_to_json, tally_to_json
 from tellers.record.v2_trustee import ceremony_to_json
 from tellers.tally import Aggregator, ContestResult, ContestTally, Result, decrypt_and_declare
-from tellers.verify.mix import check_mix_decryptions, check_mixes
+from tellers.verify.mix import MixChain, check_mix_decryptions, check_mixes
 from tellers.verify.report import Report
 from tellers.verify.tally import VerifiedTally, check_decryption
 
@@ -248,16 +248,20 @@ def _superseded(path: Path) -> frozenset[bytes]:
     return frozenset(out)
 
 
-def record_mix(election: OpenElection, verified: VerifiedTally, body: dict[str, Any]) -> None:
+def record_mix(
+    election: OpenElection,
+    verified: VerifiedTally,
+    chains: Mapping[str, MixChain],
+    body: dict[str, Any],
+) -> None:
     """Put a trustee's signed shuffle on the board after checking it as the verifier will
-    (``verify.mix``, against the record so far: its chain so far must already be on the
-    board), and seal the record in progress for the next trustee to verify."""
+    (``verify.mix``) against ``chains``, the ranked contests' chains as the record so far
+    verified (``verify_record(...).mixes``), and seal the record in progress for the next
+    trustee to verify."""
     board = election.board
     report = Report()
-    rows = counted_rows(board.path, election.manifest, set(board.counted.values()))
-    events = _mix_events(board.path)
-    events.append((board.seq + 1, body, bytes(32)))
-    check_mixes(report, election.manifest, verified, rows, events, complete=False)
+    event = (board.seq + 1, body, bytes(32))
+    check_mixes(report, election.manifest, verified, {}, [event], complete=False, start=chains)
     if report.failures:
         failure = report.failures[0]
         raise InvalidProof(f"{failure.where}: {failure.detail}")

@@ -52,11 +52,14 @@ def check_mixes(
     events: list[tuple[int, Any, bytes]],
     *,
     complete: bool,
+    start: Mapping[str, MixChain] | None = None,
 ) -> dict[str, MixChain]:
     """Each ranked contest's chain, checked event by event; a chain stops at its first bad
     event (the next trustee must shuffle from the last good rows, and a later event that
-    names a bad one fails too)."""
+    names a bad one fails too). ``start`` continues chains already checked (the events are
+    then only those after them)."""
     chains = {c: MixChain(rows, verified.tally_hash, 0) for c, rows in board_rows.items()}
+    chains.update(start or {})
     broken: set[str] = set()
     for line, body, digest in events:
         report.ran("mix")
