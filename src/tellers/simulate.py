@@ -598,7 +598,7 @@ def run_scenario(
             for s in present
             for contest, chain in so_far.mixes.items()
         ]
-    result, root = publish_result(election, verified, decryptions, mixed)
+    result, root = publish_result(election, verified, decryptions, mixed, so_far.mixes)
     timings["decrypt"] = time.perf_counter() - clock
     return DemoOutcome(
         result, root, record, code_sheet, cast, refused, audited, timings, so_far,

@@ -106,6 +106,7 @@ def test_the_stv_record_verifies_and_counts_as_tellers_count_does(
     scenario, outcome = stv
     report = verify_record(outcome.record)
     assert report.valid, report.failures
+    assert verify_record(outcome.record, workers=2).to_json() == report.to_json()
     assert report.checks_run["mix"] == 3 and report.checks_run["mix-decryption"] == 2
     events = _events(outcome.record)
     kinds = [e["type"] for e in events]
@@ -151,6 +152,8 @@ def test_two_rows_swapped_after_a_shuffle_fail_that_shuffle(
     found = _failures(verify_record(record))
     assert found[0][:2] == ("mix", f"board.jsonl:{second + 1} contest executive shuffle 2")
     assert "shuffle proof" in found[0][2]
+    # The proofs' row terms computed by two processes: the same report.
+    assert _failures(verify_record(record, workers=2)) == found
     assert ("mix", f"board.jsonl:{second + 2} contest executive shuffle 3") in [
         f[:2] for f in found
     ]

@@ -285,6 +285,7 @@ def publish_result(
     verified: VerifiedTally,
     decryptions: Sequence[dict[str, Any]],
     mix_decryptions: Sequence[dict[str, Any]] = (),
+    chains: Mapping[str, MixChain] | None = None,
 ) -> tuple[Result, bytes]:
     """Check the trustees' decryption messages, decrypt, declare, seal; return (result, root).
 
@@ -303,7 +304,7 @@ def publish_result(
     batches: list[Sequence[DecryptionShare]] = []
     for body in decryptions:
         batches.append(check_decryption(manifest, verified, body).shares)
-    ranked = _ranked_results(election, verified, mix_decryptions)
+    ranked = _ranked_results(election, verified, mix_decryptions, chains)
     for body in decryptions:
         board.append("decryption", body)
     for body in mix_decryptions:
@@ -325,20 +326,24 @@ def publish_result(
 
 
 def _ranked_results(
-    election: OpenElection, verified: VerifiedTally, bodies: Sequence[dict[str, Any]]
+    election: OpenElection,
+    verified: VerifiedTally,
+    bodies: Sequence[dict[str, Any]],
+    chains: Mapping[str, MixChain] | None,
 ) -> dict[str, ContestResult]:
     """Each ranked contest's result from the trustees' decryptions of its mixed rows, each
-    checked as the verifier will (``verify.mix``)."""
+    checked as the verifier will (``verify.mix``); ``chains`` are the mixes as the record
+    so far verified (``verify_record(...).mixes``), else checked here."""
     manifest = election.manifest
     if not any(c.ranked for c in manifest.contests):
         return {}
     board = election.board
     rows = counted_rows(board.path, manifest, set(board.counted.values()))
     report = Report()
-    with_rows = {c: r for c, r in rows.items() if r}
-    chains = check_mixes(
-        report, manifest, verified, with_rows, _mix_events(board.path), complete=True
-    )
+    if chains is None:
+        with_rows = {c: r for c, r in rows.items() if r}
+        events = _mix_events(board.path)
+        chains = check_mixes(report, manifest, verified, with_rows, events, complete=True)
     lines = [(board.seq + 1 + i, body) for i, body in enumerate(bodies)]
     opened = check_mix_decryptions(report, manifest, verified, chains, lines, complete=True)
     if report.failures or opened is None:

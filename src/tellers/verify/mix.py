@@ -12,13 +12,16 @@ and hold one valid share per ciphertext; the first ``quorum`` valid ones open th
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from tellers.ceremony import check_signed_by
 from tellers.crypto.ceremony_messages import DecryptionShare
 from tellers.crypto.shuffle import Row, check_shuffle
+from tellers.crypto.shuffle_proof import CHUNK_ROWS, ChunkMap
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InvalidProof, InvalidShare, InvalidSignature
 from tellers.ranked.decrypt import check_row_shares, open_rows
@@ -53,13 +56,37 @@ def check_mixes(
     *,
     complete: bool,
     start: Mapping[str, MixChain] | None = None,
+    workers: int = 1,
 ) -> dict[str, MixChain]:
     """Each ranked contest's chain, checked event by event; a chain stops at its first bad
     event (the next trustee must shuffle from the last good rows, and a later event that
     names a bad one fails too). ``start`` continues chains already checked (the events are
-    then only those after them)."""
+    then only those after them). With ``workers`` > 1 each proof's row terms are computed
+    by that many processes of this machine (``shuffle_check``'s chunks)."""
     chains = {c: MixChain(rows, verified.tally_hash, 0) for c, rows in board_rows.items()}
     chains.update(start or {})
+    if workers > 1 and events:
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            _check_events(report, manifest, verified, chains, events, pool.map, workers)
+    else:
+        _check_events(report, manifest, verified, chains, events, map, 1)
+    for contest, chain in chains.items():
+        if chain.shuffles == 0 and complete:
+            report.ran("mix")
+            report.fail("mix", f"contest {contest}", "no valid shuffle of its rows")
+    return chains
+
+
+def _check_events(
+    report: Report,
+    manifest: Manifest,
+    verified: VerifiedTally,
+    chains: dict[str, MixChain],
+    events: list[tuple[int, Any, bytes]],
+    map_chunks: ChunkMap,
+    workers: int,
+) -> None:
     broken: set[str] = set()
     for line, body, digest in events:
         report.ran("mix")
@@ -91,6 +118,8 @@ def check_mixes(
                 step.rows,
                 step.proof,
                 context=mix_context(contest, step.trustee, step.position),
+                map_chunks=map_chunks,
+                chunk_rows=max(CHUNK_ROWS, -(-len(chain.rows) // workers)),
             )
         except _FAULTS as exc:
             report.fail("mix", where, str(exc))
@@ -100,11 +129,6 @@ def check_mixes(
         chains[contest] = MixChain(
             step.rows, digest, step.position, chain.trustees | {step.trustee}
         )
-    for contest, chain in chains.items():
-        if chain.shuffles == 0 and complete:
-            report.ran("mix")
-            report.fail("mix", f"contest {contest}", "no valid shuffle of its rows")
-    return chains
 
 
 def check_mix_decryptions(

@@ -158,7 +158,7 @@ def verify_record(
     values = check_decryptions(
         report, manifest, verified, state.decryption_events, complete=complete
     )
-    ranked = _ranked(report, manifest, verified, state, board_path, per_contest, complete)
+    ranked = _ranked(report, manifest, verified, state, board_path, per_contest, complete, workers)
     if values is None or not complete or ranked is None:
         _missing_result(report, complete)
         return report
@@ -187,6 +187,7 @@ def _ranked(
     board: Path,
     electorate: dict[str, int],
     complete: bool,
+    workers: int,
 ) -> dict[str, ContestResult] | None:
     """Each ranked contest's result from its verified mix and decryption (record.md §6.4),
     or None where one is missing or fails; {} when the manifest has none."""
@@ -196,7 +197,10 @@ def _ranked(
     rows = counted_rows(board, manifest, counted)
     with_rows = {c: r for c, r in rows.items() if r}
     before = len(report.failures)
-    chains = check_mixes(report, manifest, verified, with_rows, state.mix_events, complete=complete)
+    chains = check_mixes(
+        report, manifest, verified, with_rows, state.mix_events, complete=complete,
+        workers=workers,
+    )  # fmt: skip
     if not report.failures:
         report.mixes = chains
     opened = check_mix_decryptions(
