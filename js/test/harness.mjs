@@ -26,7 +26,15 @@ function statementItem(item) {
   return point(item.point, true);
 }
 
-function nonceSource(nonces) {
+// The test vectors' seeded draws: the n-th under a label is H("tellers/test/rand"; label, u64(n))
+// mod n (tests/vectors/crypto/make_ceremony_vectors.py).
+function seededSource(label) {
+  let n = 0;
+  return () => T.mod(BigInt("0x" + hex(T.hashFields("tellers/test/rand", [T.utf8(label), T.intField(n++)]))));
+}
+
+function nonceSource(nonces, seed) {
+  if (seed != null) return seededSource(seed);
   if (nonces == null) return T.randomScalar;
   const queue = nonces.map(scalar);
   return () => {
@@ -73,6 +81,37 @@ const OPS = {
       responses: proof.responses.map(scalarHex),
     };
   },
+  ranking_values: (c) => T.rankingValues(c.ranking, c.candidates, c.preferences),
+  prove_preference: (c) => {
+    const H = point(c.public);
+    const ct = T.encrypt(H, c.m, scalar(c.r));
+    const context = bytes(c.context);
+    const proof = T.provePreference(bytes(c.fingerprint), H, ct, scalar(c.r), { context, rand: () => scalar(c.nonce) });
+    T.checkPreference(bytes(c.fingerprint), H, ct, proof, { context });
+    return {
+      alpha: pointHex(ct.alpha),
+      beta: pointHex(ct.beta),
+      proof: { c: scalarHex(proof.challenge), s: scalarHex(proof.response) },
+    };
+  },
+  check_preference: (c) => {
+    const ct = { alpha: point(c.alpha), beta: point(c.beta) };
+    const proof = { challenge: scalar(c.proof.c), response: scalar(c.proof.s) };
+    T.checkPreference(bytes(c.fingerprint), point(c.public), ct, proof, { context: bytes(c.context) });
+    return true;
+  },
+  ranked_row: (c) => {
+    const { preferences, randomness } = T.encryptRanking(bytes(c.fingerprint), point(c.public), c.values, {
+      credential: bytes(c.credential),
+      contestIndex: c.contest_index,
+      rand: nonceSource(c.nonces, c.seed),
+    });
+    return {
+      preferences: preferences.map(T.preferenceJson),
+      randomness: randomness.map(scalarHex),
+      contest_hash: hex(T.rankedContestHash(c.contest_id, preferences)),
+    };
+  },
   bip340_public_key: (c) => hex(T.bip340PublicKey(scalar(c.secret))),
   normalise_code: (c) => T.normaliseCode(c.input),
   derive_signing_key: (c) => scalarHex(T.deriveSigningKey(bytes(c.election_id), c.code)),
@@ -82,7 +121,7 @@ const OPS = {
       ? scalar(c.signing_key)
       : T.deriveSigningKey(T.utf8(c.manifest.election_id), c.code);
     const out = T.encryptBallot(c.manifest, bytes(c.fingerprint), point(c.election_key), key, c.constituency, c.selections, {
-      rand: nonceSource(c.nonces),
+      rand: nonceSource(c.nonces, c.seed),
       auxRandomness: c.aux == null ? undefined : bytes(c.aux),
     });
     return { ...out, canonical: T.canonicalJson(out.ballot) };
