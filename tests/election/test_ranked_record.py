@@ -4,6 +4,8 @@ tamper test on a re-sealed record (chain, hashes, signatures and index rebuilt).
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -14,13 +16,16 @@ from typing import Any
 import pytest
 
 from tellers import canonical
+from tellers.ballot import ballot_message, tracker
 from tellers.board import GENESIS, event_hash, event_line
 from tellers.counting import format_result
-from tellers.crypto.group import bip340_public_key
+from tellers.crypto.credentials import derive_signing_key
+from tellers.crypto.group import Scalar, bip340_public_key, bip340_sign
+from tellers.crypto.proofs import SchnorrProof
 from tellers.parties import SigningKey, sign_object
 from tellers.record import v2_trustee as files
 from tellers.record.store import seal
-from tellers.record.v2 import manifest_to_json
+from tellers.record.v2 import ballot_from_json, ballot_to_json, manifest_to_json
 from tellers.simulate import DemoOutcome, Scenario, build_scenario, run_scenario
 from tellers.simulate_stv import expected_count
 from tellers.vault import write_vault
@@ -311,3 +316,39 @@ def test_a_trustee_shuffles_on_its_own_machine_after_verifying_the_chain(
         "trustee", "shuffle", "--dir", str(dirs[1]), "--record", str(record), "--workers", "1"
     )
     assert code == 1 and "already shuffled the rows of contest executive" in err
+
+
+def test_an_accepted_ranked_ballot_whose_preference_proof_fails_is_named(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    """The member's own device re-signs a ballot with one preference's proof changed (only
+    the member could: it holds the code). The board would have refused it as bad-proof; on
+    the board as accepted, the verifier names the ballot and the preference."""
+    scenario, outcome = stv
+    election_id = scenario.manifest.election_id.encode()
+    keys = {}
+    for entry in csv.DictReader(outcome.code_sheet.open(encoding="utf-8")):
+        key = derive_signing_key(election_id, entry["code"])
+        keys[bip340_public_key(key)] = key
+    events = _events(record)
+    at = next(i for i, e in enumerate(events) if e["type"] == "ballot-accepted")
+    ballot = ballot_from_json(events[at]["body"]["ballot"])
+    row = ballot.contests[0]
+    first = row.preferences[0]
+    one = Scalar(1)
+    changed = dataclasses.replace(
+        first, proof=SchnorrProof(first.proof.challenge, first.proof.response + one)
+    )
+    contest = dataclasses.replace(row, preferences=(changed, *row.preferences[1:]))
+    key = keys[ballot.credential]
+    message = ballot_message(ballot.fingerprint, ballot.credential, (contest,))
+    forged = dataclasses.replace(
+        ballot, contests=(contest,), signature=bip340_sign(key, message, bytes(32))
+    )
+    events[at]["body"]["ballot"] = ballot_to_json(forged)
+    events[at]["body"]["tracker"] = tracker(forged).hex()
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    proof = [f for f in found if f[0] == "ballot-proof"]
+    assert proof and proof[0][1].startswith(f"board.jsonl:{at + 1}")
+    assert "contest executive, preference 1: preference proof" in proof[0][2]
