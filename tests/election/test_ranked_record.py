@@ -214,6 +214,7 @@ def test_a_changed_decryption_share_names_trustee_row_and_preference(
     assert found[0][0] == "mix-decryption"
     assert found[0][1] == f"board.jsonl:{at + 1} contest executive trustee {trustee}"
     assert f"trustee {trustee}, row 2, preference 4: " in found[0][2]
+    assert _failures(verify_record(record, workers=2)) == found
     assert any("the quorum is 2" in f[2] for f in found)
 
 

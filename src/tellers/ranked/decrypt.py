@@ -10,6 +10,7 @@ v (``ranking.decode_value``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from tellers.crypto.ceremony_messages import (
     MAX_TRUSTEES,
@@ -18,9 +19,9 @@ from tellers.crypto.ceremony_messages import (
     TrusteeKey,
 )
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import Scalar
+from tellers.crypto.group import Point, Scalar
 from tellers.crypto.shuffle import Row
-from tellers.crypto.shuffle_proof import Rand
+from tellers.crypto.shuffle_proof import ChunkMap, Rand
 from tellers.crypto.threshold import (
     check_decryption_share_of,
     combine_shares,
@@ -49,10 +50,14 @@ def check_row_shares(
     commitments: Sequence[TrusteeCommitment],
     rows: Sequence[Row],
     shares: Sequence[DecryptionShare],
+    *,
+    map_chunks: ChunkMap = map,
+    chunk: int = 4096,
 ) -> None:
     """Raise ``InvalidProof`` unless ``shares`` are one trustee's N·W checked shares of
     ``rows``; it names the trustee, the row and the preference (1-based) of the first that
-    is not. Whether the trustee may decrypt is the caller's to check."""
+    is not. Whether the trustee may decrypt is the caller's to check. ``map_chunks`` checks
+    the proofs ``chunk`` at a time (``map``, or a map over this machine's processes)."""
     flat = _flat(rows)
     if len(shares) != len(flat):
         raise InvalidProof(f"expected {len(flat)} decryption shares, found {len(shares)}")
@@ -63,15 +68,43 @@ def check_row_shares(
         raise InvalidProof(f"decryption share from unknown trustee {trustee!r}")
     public = verification_key(trustee, commitments)
     width = len(rows[0])
-    for position, (ciphertext, share) in enumerate(zip(flat, shares, strict=True)):
-        row, slot = divmod(position, width)
-        where = f"trustee {trustee}, row {row + 1}, preference {slot + 1}"
+    for position, share in enumerate(shares):
         if share.trustee != trustee:
-            raise InvalidProof(f"{where}: a share from trustee {share.trustee}")
+            row, slot = divmod(position, width)
+            raise InvalidProof(
+                f"trustee {trustee}, row {row + 1}, preference {slot + 1}: a share from "
+                f"trustee {share.trustee}"
+            )
+    tasks = (
+        _SharesChunk(fingerprint, public, trustee, width, first, tuple(flat[first : first + chunk]),
+                     tuple(shares[first : first + chunk]))
+        for first in range(0, len(flat), chunk)
+    )  # fmt: skip
+    for problem in map_chunks(_check_chunk, tasks):
+        if problem is not None:
+            raise InvalidProof(problem)
+
+
+@dataclass(frozen=True, slots=True)
+class _SharesChunk:
+    fingerprint: bytes
+    public: Point
+    trustee: int
+    width: int
+    first: int
+    ciphertexts: tuple[Ciphertext, ...]
+    shares: tuple[DecryptionShare, ...]
+
+
+def _check_chunk(chunk: _SharesChunk) -> str | None:
+    """The first share of the chunk that does not check, described, or None."""
+    for k, (ciphertext, share) in enumerate(zip(chunk.ciphertexts, chunk.shares, strict=True)):
         try:
-            check_decryption_share_of(fingerprint, public, ciphertext, share)
+            check_decryption_share_of(chunk.fingerprint, chunk.public, ciphertext, share)
         except InvalidProof as exc:
-            raise InvalidProof(f"{where}: {exc}") from None
+            row, slot = divmod(chunk.first + k, chunk.width)
+            return f"trustee {chunk.trustee}, row {row + 1}, preference {slot + 1}: {exc}"
+    return None
 
 
 def open_rows(

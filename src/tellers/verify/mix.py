@@ -139,9 +139,27 @@ def check_mix_decryptions(
     events: list[tuple[int, Any]],
     *,
     complete: bool,
+    workers: int = 1,
 ) -> dict[str, tuple[tuple[int | None, ...], ...]] | None:
     """Each ranked contest's decrypted rows, from the first ``quorum`` valid decryptions of
-    its last mixed rows; None if a contest with ballots lacks them."""
+    its last mixed rows; None if a contest with ballots lacks them. With ``workers`` > 1 the
+    shares' proofs are checked by that many processes."""
+    if workers > 1 and events:
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return _decryptions(report, manifest, verified, chains, events, complete, pool.map)
+    return _decryptions(report, manifest, verified, chains, events, complete, map)
+
+
+def _decryptions(
+    report: Report,
+    manifest: Manifest,
+    verified: VerifiedTally,
+    chains: Mapping[str, MixChain],
+    events: list[tuple[int, Any]],
+    complete: bool,
+    map_chunks: ChunkMap,
+) -> dict[str, tuple[tuple[int | None, ...], ...]] | None:
     good: dict[str, list[tuple[DecryptionShare, ...]]] = {c: [] for c in chains}
     done: dict[str, set[int]] = {c: set() for c in chains}
     for line, body in events:
@@ -163,8 +181,9 @@ def check_mix_decryptions(
                 raise InvalidProof("decrypted twice")
             check_signed_by(verified.announcements, message.trustee, body, "mix-decryption")
             check_row_shares(
-                verified.fingerprint, verified.outcome.commitments, chain.rows, message.shares
-            )
+                verified.fingerprint, verified.outcome.commitments, chain.rows, message.shares,
+                map_chunks=map_chunks,
+            )  # fmt: skip
         except _FAULTS as exc:
             report.fail("mix-decryption", where, str(exc))
             continue

@@ -204,8 +204,9 @@ def _ranked(
     if not report.failures:
         report.mixes = chains
     opened = check_mix_decryptions(
-        report, manifest, verified, chains, state.mix_decryption_events, complete=complete
-    )
+        report, manifest, verified, chains, state.mix_decryption_events, complete=complete,
+        workers=workers,
+    )  # fmt: skip
     if opened is None or len(report.failures) > before:
         return None
     results = {}
