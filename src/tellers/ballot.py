@@ -409,12 +409,14 @@ def check_reveal_shape(ballot: Ballot | AuditedBallot, reveal: Reveal) -> None:
     if [c.contest_id for c in reveal.contests] != [c.contest_id for c in contests]:
         raise ManifestError("the reveal's contests are not the ballot's")
     for contest_ballot, contest_reveal in zip(contests, reveal.contests, strict=True):
-        slots = len(contest_ballot.selections) + (contest_ballot.blank is not None)
-        if len(contest_reveal.choices) != len(contest_ballot.selections):
+        # A ranked contest's slots are its preferences (ranked.md §2: one value v_p each).
+        ranked = contest_ballot.preferences if isinstance(contest_ballot, ContestBallot) else ()
+        selections = len(contest_ballot.selections) + len(ranked)
+        slots = selections + (contest_ballot.blank is not None)
+        if len(contest_reveal.choices) != selections:
             raise ManifestError(
                 f"contest {contest_ballot.contest_id}: the reveal has "
-                f"{len(contest_reveal.choices)} choices for {len(contest_ballot.selections)} "
-                "selections"
+                f"{len(contest_reveal.choices)} choices for {selections} selections"
             )
         if len(contest_reveal.randomness) != slots:
             raise ManifestError(

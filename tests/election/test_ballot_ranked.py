@@ -16,6 +16,7 @@ from tellers.ballot import (
     check_ballot,
     check_ballot_proofs,
     check_ballot_signature,
+    check_reveal_shape,
     check_shape,
     encrypt_ballot,
 )
@@ -222,3 +223,20 @@ def test_a_ranked_contest_is_an_elections_and_is_voted_online() -> None:
     postal = Postal("hybrid", "online", "2026-03-16T12:00:00+00:00", "Freepost TELLERS")
     with pytest.raises(ManifestError, match="papers carry no ranked contest"):
         dataclasses.replace(m, postal=postal)
+
+
+def test_an_audit_request_s_reveal_fits_a_ranked_ballot(kit) -> None:  # type: ignore[no-untyped-def]
+    """The board checks an audit request's reveal against the cast form of the ballot, whose
+    ranked contest has preferences and no selections (record.md §4.4)."""
+    ballot, reveal = _cast(kit, ["elm"])
+    check_reveal_shape(ballot, reveal)
+    check_reveal_shape(audited_form(ballot), reveal)
+    short = dataclasses.replace(
+        reveal.contests[1],
+        choices=reveal.contests[1].choices[:2],
+        randomness=reveal.contests[1].randomness[:2],
+    )
+    with pytest.raises(ManifestError, match="2 choices for 3 selections"):
+        check_reveal_shape(
+            ballot, dataclasses.replace(reveal, contests=(reveal.contests[0], short))
+        )
