@@ -12,7 +12,7 @@
 
 import { bytesToHex, hashFields, hexToBytes, pointFromBytes, bip340Sign, utf8 } from "./crypto.js";
 import { deriveSigningKey, normaliseCode, publicCredential } from "./credentials.js";
-import { canonicalJson, encryptBallot, maxSelections } from "./ballot.js";
+import { canonicalJson, encryptBallot, isRanked, maxSelections } from "./ballot.js";
 import { electionFingerprint, shortText } from "./fingerprint.js";
 
 const codeKey = (slug) => `tellers:code:${slug}`;
@@ -137,11 +137,124 @@ function signIn(form) {
   });
 }
 
+const fill = (template, values) =>
+  Object.entries(values).reduce((t, [k, v]) => t.replace(`%(${k})s`, () => String(v)), template);
+
+// A ranked contest (ranked.md §2): the member adds candidates one by one, each as the next
+// preference, and can remove one or move it up or down. The order lives in the list the
+// page shows, so what is encrypted is what the member sees; a candidate already ranked has
+// no Add button to press and nothing can be added past W, so the page never makes a ranking
+// the core would refuse. Each candidate's button stays in place (Add, then Remove), and a
+// moved preference keeps the focus, so the keyboard focus is never lost.
+function rankedContest(fieldset, text, onChange) {
+  const box = fieldset.querySelector("[data-ranked]");
+  const width = Number(box.dataset.ranked);
+  const list = box.querySelector(".ranking-order");
+  const none = box.querySelector(".ranking-none");
+  const status = box.querySelector(".ranking-status");
+  const names = new Map(
+    [...box.querySelectorAll(".candidate")].map((li) => [li.dataset.choice, li.querySelector(".candidate-name").textContent]),
+  );
+  let order = [];
+  const orderText = () =>
+    order.length ? order.map((id, i) => `${i + 1}. ${names.get(id)}`).join("  ") : text.no_preferences;
+
+  const moveButton = (id, at, step, label) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary rank-move";
+    button.dataset.move = String(step);
+    button.textContent = label;
+    button.setAttribute("aria-label", `${label}: ${names.get(id)}`);
+    const blocked = at + step < 0 || at + step >= order.length;
+    if (blocked) button.setAttribute("aria-disabled", "true");
+    button.addEventListener("click", () => {
+      const from = order.indexOf(id);
+      const to = from + step;
+      if (to < 0 || to >= order.length) return;
+      [order[from], order[to]] = [order[to], order[from]];
+      render();
+      status.textContent = fill(text.moved, { name: names.get(id), n: to + 1 });
+      list.querySelector(`li[data-choice="${CSS.escape(id)}"] button[data-move="${step}"]`).focus();
+      onChange();
+    });
+    return button;
+  };
+
+  const render = () => {
+    list.replaceChildren(
+      ...order.map((id, at) => {
+        const item = document.createElement("li");
+        item.dataset.choice = id;
+        const name = document.createElement("span");
+        name.className = "candidate-name";
+        name.textContent = names.get(id);
+        const actions = document.createElement("span");
+        actions.className = "rank-actions";
+        actions.append(moveButton(id, at, -1, text.move_up), moveButton(id, at, 1, text.move_down));
+        item.append(name, actions);
+        return item;
+      }),
+    );
+    none.hidden = order.length > 0;
+    for (const li of box.querySelectorAll(".candidate")) {
+      const button = li.querySelector(".rank-toggle");
+      const at = order.indexOf(li.dataset.choice);
+      li.classList.toggle("ranked", at >= 0);
+      if (at >= 0) {
+        button.textContent = fill(text.remove, { n: at + 1 });
+        button.removeAttribute("aria-disabled");
+      } else if (order.length >= width) {
+        button.textContent = fill(text.full, { k: width });
+        button.setAttribute("aria-disabled", "true");
+      } else {
+        button.textContent = fill(text.add, { n: order.length + 1 });
+        button.removeAttribute("aria-disabled");
+      }
+    }
+  };
+
+  for (const li of box.querySelectorAll(".candidate")) {
+    const id = li.dataset.choice;
+    li.querySelector(".rank-toggle").addEventListener("click", () => {
+      const at = order.indexOf(id);
+      if (at >= 0) {
+        order.splice(at, 1);
+        render();
+        status.textContent = fill(text.removed, { name: names.get(id), order: orderText() });
+      } else if (order.length >= width) {
+        status.textContent = fill(text.full_note, { k: width });
+        return;
+      } else {
+        order.push(id);
+        render();
+        status.textContent = fill(text.added, { name: names.get(id), n: order.length });
+      }
+      onChange();
+    });
+  }
+  render();
+  return {
+    ranking: () => [...order],
+    clear: () => {
+      order = [];
+      render();
+      status.textContent = "";
+    },
+    text: orderText,
+  };
+}
+
+const rankings = new WeakMap();
+
 function selections(form) {
   const out = {};
   for (const fieldset of form.querySelectorAll("fieldset[data-contest]")) {
     const id = fieldset.dataset.contest;
-    out[id] = [...fieldset.querySelectorAll("input:checked")].map((i) => i.value).filter((v) => v);
+    const ranked = rankings.get(fieldset);
+    out[id] = ranked
+      ? ranked.ranking()
+      : [...fieldset.querySelectorAll("input:checked")].map((i) => i.value).filter((v) => v);
   }
   return out;
 }
@@ -180,16 +293,23 @@ function unmarkedBlanks(form, manifest, chosen) {
   return out;
 }
 
-function summarise(target, manifest, chosen, blankText) {
+function summarise(target, manifest, chosen, text) {
   const rows = [];
   for (const contest of manifest.contests) {
     if (!(contest.id in chosen)) continue;
-    const names = contest.choices.filter((c) => chosen[contest.id].includes(c.id)).map((c) => c.name);
     const dt = document.createElement("dt");
     dt.textContent = contest.title;
     const dd = document.createElement("dd");
     dd.dataset.contest = contest.id;
-    dd.textContent = names.length ? names.join(", ") : blankText;
+    if (isRanked(contest)) {
+      const name = new Map(contest.choices.map((c) => [c.id, c.name]));
+      const order = chosen[contest.id].map((id, i) => `${i + 1}. ${name.get(id)}`);
+      dd.textContent = order.length ? order.join("  ") : text.no_preferences;
+      rows.push(dt, dd);
+      continue;
+    }
+    const names = contest.choices.filter((c) => chosen[contest.id].includes(c.id)).map((c) => c.name);
+    dd.textContent = names.length ? names.join(", ") : text.blank;
     rows.push(dt, dd);
   }
   target.replaceChildren(...rows);
@@ -243,6 +363,12 @@ function ballotPage(form) {
     trackerOut.textContent = "";
     document.getElementById("summary").replaceChildren();
   };
+  for (const fieldset of contestFieldsets(form)) {
+    if (!fieldset.querySelector("[data-ranked]")) continue;
+    // A change of ranking is a change of choices, as a ticked box is.
+    const changed = () => fieldset.dispatchEvent(new Event("change", { bubbles: true }));
+    rankings.set(fieldset, rankedContest(fieldset, text, changed));
+  }
   form.addEventListener("change", () => {
     blankQuestion.hidden = true;
     if (current) {
@@ -306,7 +432,7 @@ function ballotPage(form) {
       return show(status, text.no_code);
     }
     signingKey = key;
-    summarise(document.getElementById("summary"), data.manifest, chosen, text.blank);
+    summarise(document.getElementById("summary"), data.manifest, chosen, text);
     trackerOut.textContent = current.tracker;
     trackerBox.hidden = false;
     document.getElementById("summary-heading").focus();
@@ -317,7 +443,7 @@ function ballotPage(form) {
   document.getElementById("blank-no").addEventListener("click", () => {
     const blanks = unmarkedBlanks(form, data.manifest, selections(form));
     blankQuestion.hidden = true;
-    const first = blanks.length ? blanks[0].fieldset.querySelector("input") : null;
+    const first = blanks.length ? blanks[0].fieldset.querySelector("input, button") : null;
     if (first) first.focus();
   });
 
@@ -384,6 +510,7 @@ function ballotPage(form) {
         // session, and replace this page in the history, so that Back cannot return to it.
         sessionStorage.removeItem(codeKey(data.slug));
         form.reset();
+        for (const fieldset of contestFieldsets(form)) rankings.get(fieldset)?.clear();
         forget();
         try {
           await fetch(data.sign_out_url, {

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -167,12 +168,21 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     for index in manifest.contests_for(record.constituency):
         contest = manifest.contests[index]
         k = contest.max_selections
+        if contest.ranked:
+            hint = ngettext(
+                "Give a preference to %(k)d candidate: your first choice.",
+                "Give preferences to up to %(k)d candidates, in order: 1 is your first choice.",
+                k,
+            ) % {"k": k}
+        else:
+            hint = _("Choose one.") if k == 1 else _("Choose up to %(k)d.") % {"k": k}
         contests.append(
             {
                 "contest": contest,
-                "single": k == 1,
+                "single": k == 1 and not contest.ranked,
+                "ranked": contest.ranked,
                 "max": k,
-                "hint": _("Choose one.") if k == 1 else _("Choose up to %(k)d.") % {"k": k},
+                "hint": hint,
             }
         )
     data = {
@@ -197,6 +207,18 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "blank_not_allowed": _("%(title)s: make a choice."),
         "failed": _("Something went wrong:"),
         "blank": _("No choice (a blank vote)"),
+        "no_preferences": _("No preferences given"),
+        "add": _("Add as preference %(n)s"),
+        "remove": _("Remove (preference %(n)s)"),
+        "full": _("All %(k)s preferences given"),
+        "full_note": _(
+            "You have given all %(k)s preferences. Remove one before adding another candidate."
+        ),
+        "move_up": _("Move up"),
+        "move_down": _("Move down"),
+        "added": _("%(name)s is now preference %(n)s."),
+        "removed": _("%(name)s removed. Your preferences: %(order)s"),
+        "moved": _("%(name)s is now preference %(n)s."),
         "offline": _(
             "The site did not answer, so this may not have been recorded. Check your "
             "connection and press the button again: a ballot already recorded is never "
@@ -399,6 +421,15 @@ def revealed_choices(election: Election, reveal: Any) -> list[dict[str, str]]:
     out = []
     for item in reveal:
         contest = manifest.contest(item["id"])
+        if contest.ranked:  # v_1..v_W: the candidate ranked p-th, 0 for none (ranked.md §2)
+            ranked = [contest.choices[v - 1].name for v in item["choices"] if v]
+            chosen = (
+                "  ".join(f"{p}. {name}" for p, name in enumerate(ranked, 1))
+                if ranked
+                else _("no preferences given")
+            )
+            out.append({"id": contest.id, "contest": contest.title, "chosen": chosen})
+            continue
         names = [c.name for c, v in zip(contest.choices, item["choices"], strict=True) if v]
         chosen = ", ".join(names) if names else _("no choice (blank)")
         out.append({"id": contest.id, "contest": contest.title, "chosen": chosen})
