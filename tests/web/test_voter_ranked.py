@@ -204,6 +204,10 @@ def test_a_member_ranks_by_keyboard_changes_the_order_audits_and_casts(
     page.wait_for_url(f"{base}/receipt/{tracker}/")
     page.goto(f"{live_server.url}/e/ranked-keys/board/?tracker={tracker[:10]}")
     page.locator("#tracker-found").wait_for(state="visible")
+    # The public list of checked ballots reads the audited ranking back in order.
+    page.goto(f"{live_server.url}/e/ranked-keys/audited/")
+    said = str(page.text_content(f'li[data-tracker="{audited}"]'))
+    assert "National Executive: 1. Ash Adeyemi, 2. Cara Cedar" in said
     assert problems == []
     _accepted(built, tracker)
     assert BoardEvent.objects.get(election=built.election, tracker=audited).type == (

@@ -192,7 +192,14 @@ def audited(request: HttpRequest, slug: str) -> HttpResponse:
             contest = manifest.contest(item["id"]) if manifest else None
             if contest is None:
                 continue
-            names = [c.name for c, v in zip(contest.choices, item["choices"], strict=False) if v]
+            if contest.ranked:  # v_1..v_W, the candidate ranked p-th or 0 (ranked.md §2)
+                ranked = [contest.choices[v - 1].name for v in item["choices"] if v]
+                names = [f"{p}. {name}" for p, name in enumerate(ranked, 1)]
+                names = names or [_("no preferences given")]
+            else:
+                names = [
+                    c.name for c, v in zip(contest.choices, item["choices"], strict=False) if v
+                ]
             contests.append({"title": contest.title, "chosen": names})
         ballots.append({"seq": event.seq, "tracker": event.tracker, "contests": contests})
     context = {"election": e, "page": page, "ballots": ballots}
