@@ -7,7 +7,6 @@ violation on the page in any of these states.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,41 +23,16 @@ from a11y import (
 )
 from test_browser_smoke import chromium
 from test_browser_smoke import pytestmark as browser_marks
-from voter_fixtures import BuiltElection, build_open_election, sample_manifest
+from voter_fixtures import BuiltElection, build_open_election, ranked_manifest
 
 from tellers import canonical
 from tellers.ballot import check_ballot
-from tellers.election.manifest import Choice, Contest, Manifest
 from tellers.record.v2 import ballot_from_json
 from tellers.web.store.models import BoardEvent
 
 __all__: list[str] = []
 
 pytestmark = browser_marks
-
-CANDIDATES: tuple[tuple[str, str], ...] = (
-    ("ash", "Ash Adeyemi"),
-    ("birch", "Bo Birch"),
-    ("cedar", "Cara Cedar"),
-    ("damson", "Dee Damson"),
-)
-
-
-def ranked_manifest(slug: str) -> Manifest:
-    """The sample election (v5, ``kind: election``) with a 2-seat STV contest of four
-    candidates, at most three preferences, after the General Secretary."""
-    base = sample_manifest(slug)
-    executive = Contest(
-        "national-executive",
-        "National Executive",
-        "stv-ers97",
-        tuple(Choice(i, name) for i, name in CANDIDATES),
-        seats=2,
-        preferences=3,
-    )
-    return dataclasses.replace(
-        base, kind="election", contests=(base.contests[0], executive, *base.contests[1:])
-    )
 
 
 @pytest.fixture(scope="module")

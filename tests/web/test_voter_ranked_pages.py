@@ -9,13 +9,13 @@ import dataclasses
 import re
 
 import pytest
-from test_voter_ranked import ranked_manifest
 from voter_fixtures import (
     BuiltElection,
     audit_request,
     build_open_election,
     make_ballot,
     post_json,
+    ranked_manifest,
     sign_in,
 )
 from webtesting import csrf_client, postgres_param

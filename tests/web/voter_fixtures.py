@@ -10,6 +10,7 @@ tallies, decrypts with a quorum and publishes through the core's functions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ __all__ = [
     "build_open_election",
     "close_and_publish",
     "make_ballot",
+    "ranked_manifest",
     "sample_manifest",
 ]
 
@@ -108,6 +110,32 @@ def sample_manifest(election_id: str, revote: str = "last", public_board: str = 
         constituencies=("north", "south"),
         contests=(general, executive, strike),
         public_board=public_board,  # type: ignore[arg-type]
+    )
+
+
+RANKED_CANDIDATES = (
+    ("ash", "Ash Adeyemi"),
+    ("birch", "Bo Birch"),
+    ("cedar", "Cara Cedar"),
+    ("damson", "Dee Damson"),
+)
+
+
+def ranked_manifest(election_id: str) -> Manifest:
+    """The sample election (manifest v5, ``kind: election``) with a 2-seat STV contest,
+    ``national-executive``, of four candidates and at most three preferences, after the
+    General Secretary and open to both constituencies (record.md §3.7)."""
+    base = sample_manifest(election_id)
+    executive = Contest(
+        "national-executive",
+        "National Executive",
+        "stv-ers97",
+        tuple(Choice(i, name) for i, name in RANKED_CANDIDATES),
+        seats=2,
+        preferences=3,
+    )
+    return dataclasses.replace(
+        base, kind="election", contests=(base.contests[0], executive, *base.contests[1:])
     )
 
 
