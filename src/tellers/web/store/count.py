@@ -159,6 +159,14 @@ def start_tally(election: Election, actor: Any) -> None:
                 )
                 % {"n": left}
             )
+        if any(c.ranked for c in manifest_of(e).contests):
+            raise refuse(
+                _(
+                    "This ballot has ranked contests: they are counted after the trustees "
+                    "shuffle them (tellers trustee shuffle), which this site does not take "
+                    "yet."
+                )
+            )
         tallies = count_ballots(manifest_of(e), counted_ballots(e))
         append_event(e, "tally", tally_to_json(tallies))
         e.status = S.TALLYING
