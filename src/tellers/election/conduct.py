@@ -52,7 +52,9 @@ from tellers.verify.tally import VerifiedTally, check_decryption
 
 __all__ = [
     "OpenElection",
+    "check_mix",
     "close_and_tally",
+    "declare_ranked",
     "open_election",
     "opened_body",
     "publish_result",
@@ -259,14 +261,28 @@ def record_mix(
     verified (``verify_record(...).mixes``), and seal the record in progress for the next
     trustee to verify."""
     board = election.board
+    check_mix(election.manifest, verified, chains, board.seq + 1, body)
+    board.append("mix", body)
+    seal(election.directory, board.seq, board.head, complete=False)
+
+
+def check_mix(
+    manifest: Manifest,
+    verified: VerifiedTally,
+    chains: Mapping[str, MixChain],
+    line: int,
+    body: dict[str, Any],
+) -> None:
+    """Check one trustee's signed shuffle as the verifier will (``verify.mix``), as the next
+    step of ``chains`` (the ranked contests' chains so far), to stand at board line ``line``;
+    ``InvalidProof`` naming the fault if it does not check. The election on files
+    (``record_mix``) and the web service both take a shuffle through this."""
     report = Report()
-    event = (board.seq + 1, body, bytes(32))
-    check_mixes(report, election.manifest, verified, {}, [event], complete=False, start=chains)
+    event = (line, body, bytes(32))
+    check_mixes(report, manifest, verified, {}, [event], complete=False, start=chains)
     if report.failures:
         failure = report.failures[0]
         raise InvalidProof(f"{failure.where}: {failure.detail}")
-    board.append("mix", body)
-    seal(election.directory, board.seq, board.head, complete=False)
 
 
 def _mix_events(path: Path) -> list[tuple[int, Any, bytes]]:
@@ -338,21 +354,39 @@ def _ranked_results(
     if not any(c.ranked for c in manifest.contests):
         return {}
     board = election.board
-    rows = counted_rows(board.path, manifest, set(board.counted.values()))
-    report = Report()
     if chains is None:
+        report = Report()
+        rows = counted_rows(board.path, manifest, set(board.counted.values()))
         with_rows = {c: r for c, r in rows.items() if r}
         events = _mix_events(board.path)
         chains = check_mixes(report, manifest, verified, with_rows, events, complete=True)
+        if report.failures:
+            failure = report.failures[0]
+            raise InvalidProof(f"{failure.where}: {failure.detail}")
     lines = [(board.seq + 1 + i, body) for i, body in enumerate(bodies)]
-    opened = check_mix_decryptions(report, manifest, verified, chains, lines, complete=True)
+    return declare_ranked(manifest, verified, chains, lines, election.credentials.values())
+
+
+def declare_ranked(
+    manifest: Manifest,
+    verified: VerifiedTally,
+    chains: Mapping[str, MixChain],
+    lines: Sequence[tuple[int, dict[str, Any]]],
+    constituencies: Iterable[str],
+) -> dict[str, ContestResult]:
+    """Each ranked contest's result (``ranked_result``) from the trustees' decryptions of its
+    last shuffled rows, ``lines`` being (board line, body), each checked as the verifier will
+    (``verify.mix.check_mix_decryptions``) against ``chains``; ``InvalidProof`` if one fails
+    or a contest with rows lacks a quorum. ``constituencies``: one per published credential.
+    The election on files (``publish_result``) and the web service both declare through it."""
+    report = Report()
+    opened = check_mix_decryptions(report, manifest, verified, chains, list(lines), complete=True)
     if report.failures or opened is None:
         failure = report.failures[0]
         raise InvalidProof(f"{failure.where}: {failure.detail}")
-    per_contest, _total = manifest.electorate(election.credentials.values())
+    per_contest, _total = manifest.electorate(constituencies)
     return {
-        c: ranked_result(
-            manifest.contest(c), opened.get(c, ()), per_contest[c], election.fingerprint
-        )
-        for c in rows
+        c.id: ranked_result(c, opened.get(c.id, ()), per_contest[c.id], verified.fingerprint)
+        for c in manifest.contests
+        if c.ranked
     }

@@ -67,6 +67,10 @@ class Election(models.Model):
     answers_closed_at = models.DateTimeField(null=True, blank=True)
     """When the officer let the ceremony go on without the answer to a complaint (ceremony.md
     §3.7: an unanswered complaint disqualifies the accused)."""
+    shuffles_closed_at = models.DateTimeField(null=True, blank=True)
+    """When the officer let the count of a ranked contest go on to its decryption with the
+    shuffles of a quorum of trustees, not waiting for the rest (ranked.md §4; the site's rule:
+    docs/web.md, "Ranked contests")."""
     # Set when the scrutineer signs the result off (REQUIREMENTS.md 10):
     result = models.JSONField(_("declared result"), null=True, blank=True)
     signed_off_at = models.DateTimeField(_("scrutineer signed off"), null=True, blank=True)
@@ -288,7 +292,10 @@ class TrusteeFile(models.Model):
 
     ``kind`` is announcement, commitment, complaint, answer-L (to trustee L's
     complaint), confirmation (replaced when the ceremony transcript changes)
-    or decryption.
+    or decryption; or, for a ranked contest at place K (0-based) in the manifest, mix-K (the
+    trustee's shuffle of its rows) or mix-decryption-K (its shares of the last shuffled
+    rows). Those two can be large and stand on the board exactly as signed, so their
+    ``body`` is only where: ``{"contest", "seq"}`` (the board event's sequence number).
     """
 
     trustee = models.ForeignKey(Trustee, on_delete=models.CASCADE, related_name="files")
