@@ -304,6 +304,11 @@ def decrypt_mixed(
     key = _decrypting_key(secrets, verified)
     if chain.shuffles == 0:
         raise TrusteeError(f"the rows of contest {contest_id} have not been shuffled")
+    if chain.shuffles < manifest.quorum:
+        raise TrusteeError(
+            f"the rows of contest {contest_id} have been shuffled by {chain.shuffles} "
+            f"trustee(s); at least {manifest.quorum} (the quorum) must shuffle them first"
+        )
     shares = row_shares(verified.fingerprint, key, chain.rows)
     message = mix_decryption_to_json(
         manifest.election_id, verified.fingerprint, contest_id, secrets.trustee, chain.head,

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tellers import canonical
+from tellers import trustee as trustee_module
 from tellers.ballot import ballot_message, tracker
 from tellers.board import GENESIS, event_hash, event_line
 from tellers.counting import format_result
@@ -28,6 +29,7 @@ from tellers.record.store import seal
 from tellers.record.v2 import ballot_from_json, ballot_to_json, manifest_to_json
 from tellers.simulate import DemoOutcome, Scenario, build_scenario, run_scenario
 from tellers.simulate_stv import expected_count
+from tellers.trustee import TrusteeError
 from tellers.vault import write_vault
 from tellers.verify import Report, verify_record
 
@@ -353,3 +355,37 @@ def test_an_accepted_ranked_ballot_whose_preference_proof_fails_is_named(
     proof = [f for f in found if f[0] == "ballot-proof"]
     assert proof and proof[0][1].startswith(f"board.jsonl:{at + 1}")
     assert "contest executive, preference 1: preference proof" in proof[0][2]
+
+
+def test_rows_shuffled_by_fewer_than_the_quorum_are_not_decrypted(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    """A shuffler knows its own permutation: had trustee 1 alone shuffled, trustee 1 alone
+    could link every decrypted ranking to its ballot. The verifier asks for at least the
+    quorum's shuffles (two of three here) before any decryption, and so does the trustee."""
+    events = _events(record)
+    mixes = [i for i, e in enumerate(events) if e["type"] == "mix"]
+    events = [e for i, e in enumerate(events) if i not in mixes[1:]]
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert (
+        "mix",
+        "contest executive",
+        "only 1 trustee(s) validly shuffled its rows; at least the quorum, 2, must shuffle "
+        "them before any decryption",
+    ) in found
+    at = _where(events, "mix-decryption")
+    trustee = events[at]["body"]["trustee"]
+    assert (
+        "mix-decryption",
+        f"board.jsonl:{at + 1} contest executive trustee {trustee}",
+        "it decrypts rows only 1 trustee(s) shuffled; at least the quorum, 2, must shuffle "
+        "them before any decryption",
+    ) in found
+
+    report = verify_record(stv[1].record)
+    chain = report.mixes["executive"]
+    one = dataclasses.replace(chain, shuffles=1, trustees=frozenset({1}))
+    manifest = stv[0].manifest
+    with pytest.raises(TrusteeError, match="shuffled by 1 trustee"):
+        trustee_module.decrypt_mixed(stv[1].trustees[0], manifest, report.tally, one, "executive")

@@ -72,10 +72,22 @@ def check_mixes(
     else:
         _check_events(report, manifest, verified, chains, events, map, 1)
     for contest, chain in chains.items():
-        if chain.shuffles == 0 and complete:
+        if chain.shuffles < manifest.quorum and complete:
             report.ran("mix")
-            report.fail("mix", f"contest {contest}", "no valid shuffle of its rows")
+            report.fail("mix", f"contest {contest}", _too_few(chain, manifest.quorum))
     return chains
+
+
+def _too_few(chain: MixChain, quorum: int) -> str:
+    """Why a chain of fewer than ``quorum`` shuffles may not be decrypted (ranked.md §4):
+    with fewer, the shufflers alone, fewer trustees than can decrypt, could link the
+    decrypted rankings to their ballots."""
+    if chain.shuffles == 0:
+        return "no valid shuffle of its rows"
+    return (
+        f"only {chain.shuffles} trustee(s) validly shuffled its rows; at least the quorum, "
+        f"{quorum}, must shuffle them before any decryption"
+    )
 
 
 def _check_events(
@@ -175,6 +187,11 @@ def _decryptions(
             _check_message(manifest, verified, message.election_id, message.fingerprint)
             if chain.shuffles == 0 or message.mix != chain.head:
                 raise InvalidProof("it decrypts other rows than the contest's last valid shuffle")
+            if chain.shuffles < manifest.quorum:
+                raise InvalidProof(
+                    f"it decrypts rows only {chain.shuffles} trustee(s) shuffled; at least "
+                    f"the quorum, {manifest.quorum}, must shuffle them before any decryption"
+                )
             if message.trustee not in verified.qualified:
                 raise InvalidProof(f"trustee {message.trustee} is not a qualified trustee")
             if message.trustee in done[contest]:
