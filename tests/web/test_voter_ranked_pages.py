@@ -1,7 +1,7 @@
 """A ranked contest over HTTP, CSRF enforced, on SQLite and PostgreSQL (ranked.md §2, §3):
 the ballot page renders it for the page's script, a ranked ballot is cast and counted on the
 board, an audited one is read back in order, and a row that is not the contest's W
-preferences is refused and recorded so."""
+preferences is refused and recorded so. Its count on the site: test_ranked_count.py."""
 
 from __future__ import annotations
 
@@ -92,33 +92,3 @@ def test_a_row_short_of_the_contest_s_preferences_is_refused(use_db: str) -> Non
     assert _events(built) == ["election-opened", "ballot-refused"]
     body = canonical.loads(BoardEvent.objects.get(election=built.election, seq=1).body.encode())
     assert body["reason"] == "malformed" and "expected 3 preferences, found 2" in body["detail"]
-
-
-@pytest.mark.django_db(databases=DATABASES, transaction=True)
-@pytest.mark.parametrize("use_db", ALIASES, indirect=True)
-def test_the_site_will_not_tally_a_ranked_contest_by_adding_it_up(use_db: str) -> None:
-    """A ranked contest cannot be summed: starting the tally is refused, saying what must
-    happen instead, and the board is left as it was, closed with its ballot on it."""
-    from django.core.exceptions import ValidationError
-
-    from tellers.web.store import count
-    from tellers.web.store.board import close_board
-    from tellers.web.store.models import Election
-
-    slug = "ranked-tally"
-    chosen = {"general-secretary": ["patel"], "national-executive": ["ash"], "strike": ["no"]}
-    built = build_open_election(slug, manifest=ranked_manifest(slug))
-    voter = built.voters[1]
-    client = csrf_client()
-    assert sign_in(client, built, voter).status_code == 302
-    raw, _, _, _ = make_ballot(built, voter, chosen)
-    assert post_json(client, f"/vote/{slug}/cast/", raw).json()["accepted"]
-    election = Election.objects.get(pk=built.election.pk)
-    close_board(election, built.manifest.closes)
-    election.status = Election.Status.CLOSED
-    election.save(update_fields=["status"])
-    with pytest.raises(ValidationError, match="trustees shuffle them"):
-        count.start_tally(election, None)
-    election.refresh_from_db()
-    assert election.status == Election.Status.CLOSED
-    assert _events(built) == ["election-opened", "ballot-accepted", "election-closed"]

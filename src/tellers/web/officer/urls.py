@@ -34,5 +34,6 @@ urlpatterns = [
     path("e/<slug:slug>/open/", views.open_voting, name="open"),
     path("e/<slug:slug>/close/", views.close, name="close"),
     path("e/<slug:slug>/tally/", views.tally, name="tally"),
+    path("e/<slug:slug>/shuffles/close/", views.close_shuffles, name="close_shuffles"),
     path("e/<slug:slug>/publish/", views.publish, name="publish"),
 ]

@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tellers.web.reports.service import not_satisfied
-from tellers.web.store import access, ceremony, count, due, notify, setup, steps
+from tellers.web.store import access, ceremony, count, due, mixing, notify, setup, steps
 from tellers.web.store.models import Election
 from tellers.web.store.parties import authority_of
 
 __all__ = [
     "close",
     "close_answers",
+    "close_shuffles",
     "credentials",
     "dashboard",
     "election",
@@ -90,6 +91,8 @@ def election(request: HttpRequest, slug: str) -> HttpResponse:
         "trustees": [(t, ceremony.trustee_step(t)) for t in trustees],
         "complaints": complaints,
         "awaiting_answer": any(not c.answered and c.loser is None for c in complaints),
+        "shuffles": mixing.shuffles(e) if e.status == Election.Status.TALLYING else {},
+        "ranked_results": mixing.ranked_sheets(e),
     }
     return render(request, "officer/election.html", context)
 
@@ -229,6 +232,13 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
 def close_answers(request: HttpRequest, slug: str) -> HttpResponse:
     done = _("The ceremony goes on: a complaint left unanswered disqualifies the accused.")
     return _step(request, slug, ceremony.close_answers, done)
+
+
+@require_POST
+@login_required
+def close_shuffles(request: HttpRequest, slug: str) -> HttpResponse:
+    done = _("The count goes on to the decryption with the shuffles in.")
+    return _step(request, slug, mixing.close_shuffles, done, confirm=True)
 
 
 @require_POST

@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from tellers import canonical
-from tellers.web.store import records
+from tellers.web.store import mixing, records
 from tellers.web.store.context import manifest as manifest_of
 from tellers.web.store.models import BoardEvent, BoardHead, Election
 from tellers.web.store.parties import authority_of, short_fingerprint, trustees_of
@@ -278,6 +278,7 @@ def _result_rows(e: Election) -> list[dict[str, Any]]:
                 "tied": [names.get(t, t) for t in item.get("tied", [])],
                 "tie_text": _tie_text(contest.method, contest.seats),
                 "question": contest.method == "yes-no",
+                "ranked": contest.ranked,
                 "carried": winners == {"yes"} and bool(item.get("thresholds_met", True)),
             }
         )
@@ -292,6 +293,7 @@ def result(request: HttpRequest, slug: str) -> HttpResponse:
     if published:
         context["contests"] = _result_rows(e)
         context["summary"] = e.result
+        context["ranked"] = mixing.ranked_sheets(e)
     return render(request, "public/result.html", context)
 
 

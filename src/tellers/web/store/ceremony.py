@@ -35,7 +35,7 @@ from tellers.ceremony import (
 from tellers.election.fingerprint import manifest_hash
 from tellers.errors import EncodingError, InputFileError, TellersError
 from tellers.record import v2_trustee as files
-from tellers.web.store import count, steps
+from tellers.web.store import count, mixing, steps
 from tellers.web.store.models import Election, Trustee, TrusteeFile
 from tellers.web.store.setup import seal_setup
 from tellers.web.store.steps import S, locked, log, manifest_of, refuse
@@ -60,6 +60,7 @@ _FORMATS = [
     files.ANSWER,
     files.CONFIRMATION,
     files.DECRYPTION,
+    *mixing.FORMATS,
 ]
 
 
@@ -132,7 +133,8 @@ def _pending(election: Election, ceremony: Ceremony) -> list[tuple[int, int]]:
 
 
 def trustee_step(trustee: Trustee) -> str:
-    """What is due from this trustee: keygen, commit, receive, answer, decrypt; or a wait."""
+    """What is due from this trustee: keygen, commit, receive, answer, shuffle, decrypt; or
+    a wait."""
     election = trustee.election
     i = trustee.index
     if election.election_key:  # the ceremony is complete
@@ -141,9 +143,14 @@ def trustee_step(trustee: Trustee) -> str:
             return "disqualified"
         if election.status in (S.DRAFT, S.OPEN, S.CLOSED):
             return "ceremony-done"
-        if trustee.files.filter(kind="decryption").exists():
+        if election.status != S.TALLYING:
+            return "finished"
+        if not mixing.mixing_done(election):  # ranked contests: shuffled first (mixing)
+            return mixing.shuffle_step(election, i)
+        sent = set(trustee.files.values_list("kind", flat=True))
+        if set(mixing.decryption_kinds(election)) <= sent:
             return "decrypted"
-        return "decrypt" if election.status == S.TALLYING else "finished"
+        return "decrypt"
     return _ceremony_step(election, i)
 
 
@@ -195,7 +202,9 @@ def bundle_for(trustee: Trustee) -> dict[str, Any]:
     return files.bundle_to_json(manifest, manifest_hash(manifest), current)
 
 
-def _kind(fmt: str, obj: dict[str, Any]) -> str:
+def _kind(election: Election, fmt: str, obj: dict[str, Any]) -> str:
+    if fmt in mixing.FORMATS:
+        return mixing.kind_for(election, fmt, obj.get("contest"))
     kind = files.message_kind(fmt)
     if kind == "complaint":
         return f"complaint-{obj.get('against')}"
@@ -211,7 +220,18 @@ _DUE_AT = {
     "answer": ("answer",),
     "confirmation": ("receive",),
     "decryption": ("decrypt",),
+    "mix": ("shuffle",),
+    "mix-decryption": ("decrypt",),
 }
+# Kinds a trustee sends once, at the count; a second copy is refused, not replaced.
+_ONCE = ("decryption", "mix", "mix-decryption")
+
+
+def _family(kind: str) -> str:
+    """announcement, …, decryption, mix or mix-decryption (the kind without its -L or -K)."""
+    if kind.startswith("mix-decryption-"):
+        return "mix-decryption"
+    return kind.split("-")[0]
 
 
 def accept_trustee_file(trustee: Trustee, data: bytes, filename: str) -> str:
@@ -220,37 +240,50 @@ def accept_trustee_file(trustee: Trustee, data: bytes, filename: str) -> str:
         obj = files.parse_file(data, filename, _FORMATS)
     except InputFileError as exc:
         raise refuse(str(exc)) from None
-    kind = _kind(obj["format"], obj)
     with transaction.atomic():
         election = locked(trustee.election)
+        kind = _kind(election, obj["format"], obj)
+        family = _family(kind)
         trustee = Trustee.objects.select_related("election").get(pk=trustee.pk)
         due = trustee_step(trustee)
-        if due not in _DUE_AT[kind.split("-")[0]]:
-            raise refuse(_("This is not the file due now (%(kind)s).") % {"kind": kind})
+        if family in _ONCE and trustee.files.filter(kind=kind).exists():
+            raise refuse(
+                _("%(file)s was refused: you have sent this %(kind)s already.")
+                % {"file": filename, "kind": family}
+            )
+        if family == "mix" and due in ("wait-shuffle", "shuffled"):
+            # The refusal says whose turn it is, or that this trustee has shuffled everything.
+            due = "shuffle"
+        if due not in _DUE_AT[family]:
+            raise refuse(_("This is not the file due now (%(kind)s).") % {"kind": family})
         if obj.get("trustee") != trustee.index:
             raise refuse(
                 _("This file is trustee %(found)s's; this page is trustee %(i)d's.")
                 % {"found": obj.get("trustee"), "i": trustee.index}
             )
         try:
-            _check(election, trustee, kind, obj)
+            if family in ("mix", "mix-decryption"):
+                kept = mixing.accept(election, trustee.index, kind, obj)
+            else:
+                _check(election, trustee, kind, obj)
+                kept = obj
         except (TellersError, KeyError, TypeError, AttributeError, ValueError) as exc:
             raise refuse(
                 _("%(file)s was refused: %(problem)s") % {"file": filename, "problem": exc}
             ) from None
         if kind == "confirmation":
             TrusteeFile.objects.filter(trustee=trustee, kind=kind).delete()
-        TrusteeFile.objects.create(trustee=trustee, kind=kind, body=json.dumps(obj))
-        log(election, None, f"trustee-{kind.split('-')[0]}", trustee=trustee.index, **_detail(obj))
+        TrusteeFile.objects.create(trustee=trustee, kind=kind, body=json.dumps(kept))
+        log(election, None, f"trustee-{family}", trustee=trustee.index, **_detail(obj))
         if kind == "confirmation":
             _finish_ceremony(election)
-        elif kind == "decryption":
+        elif family in ("decryption", "mix-decryption"):
             count.maybe_declare(election)
     return kind
 
 
 def _detail(obj: dict[str, Any]) -> dict[str, Any]:
-    return {k: obj[k] for k in ("against", "problem", "complainant") if k in obj}
+    return {k: obj[k] for k in ("against", "problem", "complainant", "contest") if k in obj}
 
 
 def _check(election: Election, trustee: Trustee, kind: str, obj: dict[str, Any]) -> None:

@@ -41,6 +41,7 @@ __all__ = [
     "sign_off",
     "start_tally",
     "statutory_report",
+    "tallies_of",
     "verified_tally",
 ]
 
@@ -57,10 +58,18 @@ def _event_bodies(election: Election, *types: str) -> Iterator[tuple[str, Any]]:
         yield kind, json.loads(text)  # the store keeps each event's body as canonical JSON
 
 
-def _tallies(election: Election) -> tuple[ContestTally, ...]:
+def tallies_of(election: Election) -> tuple[ContestTally, ...] | None:
+    """The tally event's totals (None before the tally)."""
     for _kind, body in _event_bodies(election, "tally"):
         return tally_from_json(body)
-    raise refuse(_("The tally has not been started."))
+    return None
+
+
+def _tallies(election: Election) -> tuple[ContestTally, ...]:
+    found = tallies_of(election)
+    if found is None:
+        raise refuse(_("The tally has not been started."))
+    return found
 
 
 def _ceremony(election: Election) -> Ceremony:
@@ -159,14 +168,8 @@ def start_tally(election: Election, actor: Any) -> None:
                 )
                 % {"n": left}
             )
-        if any(c.ranked for c in manifest_of(e).contests):
-            raise refuse(
-                _(
-                    "This ballot has ranked contests: they are counted after the trustees "
-                    "shuffle them (tellers trustee shuffle), which this site does not take "
-                    "yet."
-                )
-            )
+        # A ranked contest is not added up: its entry holds its ballots, and its rows go to
+        # the trustees' shuffles (``mixing``) before they are decrypted (ranked.md §1).
         tallies = count_ballots(manifest_of(e), counted_ballots(e))
         append_event(e, "tally", tally_to_json(tallies))
         e.status = S.TALLYING
@@ -190,12 +193,18 @@ def accept_decryption(election: Election, trustee: int, obj: dict[str, Any]) -> 
 
 
 def maybe_declare(election: Election) -> None:
-    """With a quorum of checked decryptions: decrypt, declare, keep (not yet public)."""
+    """With a quorum of checked decryptions (and of each ranked contest's mix decryptions):
+    decrypt, declare, keep (not yet public)."""
+    from tellers.web.store import mixing
+
     manifest = manifest_of(election)
     batches: list[tuple[DecryptionShare, ...]] = [
         decryption_from_json(body).shares for _kind, body in _event_bodies(election, "decryption")
     ]
     if len(batches) < manifest.quorum or election.result is not None:
+        return
+    ranked = mixing.ranked_results(election)
+    if ranked is None:
         return
     result = decrypt_and_declare(
         manifest,
@@ -203,6 +212,7 @@ def maybe_declare(election: Election) -> None:
         batches[: manifest.quorum],
         election.credentials.values_list("constituency", flat=True),
         counted_count(election),
+        ranked,
     )
     election.result = result_to_json(result)
     election.save(update_fields=["result"])

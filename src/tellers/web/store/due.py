@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from tellers.web.rollcheck.importer import needs_acknowledging as roll_needs_acknowledging
-from tellers.web.store import steps
+from tellers.web.store import mixing, steps
 from tellers.web.store.ceremony import complaints
 from tellers.web.store.models import Election
 from tellers.web.store.steps import S
@@ -19,7 +19,7 @@ __all__ = ["Due", "due_step"]
 class Due:
     step: str
     """A stable code: roll, roll-checks, trustees, ceremony, complaint, credentials, open, voting,
-    close, tally, decryption, sign-off, publish, published."""
+    close, tally, shuffle, decryption, sign-off, publish, published."""
     text: str
 
 
@@ -49,6 +49,14 @@ def due_step(election: Election) -> Due:
     if election.status == S.CLOSED:
         return Due("tally", _("Start the tally."))
     if election.status == S.TALLYING:
+        if not mixing.mixing_done(election):
+            return Due(
+                "shuffle",
+                _(
+                    "Waiting for the trustees to shuffle the ranked contests' ballots, each in "
+                    "turn; once a quorum has, you may go on without the rest."
+                ),
+            )
         if election.result is None:
             return Due("decryption", _("Waiting for a quorum of trustees to decrypt the tally."))
         if election.signed_off_at is None:

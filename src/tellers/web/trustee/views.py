@@ -8,7 +8,8 @@ The page says which step of the key ceremony (or the count) is due, offers
 the files the trustee's ``tellers trustee`` command needs, and takes the
 signed file it wrote (``store.ceremony.accept_trustee_file`` checks it). At
 the count it offers the record so far, which the trustee verifies before
-decrypting.
+shuffling a ranked contest's ballots (``store.mixing``) and before decrypting;
+the files one command wrote can be sent together, in one upload.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tellers.web.staff import totp
-from tellers.web.store import ceremony, records
+from tellers.web.store import ceremony, mixing, records
 from tellers.web.store.models import Trustee
 from tellers.web.store.setup import token_hash
 from tellers.web.trustee import factor
@@ -32,6 +33,9 @@ from tellers.web.trustee import factor
 __all__ = ["code", "download", "home", "upload"]
 
 MAX_FILE = 4 * 1024 * 1024
+# A shuffle holds every ballot's row again, and a mix decryption a share for each
+# preference: as large as the proxy lets a trustee's upload be (deploy/nginx-tellers.conf).
+MAX_COUNT_FILE = 512 * 1024 * 1024
 # Which download each step needs.
 DOWNLOADS = {
     "keygen": "manifest",
@@ -39,9 +43,12 @@ DOWNLOADS = {
     "receive": "bundle",
     "answer": "bundle",
     "disqualified": "bundle",
+    "shuffle": "record",
     "decrypt": "record",
 }
-UPLOADS = ("keygen", "commit", "receive", "answer", "decrypt")
+UPLOADS = ("keygen", "commit", "receive", "answer", "shuffle", "decrypt")
+COUNT_STEPS = ("shuffle", "decrypt")
+_COUNTING = ("shuffle", "wait-shuffle", "shuffled", "decrypt", "decrypted")
 
 
 def _trustee(token: str) -> Trustee:
@@ -117,6 +124,7 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
         "files": trustee.files.order_by("uploaded_at"),
         "complaints": ceremony.complaints(trustee.election),
         "accepts_upload": step in UPLOADS,
+        "ranked": mixing.shuffles(trustee.election) if step in _COUNTING else {},
     }
     return _private(render(request, "trustee/home.html", context))
 
@@ -135,7 +143,7 @@ def download(request: HttpRequest, token: str, name: str) -> HttpResponse:
         content = ceremony.ceremony_keys(election)
     elif name == "bundle" and step in ("receive", "answer", "wait-confirmations", "disqualified"):
         content = ceremony.bundle_for(trustee)
-    elif name == "record" and step in ("decrypt", "decrypted"):
+    elif name == "record" and step in ("shuffle", "decrypt", "decrypted"):
         path = records.archive_path(election, "tally")
         if not path.exists():
             raise Http404("the record so far is not ready")
@@ -161,15 +169,18 @@ def upload(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         context = {"trustee": trustee, "token": token, "step": ceremony.trustee_step(trustee)}
         return _private(render(request, "trustee/upload.html", context), "same-origin")
-    uploaded = request.FILES.get("file")
-    if uploaded is None or uploaded.size > MAX_FILE:
+    chosen = request.FILES.getlist("file")
+    limit = MAX_COUNT_FILE if ceremony.trustee_step(trustee) in COUNT_STEPS else MAX_FILE
+    if not chosen or any(f.size > limit for f in chosen):
         messages.error(request, _("Choose the file that tellers trustee wrote."))
-    else:
+    # Each file on its own, in the order given: one refused does not stop the others.
+    for uploaded in chosen if all(f.size <= limit for f in chosen) else ():
         try:
             kind = ceremony.accept_trustee_file(trustee, uploaded.read(), uploaded.name)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("Received and checked: %(kind)s.") % {"kind": kind})
+            said = f"{kind} ({uploaded.name})"
+            messages.success(request, _("Received and checked: %(kind)s.") % {"kind": said})
     return _private(redirect("trustee:home", token))
