@@ -284,3 +284,35 @@ def test_a_channel_or_figure_added_later_appears_without_changing_the_documents(
     assert "Not counted: stale code 2" in text
     assert "Reminders posted 321" in text
     assert "Sms stale code 2" in text  # in the refusals table too
+
+
+def test_a_draft_is_marked_on_every_page_of_the_pdf_html_and_text(
+    records: Records, tmp_path: Path
+) -> None:
+    import pypdfium2
+
+    from tellers.reports.document import DRAFT_UNPUBLISHED, as_draft
+    from tellers.reports.text import render_text
+
+    found = verified_figures(records("strike-ballot"))
+    final = s52_report(found, parse_statements(statements(found.manifest.election_id), "s"))
+    draft = as_draft(final)
+    path = tmp_path / "draft-unpublished.pdf"
+    write_pdf(draft, path)
+    render_pages(path, "s52-draft-unpublished")
+    mark = " ".join(DRAFT_UNPUBLISHED.split())
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        pages = [" ".join(p.get_textpage().get_text_range().split()) for p in pdf]
+    finally:
+        pdf.close()
+    assert len(pages) > 1 and all(page.startswith(f"DRAFT {mark}") for page in pages)
+    assert pdf_text(path).replace(mark, "").count("DRAFT") == len(pages)  # and across each
+    page = render_html(draft)
+    assert page.index('id="draft-mark"') < page.index("<h1>") and "<title>DRAFT: " in page
+    assert render_text(draft).startswith(DRAFT_UNPUBLISHED[:40])
+    # The figures are the final document's: only the mark differs.
+    assert dataclasses.replace(draft, draft="") == final
+    assert "DRAFT" not in render_html(final) and "draft-mark" not in render_html(final)
+    with pytest.raises(ValueError, match="a draft's mark"):
+        as_draft(final, " ")

@@ -7,9 +7,10 @@ accessible HTML twin cannot say different things (reports.md §5).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = [
+    "DRAFT_UNPUBLISHED",
     "Block",
     "Chart",
     "Document",
@@ -17,6 +18,7 @@ __all__ = [
     "Notice",
     "Para",
     "Table",
+    "as_draft",
     "chart_table",
     "number",
 ]
@@ -105,3 +107,20 @@ class Document:
     lang: str = "en-GB"
     footer: str = ""
     """Printed at the foot of every PDF page: the record's root hash."""
+    draft: str = ""
+    """Where not empty, the document is a draft: this mark heads every PDF page (with DRAFT
+    across it), the HTML page and the text, before anything else."""
+
+
+DRAFT_UNPUBLISHED = (
+    "DRAFT — NOT YET PUBLISHED. Made from the election record as publishing the declared "
+    "result will make it; it is not the statutory document until the result is published."
+)
+"""The mark of a document made before the result is published (reports.md §7)."""
+
+
+def as_draft(document: Document, mark: str = DRAFT_UNPUBLISHED) -> Document:
+    """The same document, marked on every page as a draft (``Document.draft``)."""
+    if not mark.strip():
+        raise ValueError("a draft's mark: expected text, found none")
+    return replace(document, draft=mark)

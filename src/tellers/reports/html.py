@@ -31,6 +31,8 @@ caption{text-align:left;font-weight:600;padding:.2rem 0}
 .notice h2{margin:.2rem 0;color:#7a0016}
 figure{margin:1rem 0}
 code{word-break:break-all}
+.draft{border:3px double #b00020;color:#7a0016;font-weight:700;padding:.5rem 1rem;
+margin:0 0 1rem}
 """
 
 
@@ -111,6 +113,11 @@ def svg_chart(chart: Chart, ident: str) -> str:
 def render_html(document: Document) -> str:
     body: list[str] = [
         "<header>",
+        *(
+            [f'<p class="draft" id="draft-mark" role="note">{escape(document.draft)}</p>']
+            if document.draft
+            else []
+        ),
         f"<h1>{escape(document.title)}</h1>",
         f"<p>{escape(document.subtitle)}</p>",
         "</header>",
@@ -142,13 +149,15 @@ def render_html(document: Document) -> str:
                 f"{_table(chart_table(block))}</details>"
             )
     body.append("</main>")
-    if document.footer:
-        body.append(f"<footer><p>{escape(document.footer)}</p></footer>")
+    if document.footer or document.draft:
+        ends = [document.draft, document.footer]
+        body.append("<footer>" + "".join(f"<p>{escape(e)}</p>" for e in ends if e) + "</footer>")
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(document.lang)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(document.title)} — {escape(document.subtitle)}</title>\n"
+        f"<title>{'DRAFT: ' if document.draft else ''}{escape(document.title)} — "
+        f"{escape(document.subtitle)}</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
     )
 

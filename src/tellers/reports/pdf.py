@@ -145,6 +145,28 @@ def _chart(block: Chart, styles: dict[str, ParagraphStyle]) -> Drawing:
     return drawing
 
 
+def _draft_mark(canvas: Any, mark: str, font: str) -> None:
+    """A draft's mark on one page: DRAFT in pale letters across it, and the mark's words
+    in a red-ruled band at its head (real text, so a reader of the text finds it too)."""
+    canvas.saveState()
+    canvas.setFillColor(colors.HexColor("#f3c6cc"))
+    canvas.setFont(font, 110)
+    canvas.translate(A4[0] / 2, A4[1] / 2)
+    canvas.rotate(50)
+    canvas.drawCentredString(0, -40, "DRAFT")
+    canvas.restoreState()
+    style = ParagraphStyle(
+        "draft", fontName=font, fontSize=9, leading=11, textColor=colors.HexColor("#7a0016")
+    )
+    band = Paragraph(escape(mark), style)
+    _w, h = band.wrap(_WIDTH - 4 * mm, 20 * mm)
+    top = A4[1] - 8 * mm
+    canvas.setStrokeColor(colors.HexColor("#b00020"))
+    canvas.setLineWidth(1.5)
+    canvas.rect(18 * mm, top - h - 3 * mm, _WIDTH, h + 3 * mm)
+    band.drawOn(canvas, 20 * mm, top - h - 1.5 * mm)
+
+
 def render_pdf(document: Document) -> bytes:
     styles = _styles()
     story: list[Any] = [
@@ -193,6 +215,8 @@ def render_pdf(document: Document) -> bytes:
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
+        if document.draft:
+            _draft_mark(canvas, document.draft, fonts.bold)
         canvas.setFont(fonts.regular, 7)
         canvas.drawString(18 * mm, 10 * mm, document.footer)
         canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"page {doc.page}")
@@ -203,9 +227,10 @@ def render_pdf(document: Document) -> bytes:
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
-        topMargin=16 * mm,
+        # A draft's mark heads every page, above the text.
+        topMargin=(26 if document.draft else 16) * mm,
         bottomMargin=18 * mm,
-        title=document.title,
+        title=("DRAFT: " if document.draft else "") + document.title,
         subject=document.subtitle,
         author="Tellers",
         lang=document.lang,

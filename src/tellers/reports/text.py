@@ -42,6 +42,8 @@ def _table(t: Table) -> list[str]:
 
 def render_text(document: Document, opening: str = "") -> str:
     lines = [document.title, "=" * len(document.title), *textwrap.wrap(document.subtitle, _WIDTH)]
+    if document.draft:
+        lines[:0] = [*textwrap.wrap(document.draft, _WIDTH), ""]
     if opening:
         lines += ["", *textwrap.wrap(opening, _WIDTH)]
     for block in document.blocks:

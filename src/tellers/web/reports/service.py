@@ -4,24 +4,30 @@
 checks it with the core's parser, so the web and ``tellers report`` accept
 exactly the same statements. ``not_satisfied`` is what the officer sees
 before publishing and the result page shows. The documents are made by
-``tellers.reports`` from the published record's ZIP, which they verify first.
+``tellers.reports`` from the published record's ZIP, which they verify first;
+once the result is declared and until it is published, from the record as
+publishing will make it, and marked on every page as drafts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tellers import canonical
 from tellers.errors import StatementsFileError, TellersError
 from tellers.record.archive import open_record
 from tellers.reports import s52_report, verified_figures
+from tellers.reports.document import Document, as_draft
 from tellers.reports.figures import VerifiedFigures, figures_from_json
 from tellers.reports.html import render_html
 from tellers.reports.logs import Action, Logs
@@ -32,11 +38,12 @@ from tellers.web.delivery.service import logs_delivery
 from tellers.web.reports.models import ScrutineerStatements
 from tellers.web.store import records, steps
 from tellers.web.store.access import OFFICER_GROUP, SCRUTINEER_GROUP
-from tellers.web.store.models import AuditLog, Election
+from tellers.web.store.models import AuditLog, BoardHead, Election
 
 __all__ = [
     "Unsatisfied",
     "form_initial",
+    "is_draft",
     "not_satisfied",
     "notices_zip",
     "s52_files",
@@ -165,31 +172,84 @@ def save_statements(election: Election, actor: Any, post: Any) -> Statements:
     return parsed
 
 
-def _figures(election: Election) -> VerifiedFigures:
-    """The verified figures of the published record; ``ValidationError`` before it is. The
-    first document made verifies the record and keeps its figures beside it, named by its
-    root, so that the next need not verify a large record again."""
-    if election.status != Election.Status.PUBLISHED or election.result is None:
-        raise ValidationError(_("The documents are made from the published election record."))
-    path = records.archive_path(election, "result")
-    if not path.exists():
-        election.record_root = records.write_archive_for(election, "result").hex()
-        election.save(update_fields=["record_root"])
-    kept = path.with_name(f"{election.slug}-figures-{election.record_root}.json")
-    if election.record_root and kept.exists():
+def is_draft(election: Election) -> bool:
+    """Whether the documents are drafts: the result is declared but not yet published."""
+    return election.status == Election.Status.TALLYING and election.result is not None
+
+
+def _kept(election: Election, root: str) -> Path:
+    return records.archive_path(election, "result").with_name(
+        f"{election.slug}-figures-{root}.json"
+    )
+
+
+def _verified(election: Election, path: Path, known_root: str) -> VerifiedFigures:
+    """The record's verified figures, kept beside it by root when the root is ``known_root``
+    (the one the site recorded), read back from there the next time."""
+    kept = _kept(election, known_root) if known_root else None
+    if kept is not None and kept.exists():
         found = figures_from_json(json.loads(kept.read_text(encoding="utf-8")))
-        if found.root == election.record_root:
+        if found.root == known_root:
             return found
     try:
         with open_record(path) as directory:
             found = verified_figures(directory, workers=1)
     except TellersError as exc:
         raise ValidationError(str(exc)) from None
-    if found.root == election.record_root:
+    if kept is not None and found.root == known_root:
         part = kept.with_name(kept.name + ".part")
         part.write_text(json.dumps(found.to_json()), encoding="utf-8")
         part.replace(kept)
     return found
+
+
+def _draft_figures(election: Election) -> VerifiedFigures:
+    """The verified figures of the record as publishing the declared result will make it.
+
+    The draft record is written and verified once for each state of the board and result
+    (its head and the result's hash, noted in ``<slug>-draft.json`` with the draft's root);
+    its figures are kept by root like the published record's, so that publishing, which
+    makes the same record while nothing else reaches the board, reuses them.
+    """
+    head = BoardHead.objects.filter(election=election).first()
+    state = {
+        "head": head.head_hash if head else "",
+        "events": head.length if head else 0,
+        "result": hashlib.sha256(canonical.dumps(election.result)).hexdigest(),
+    }
+    note = records.archive_path(election, "draft").with_suffix(".json")
+    if note.exists():
+        noted = json.loads(note.read_text(encoding="utf-8"))
+        if noted.get("state") == state and _kept(election, str(noted.get("root"))).exists():
+            return _verified(election, records.archive_path(election, "draft"), noted["root"])
+    root = records.write_archive_for(election, "draft").hex()
+    found = _verified(election, records.archive_path(election, "draft"), root)
+    part = note.with_name(note.name + ".part")
+    part.write_text(json.dumps({"state": state, "root": root}), encoding="utf-8")
+    part.replace(note)
+    return found
+
+
+def _figures(election: Election) -> VerifiedFigures:
+    """The verified figures the documents print: of the published record, or, once the
+    result is declared and before it is published, of the draft record
+    (``_draft_figures``); ``ValidationError`` before the result is declared. The first
+    document made verifies the record and keeps its figures beside it, named by its root,
+    so that the next need not verify a large record again."""
+    if is_draft(election):
+        return _draft_figures(election)
+    if election.status != Election.Status.PUBLISHED or election.result is None:
+        raise ValidationError(
+            _(
+                "The documents are made from the election record once the result is "
+                "declared: as drafts until it is published."
+            )
+        )
+    path = records.archive_path(election, "result")
+    if not path.exists():
+        election.record_root = records.write_archive_for(election, "result").hex()
+        election.save(update_fields=["record_root"])
+    return _verified(election, path, election.record_root)
 
 
 def site_logs(election: Election) -> Logs:
@@ -217,9 +277,15 @@ def site_logs(election: Election) -> Logs:
     return Logs(election_id, tuple(actions), logs_delivery(election))
 
 
+def _final_or_draft(election: Election, document: Document) -> Document:
+    return as_draft(document) if is_draft(election) else document
+
+
 def s52_files(election: Election) -> tuple[bytes, str]:
-    """The s.52 report as PDF bytes and its HTML twin, with the site's log of who did what."""
+    """The s.52 report as PDF bytes and its HTML twin, with the site's log of who did what;
+    marked on every page as a draft while the declared result is not yet published."""
     document = s52_report(_figures(election), statements_of(election), site_logs(election))
+    document = _final_or_draft(election, document)
     return render_pdf(document), render_html(document)
 
 
@@ -227,7 +293,8 @@ def notices_zip(election: Election) -> bytes:
     """Every workplace's notice: NAME.pdf, NAME-members.txt, NAME-employer.txt, in a ZIP."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for notice in result_notices(_figures(election)):
+        for found in result_notices(_figures(election)):
+            notice = replace(found, document=_final_or_draft(election, found.document))
             z.writestr(f"{notice.slug}.pdf", render_pdf(notice.document))
             for audience in ("members", "employer"):
                 z.writestr(f"{notice.slug}-{audience}.txt", notice_email(notice, audience))

@@ -2,7 +2,9 @@
 
 Only the scrutineer enters the statements (``access.require_scrutineer``): they
 are the scrutineer's own words. The scrutineer and the officer may download
-the s.52 report and the notices, which are made from the published record.
+the s.52 report and the notices, which are made from the published record;
+once the result is declared and before it is published, as drafts, marked as
+such on every page and in their file names.
 """
 
 from __future__ import annotations
@@ -53,7 +55,10 @@ def _document(request: HttpRequest, slug: str) -> Election:
     return get_object_or_404(Election, slug=slug)
 
 
-def _file(content: bytes | str, name: str, kind: str) -> HttpResponse:
+def _file(e: Election, content: bytes | str, name: str, kind: str) -> HttpResponse:
+    if service.is_draft(e):
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem}-DRAFT{dot}{ext}"
     response = HttpResponse(content, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
@@ -77,7 +82,7 @@ def s52_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         pdf, _html = service.s52_files(e)
     except ValidationError as exc:
         return _unavailable(request, e, exc)
-    return _file(pdf, f"s52-report-{e.slug}.pdf", "application/pdf")
+    return _file(e, pdf, f"s52-report-{e.slug}.pdf", "application/pdf")
 
 
 @require_GET
@@ -88,7 +93,7 @@ def s52_html(request: HttpRequest, slug: str) -> HttpResponse:
         _pdf, page = service.s52_files(e)
     except ValidationError as exc:
         return _unavailable(request, e, exc)
-    return _file(page, f"s52-report-{e.slug}.html", "text/html; charset=utf-8")
+    return _file(e, page, f"s52-report-{e.slug}.html", "text/html; charset=utf-8")
 
 
 @require_GET
@@ -99,4 +104,4 @@ def notices(request: HttpRequest, slug: str) -> HttpResponse:
         content = service.notices_zip(e)
     except ValidationError as exc:
         return _unavailable(request, e, exc)
-    return _file(content, f"result-notices-{e.slug}.zip", "application/zip")
+    return _file(e, content, f"result-notices-{e.slug}.zip", "application/zip")

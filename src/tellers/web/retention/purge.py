@@ -93,7 +93,15 @@ def private_dir(election: Election) -> Path:
 
 def _files(election: Election) -> list[Path]:
     data = Path(settings.DATA_DIR)
-    found = [data / "records" / f"{election.slug}-tally.zip", private_dir(election)]
+    # The record so far and the draft record (as publishing would make it) are superseded
+    # by the published record, which is kept.
+    records = data / "records"
+    found = [
+        records / f"{election.slug}-tally.zip",
+        records / f"{election.slug}-draft.zip",
+        records / f"{election.slug}-draft.json",
+        private_dir(election),
+    ]
     if election.slug == "demo":
         found.append(data / "demo-mailing.csv")
     return [p for p in found if p.exists()]

@@ -23,6 +23,7 @@ with ``BallotRejected`` and the board is not touched.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -476,7 +477,12 @@ def check_chain(election: Election, *, using: str = "default") -> int:
 
 
 def export_record(
-    election: Election, directory: Path, *, using: str = "default", after_close: bool = False
+    election: Election,
+    directory: Path,
+    *,
+    using: str = "default",
+    after_close: bool = False,
+    declared: bool = False,
 ) -> bytes:
     """Write the election record from the database (``record.store.write_record``); its root.
 
@@ -489,6 +495,12 @@ def export_record(
     were issued, their list is ``papers.jsonl`` (postal.md §4.1); and each contest
     that declares its nominations log has it as ``nominations-<contest>.jsonl``
     (record.md §1.3), if the site holds it closed (else the verifier says it is missing).
+
+    With ``declared`` the record is the one publishing the declared result would make:
+    the board's lines, then the ``result`` event publishing appends (the same body, at the
+    next sequence number, chained to the head), and ``result.json``. It is not the
+    published record until the result event is on the board; the draft documents are made
+    from it, and while nothing else is appended its root is the one publication gives.
     """
     needed = "election-closed" if after_close else "tally"
     if (
@@ -497,7 +509,9 @@ def export_record(
     ):
         raise ValueError(f"election {election.slug}: no record before the {needed} event")
     published = BoardEvent.objects.using(using).filter(election_id=election.pk, type="result")
-    result = election.result if published.exists() else None
+    result = election.result if published.exists() or declared else None
+    if declared and (result is None or published.exists()):
+        raise ValueError(f"election {election.slug}: no declared result awaiting publication")
     credentials = (
         (bytes.fromhex(c), k)
         for c, k in CredentialRecord.objects.using(using)
@@ -505,7 +519,11 @@ def export_record(
         .values_list("public_credential", "constituency")
         .iterator(chunk_size=5000)
     )
-    lines = (line_of(event) for event in _events(election, using))
+    lines: Iterator[bytes] = (line_of(event) for event in _events(election, using))
+    if declared:
+        head = BoardHead.objects.using(using).get(election_id=election.pk)
+        publishing = event_line(head.length, bytes.fromhex(head.head_hash), "result", result)
+        lines = itertools.chain(lines, (publishing,))
     if election.paper_list is not None:
         from tellers.web.store.postal import write_paper_list
 

@@ -4,7 +4,9 @@ At the close of a ballot with papers the site writes the record at the close,
 from which the print authority finds the unused papers to open. When the tally
 is published the site writes the record *so far* (no result yet) as a ZIP,
 which each trustee downloads and verifies with ``tellers trustee decrypt``
-before decrypting; when the result is published, the whole record. All live
+before decrypting; once the result is declared, the record as publishing it
+will make it, from which the draft s.52 report and notices are made; when the
+result is published, the whole record. All live
 in ``DATA_DIR/records/`` and are served from there: a download never rebuilds
 a record.
 """
@@ -27,7 +29,8 @@ __all__ = ["archive_path", "write_archive_for"]
 
 def archive_path(election: Election, stage: str) -> Path:
     """Where the record's ZIP is kept: ``stage`` is ``closed`` (at the close, for the print
-    authority's audit of unused papers), ``tally`` (in progress) or ``result``."""
+    authority's audit of unused papers), ``tally`` (in progress), ``draft`` (the record as
+    publishing the declared result will make it, for the draft documents) or ``result``."""
     return Path(settings.DATA_DIR) / "records" / f"{election.slug}-{stage}.zip"
 
 
@@ -38,7 +41,9 @@ def write_archive_for(election: Election, stage: str) -> bytes:
     work = Path(tempfile.mkdtemp(prefix="tellers-record-", dir=target.parent))
     try:
         folder = work / f"{election.slug}-record"
-        root = export_record(election, folder, after_close=stage == "closed")
+        root = export_record(
+            election, folder, after_close=stage == "closed", declared=stage == "draft"
+        )
         temporary = work / "record.zip"
         write_archive(folder, temporary)
         os.replace(temporary, target)
