@@ -368,3 +368,67 @@ def test_a_tampered_shuffle_is_refused_and_nothing_is_appended(
     # The trustee's own file, as it wrote it, is then taken.
     said = _upload(trustee, token, ("shuffle.json", json.dumps(made).encode()))
     assert "Received and checked" in said and _mixes(built) == [1]
+
+
+def _two_ranked(slug: str) -> Any:
+    """The ranked election with a second ranked contest, an IRV chair, after the first."""
+    import dataclasses
+
+    from tellers.election.manifest import Choice, Contest
+
+    base = ranked_manifest(slug)
+    chair = Contest(
+        "chair",
+        "Chair",
+        "irv",
+        (Choice("ito", "Ida Ito"), Choice("jay", "Jo Jay"), Choice("kim", "Kit Kim")),
+        preferences=2,
+    )
+    contests = (*base.contests[:2], chair, *base.contests[2:])
+    return dataclasses.replace(base, contests=contests)
+
+
+@pytest.mark.django_db(databases=DATABASES, transaction=True)
+@pytest.mark.parametrize("use_db", ALIASES, indirect=True)
+def test_a_trustee_who_has_begun_its_shuffles_keeps_the_turn_until_it_has_sent_them_all(
+    use_db: str,
+    client_for: ClientFor,
+    settings: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.DATA_DIR = str(tmp_path / "data")
+    monkeypatch.setenv("TELLERS_PASSPHRASE", PASSPHRASE)
+    slug = f"ranked-two-{use_db}"
+    built = build_open_election(slug, manifest=_two_ranked(slug), members=4)
+    for voter, ranking in zip(built.voters, RANKINGS, strict=False):
+        client = csrf_client()
+        assert sign_in(client, built, voter).status_code == 302
+        choices = {
+            "general-secretary": ["okafor"],
+            CONTEST: ranking,
+            "chair": ["kim", "ito"],
+            "strike": ["no"],
+        }
+        raw, _, _, _ = make_ballot(built, voter, choices)
+        assert post_json(client, f"/vote/{slug}/cast/", raw).json()["accepted"]
+    dirs = _folders(built, tmp_path)
+    _to_tally(built, client_for("officer"), monkeypatch)
+    trustee = csrf_client()
+    _shuffle(trustee, built, 1, dirs[1], tmp_path)
+    _shuffle(trustee, built, 2, dirs[2], tmp_path)
+    said = _upload(trustee, _token(built, 1), _file(dirs[1] / f"shuffle-{CONTEST}.json"))
+    assert "Received and checked: mix-1" in said
+    assert _step(trustee, _token(built, 2)) == "wait-shuffle"
+    assert _step(trustee, _token(built, 1)) == "shuffle"
+    said = _upload(trustee, _token(built, 2), _file(dirs[2] / "shuffle-chair.json"))
+    assert "It is not your turn: trustee 1 is shuffling" in said
+    assert _mixes(built) == [1]
+    said = _upload(trustee, _token(built, 1), _file(dirs[1] / "shuffle-chair.json"))
+    assert "Received and checked: mix-2 (shuffle-chair.json)" in said
+    assert _mixes(built) == [1, 1]
+    assert [_step(trustee, _token(built, i)) for i in (1, 2, 3)] == [
+        "shuffled",
+        "shuffle",
+        "shuffle",
+    ]
