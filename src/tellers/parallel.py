@@ -15,6 +15,7 @@ import multiprocessing
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -27,6 +28,7 @@ __all__ = [
     "chunked_map",
     "chunks",
     "local_mapper",
+    "process_map",
     "using_context",
     "worker_context",
 ]
@@ -115,6 +117,19 @@ def chunked_map(
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+
+
+@contextmanager
+def process_map(workers: int) -> Iterator[Callable[..., Iterator[Any]]]:
+    """``map`` where ``workers`` is 1, else the ``map`` of a pool of that many forkserver
+    processes (for work split into a few large chunks, such as a shuffle's rows), shut down
+    on leaving."""
+    if workers <= 1:
+        yield map
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield pool.map
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,7 @@ from tellers.simulate_parties import (
 )
 from tellers.tally import Result
 from tellers.verify import Report, verify_record
+from tellers.verify.resume import checkpoint, verify_since
 
 __all__ = [
     "CAST_BATCH",
@@ -586,7 +587,7 @@ def run_scenario(
     mixed: list[dict[str, Any]] = []
     if so_far.mixes:
         clock = time.perf_counter()
-        so_far = _mix(election, record, trustee_secrets, so_far, workers, mapper)
+        so_far = _mix(election, record, trustee_secrets, so_far, workers)
         verified = so_far.tally
         timings["mix"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -594,11 +595,13 @@ def run_scenario(
     decryptions = [trustee.decrypt(s, manifest, verified)[1] for s in present]
     if so_far.mixes:
         mixed = [
-            trustee.decrypt_mixed(s, manifest, verified, chain, contest)
+            trustee.decrypt_mixed(s, manifest, verified, chain, contest, workers=workers)
             for s in present
             for contest, chain in so_far.mixes.items()
         ]
-    result, root = publish_result(election, verified, decryptions, mixed, so_far.mixes)
+    result, root = publish_result(
+        election, verified, decryptions, mixed, so_far.mixes, workers=workers
+    )
     timings["decrypt"] = time.perf_counter() - clock
     return DemoOutcome(
         result, root, record, code_sheet, cast, refused, audited, timings, so_far,
@@ -612,18 +615,30 @@ def _mix(
     trustees: Sequence[Any],
     so_far: Report,
     workers: int,
-    mapper: Mapper | None,
 ) -> Report:
     """Each trustee in turn verifies the record so far and shuffles every ranked contest's
     rows (ranked.md §4); the last verification, of the whole chain, is what the trustees
-    decrypt from."""
-    for secrets in trustees:
+    decrypt from. The trustees verified the whole record at the close (``so_far``, one
+    verification standing for all, as they would run at once on their own machines); each
+    then carries its verification on over the shuffles made since (``verify_since``), one
+    check of each new shuffle again standing for every trustee that needs it. The board
+    checks each shuffle before it takes it (``record_mix``)."""
+    seen = checkpoint(record, so_far)
+    for k, secrets in enumerate(trustees):
+        if k:
+            so_far = verify_since(record, seen, workers=workers)
+            if not so_far.valid:
+                raise TellersError("the record so far does not verify after a shuffle")
+            seen = checkpoint(record, so_far)
+        chains = so_far.mixes
         for contest, chain in so_far.mixes.items():
-            body = trustee.mix(secrets, election.manifest, so_far.tally, chain, contest)
-            record_mix(election, so_far.tally, so_far.mixes, body)
-        so_far = verify_record(record, workers=workers, mapper=mapper)
-        if so_far.tally is None or so_far.mixes is None:
-            raise TellersError("the record so far does not verify after a shuffle")
+            body = trustee.mix(
+                secrets, election.manifest, so_far.tally, chain, contest, workers=workers
+            )
+            chains = record_mix(election, so_far.tally, chains, body, workers=workers)
+    so_far = verify_since(record, seen, workers=workers)
+    if not so_far.valid or so_far.mixes is None:
+        raise TellersError("the record so far does not verify after the last shuffle")
     return so_far
 
 

@@ -38,9 +38,11 @@ from tellers.crypto.ceremony_messages import (
 )
 from tellers.crypto.group import Point, Scalar
 from tellers.crypto.sealed import x25519_keypair, x25519_public
+from tellers.crypto.shuffle_proof import CHUNK_ROWS
 from tellers.election.fingerprint import manifest_hash
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InvalidShare
+from tellers.parallel import process_map
 from tellers.parties import SigningKey, key_fingerprint, sign_object
 from tellers.ranked.decrypt import row_shares
 from tellers.ranked.mix import mix as shuffle_rows
@@ -274,20 +276,26 @@ def mix(
     verified: VerifiedTally,
     chain: MixChain,
     contest_id: str,
+    *,
+    workers: int = 1,
 ) -> Json:
     """This trustee's signed shuffle of ``chain``'s rows: the rows of the record it verified
-    (``verify_record(...).mixes``, ranked.md §4). A trustee shuffles a contest's rows once."""
+    (``verify_record(...).mixes``, ranked.md §4). A trustee shuffles a contest's rows once.
+    With ``workers`` > 1 the rows' work is split over that many of its own processes."""
     _qualified(secrets, verified)
     if secrets.trustee in chain.trustees:
         raise TrusteeError(f"you have already shuffled the rows of contest {contest_id}")
-    step = shuffle_rows(
-        verified.fingerprint,
-        verified.outcome.joint_key,
-        chain.rows,
-        contest_id=contest_id,
-        trustee=secrets.trustee,
-        position=chain.shuffles + 1,
-    )
+    with process_map(workers) as map_chunks:
+        step = shuffle_rows(
+            verified.fingerprint,
+            verified.outcome.joint_key,
+            chain.rows,
+            contest_id=contest_id,
+            trustee=secrets.trustee,
+            position=chain.shuffles + 1,
+            map_chunks=map_chunks,
+            chunk_rows=max(CHUNK_ROWS, -(-len(chain.rows) // max(1, workers))),
+        )
     message = mix_to_json(manifest.election_id, verified.fingerprint, contest_id, chain.head, step)
     return sign_object(_signing(secrets), message)
 
@@ -298,9 +306,12 @@ def decrypt_mixed(
     verified: VerifiedTally,
     chain: MixChain,
     contest_id: str,
+    *,
+    workers: int = 1,
 ) -> Json:
     """This trustee's signed shares of the last shuffled rows of a contest, as verified
-    (ranked.md §5): never of rows it did not derive from the board through the chain."""
+    (ranked.md §5): never of rows it did not derive from the board through the chain. With
+    ``workers`` > 1 the shares are made by that many of its own processes."""
     key = _decrypting_key(secrets, verified)
     if chain.shuffles == 0:
         raise TrusteeError(f"the rows of contest {contest_id} have not been shuffled")
@@ -309,7 +320,8 @@ def decrypt_mixed(
             f"the rows of contest {contest_id} have been shuffled by {chain.shuffles} "
             f"trustee(s); at least {manifest.quorum} (the quorum) must shuffle them first"
         )
-    shares = row_shares(verified.fingerprint, key, chain.rows)
+    with process_map(workers) as map_chunks:
+        shares = row_shares(verified.fingerprint, key, chain.rows, map_chunks=map_chunks)
     message = mix_decryption_to_json(
         manifest.election_id, verified.fingerprint, contest_id, secrets.trustee, chain.head,
         shares,

@@ -23,6 +23,7 @@ from tellers.counting import format_result
 from tellers.crypto.credentials import derive_signing_key
 from tellers.crypto.group import Scalar, bip340_public_key, bip340_sign
 from tellers.crypto.proofs import SchnorrProof
+from tellers.errors import RecordError
 from tellers.parties import SigningKey, sign_object
 from tellers.record import v2_trustee as files
 from tellers.record.store import seal
@@ -32,6 +33,7 @@ from tellers.simulate_stv import expected_count
 from tellers.trustee import TrusteeError
 from tellers.vault import write_vault
 from tellers.verify import Report, verify_record
+from tellers.verify.resume import checkpoint, verify_since
 
 SCALE = 0.0006  # 78 ballots
 
@@ -389,3 +391,91 @@ def test_rows_shuffled_by_fewer_than_the_quorum_are_not_decrypted(
     manifest = stv[0].manifest
     with pytest.raises(TrusteeError, match="shuffled by 1 trustee"):
         trustee_module.decrypt_mixed(stv[1].trustees[0], manifest, report.tally, one, "executive")
+
+
+def _in_progress(record: Path, lines: list[bytes]) -> None:
+    """The record as it stood with the board's first ``lines``: sealed in progress."""
+    (record / "result.json").unlink(missing_ok=True)
+    (record / "board.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
+    seal(record, len(lines), event_hash(lines[-1]), complete=False)
+
+
+def _lines(
+    record: Path, events: list[dict[str, Any]], signers: dict[int, SigningKey]
+) -> list[bytes]:
+    """The board's lines for ``events`` as ``_rewrite`` writes them, each written once."""
+    _rewrite(record, events, signers, complete=False)
+    return (record / "board.jsonl").read_bytes().splitlines()
+
+
+def test_a_trustee_carries_its_verification_on_over_the_shuffles(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    """From the record at the close, verified once in full, each mix added is checked on
+    its own (``verify_since``): the same chains as a whole verification, the same failure
+    for a bad shuffle, and a record changed anywhere else refused."""
+    signers = _signers(stv)
+    events = _events(record)
+    first = _where(events, "mix")
+    lines = (record / "board.jsonl").read_bytes().splitlines()
+    _in_progress(record, lines[:first])
+    seen = checkpoint(record, verify_record(record))
+    for n in range(1, 4):
+        _in_progress(record, lines[: first + n])
+        carried, whole = verify_since(record, seen), verify_record(record)
+        assert carried.valid and whole.valid, carried.failures
+        assert carried.mixes == whole.mixes and carried.root == whole.root
+        assert carried.mixes["executive"].shuffles == n
+        seen = checkpoint(record, carried)
+
+    # A bad third shuffle: the failure the whole verification names, and no chain.
+    _in_progress(record, lines[: first + 2])
+    seen = checkpoint(record, verify_record(record))
+    bad = json.loads(json.dumps(events))
+    rows = bad[first + 2]["body"]["rows"]
+    rows[0], rows[1] = rows[1], rows[0]
+    bad_lines = _lines(record, bad, signers)
+    _in_progress(record, [*lines[: first + 2], *_relinked(lines[first + 1], bad_lines[first + 2])])
+    carried, whole = verify_since(record, seen), verify_record(record)
+    assert _failures(carried) == _failures(whole) != []
+    assert carried.mixes is None
+
+    # Anything but a mix after the checkpoint, or a change before it, needs a whole check.
+    _in_progress(record, lines[: first + 2])
+    seen = checkpoint(record, verify_record(record))
+    decryption = _where(events, "decryption")
+    _in_progress(record, [*lines[: first + 2], *_relinked(lines[first + 1], lines[decryption])])
+    with pytest.raises(RecordError, match="a 'decryption' event since the earlier"):
+        verify_since(record, seen)
+    changed = _lines(record, events, signers)
+    _in_progress(record, changed[: first + 3])
+    with pytest.raises(RecordError, match="first lines changed"):
+        verify_since(record, seen)
+    _in_progress(record, lines[: first + 3])
+    with (record / "credentials.jsonl").open("ab") as handle:
+        handle.write(b"\n")
+    _in_progress(record, lines[: first + 3])
+    with pytest.raises(RecordError, match=r"changed since .*\['credentials.jsonl'\]"):
+        verify_since(record, seen)
+
+
+def _relinked(before: bytes, line: bytes) -> list[bytes]:
+    """``line`` made to follow ``before``: its seq and prev, its body as it was."""
+    event = canonical.loads(line)
+    prior = canonical.loads(before)
+    return [event_line(prior["seq"] + 1, event_hash(before), event["type"], event["body"])]
+
+
+def test_the_trustees_work_split_over_their_processes_makes_a_record_that_verifies(
+    tmp_path: Path,
+) -> None:
+    """Shuffles, the board's checks of them and the decryption shares made and checked by
+    two processes each: the record verifies and counts as the rankings cast."""
+    scenario = build_scenario("stv-executive", 0.0003)
+    outcome = run_scenario(scenario, tmp_path, workers=2)
+    report = verify_record(outcome.record)
+    assert report.valid, report.failures
+    assert report.checks_run["mix"] == 3 and report.checks_run["mix-decryption"] == 2
+    fingerprint = bytes.fromhex(_events(outcome.record)[0]["body"]["fingerprint"])
+    declared = json.loads((outcome.record / "result.json").read_text())["contests"][0]
+    assert declared["count"] == expected_count(scenario, fingerprint).to_json()

@@ -16,6 +16,7 @@ The command line's demo and the web service drive exactly these functions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,15 +256,19 @@ def record_mix(
     verified: VerifiedTally,
     chains: Mapping[str, MixChain],
     body: dict[str, Any],
-) -> None:
+    *,
+    workers: int = 1,
+) -> dict[str, MixChain]:
     """Put a trustee's signed shuffle on the board after checking it as the verifier will
     (``verify.mix``) against ``chains``, the ranked contests' chains as the record so far
     verified (``verify_record(...).mixes``), and seal the record in progress for the next
-    trustee to verify."""
+    trustee to verify; return the chains with it. ``workers`` processes check the proof."""
     board = election.board
-    check_mix(election.manifest, verified, chains, board.seq + 1, body)
+    checked = check_mix(election.manifest, verified, chains, board.seq + 1, body, workers=workers)
     board.append("mix", body)
     seal(election.directory, board.seq, board.head, complete=False)
+    contest = body["contest"]
+    return {**checked, contest: dataclasses.replace(checked[contest], head=board.head)}
 
 
 def check_mix(
@@ -272,17 +277,24 @@ def check_mix(
     chains: Mapping[str, MixChain],
     line: int,
     body: dict[str, Any],
-) -> None:
+    *,
+    workers: int = 1,
+) -> dict[str, MixChain]:
     """Check one trustee's signed shuffle as the verifier will (``verify.mix``), as the next
     step of ``chains`` (the ranked contests' chains so far), to stand at board line ``line``;
     ``InvalidProof`` naming the fault if it does not check. The election on files
-    (``record_mix``) and the web service both take a shuffle through this."""
+    (``record_mix``) and the web service both take a shuffle through this. Returns the
+    chains with it (its ``head`` a placeholder until the line is written); ``workers``
+    processes check the proof."""
     report = Report()
     event = (line, body, bytes(32))
-    check_mixes(report, manifest, verified, {}, [event], complete=False, start=chains)
+    checked = check_mixes(
+        report, manifest, verified, {}, [event], complete=False, start=chains, workers=workers
+    )
     if report.failures:
         failure = report.failures[0]
         raise InvalidProof(f"{failure.where}: {failure.detail}")
+    return checked
 
 
 def _mix_events(path: Path) -> list[tuple[int, Any, bytes]]:
@@ -302,6 +314,8 @@ def publish_result(
     decryptions: Sequence[dict[str, Any]],
     mix_decryptions: Sequence[dict[str, Any]] = (),
     chains: Mapping[str, MixChain] | None = None,
+    *,
+    workers: int = 1,
 ) -> tuple[Result, bytes]:
     """Check the trustees' decryption messages, decrypt, declare, seal; return (result, root).
 
@@ -320,7 +334,7 @@ def publish_result(
     batches: list[Sequence[DecryptionShare]] = []
     for body in decryptions:
         batches.append(check_decryption(manifest, verified, body).shares)
-    ranked = _ranked_results(election, verified, mix_decryptions, chains)
+    ranked = _ranked_results(election, verified, mix_decryptions, chains, workers)
     for body in decryptions:
         board.append("decryption", body)
     for body in mix_decryptions:
@@ -346,6 +360,7 @@ def _ranked_results(
     verified: VerifiedTally,
     bodies: Sequence[dict[str, Any]],
     chains: Mapping[str, MixChain] | None,
+    workers: int = 1,
 ) -> dict[str, ContestResult]:
     """Each ranked contest's result from the trustees' decryptions of its mixed rows, each
     checked as the verifier will (``verify.mix``); ``chains`` are the mixes as the record
@@ -359,12 +374,16 @@ def _ranked_results(
         rows = counted_rows(board.path, manifest, set(board.counted.values()))
         with_rows = {c: r for c, r in rows.items() if r}
         events = _mix_events(board.path)
-        chains = check_mixes(report, manifest, verified, with_rows, events, complete=True)
+        chains = check_mixes(
+            report, manifest, verified, with_rows, events, complete=True, workers=workers
+        )
         if report.failures:
             failure = report.failures[0]
             raise InvalidProof(f"{failure.where}: {failure.detail}")
     lines = [(board.seq + 1 + i, body) for i, body in enumerate(bodies)]
-    return declare_ranked(manifest, verified, chains, lines, election.credentials.values())
+    return declare_ranked(
+        manifest, verified, chains, lines, election.credentials.values(), workers=workers
+    )
 
 
 def declare_ranked(
@@ -373,6 +392,8 @@ def declare_ranked(
     chains: Mapping[str, MixChain],
     lines: Sequence[tuple[int, dict[str, Any]]],
     constituencies: Iterable[str],
+    *,
+    workers: int = 1,
 ) -> dict[str, ContestResult]:
     """Each ranked contest's result (``ranked_result``) from the trustees' decryptions of its
     last shuffled rows, ``lines`` being (board line, body), each checked as the verifier will
@@ -380,7 +401,9 @@ def declare_ranked(
     or a contest with rows lacks a quorum. ``constituencies``: one per published credential.
     The election on files (``publish_result``) and the web service both declare through it."""
     report = Report()
-    opened = check_mix_decryptions(report, manifest, verified, chains, list(lines), complete=True)
+    opened = check_mix_decryptions(
+        report, manifest, verified, chains, list(lines), complete=True, workers=workers
+    )
     if report.failures or opened is None:
         failure = report.failures[0]
         raise InvalidProof(f"{failure.where}: {failure.detail}")

@@ -39,10 +39,35 @@ def _flat(rows: Sequence[Row]) -> list[Ciphertext]:
 
 
 def row_shares(
-    fingerprint: bytes, key: TrusteeKey, rows: Sequence[Row], *, rand: Rand = Scalar.random
+    fingerprint: bytes,
+    key: TrusteeKey,
+    rows: Sequence[Row],
+    *,
+    rand: Rand = Scalar.random,
+    map_chunks: ChunkMap = map,
+    chunk: int = 4096,
 ) -> tuple[DecryptionShare, ...]:
-    """Trustee ``key.trustee``'s share and proof for every ciphertext of ``rows``, row-major."""
-    return decryption_shares(fingerprint, key, _flat(rows), rand=rand)
+    """Trustee ``key.trustee``'s share and proof for every ciphertext of ``rows``, row-major;
+    ``map_chunks`` makes them ``chunk`` ciphertexts at a time (``map``, or a map over the
+    trustee's own processes: the key share goes to them)."""
+    flat = _flat(rows)
+    tasks = (
+        _ToShare(fingerprint, key, tuple(flat[first : first + chunk]), rand)
+        for first in range(0, len(flat), chunk)
+    )
+    return tuple(share for part in map_chunks(_share_chunk, tasks) for share in part)
+
+
+@dataclass(frozen=True, slots=True)
+class _ToShare:
+    fingerprint: bytes
+    key: TrusteeKey
+    ciphertexts: tuple[Ciphertext, ...]
+    rand: Rand
+
+
+def _share_chunk(chunk: _ToShare) -> tuple[DecryptionShare, ...]:
+    return decryption_shares(chunk.fingerprint, chunk.key, chunk.ciphertexts, rand=chunk.rand)
 
 
 def check_row_shares(
