@@ -263,7 +263,12 @@ def decrypt(args: argparse.Namespace) -> int:
     try:
         done, message = trustee.decrypt(secrets, manifest, report.tally)
         mixed = [
-            (contest, trustee.decrypt_mixed(secrets, manifest, report.tally, chain, contest))
+            (
+                contest,
+                trustee.decrypt_mixed(
+                    secrets, manifest, report.tally, chain, contest, workers=max(1, args.workers)
+                ),
+            )
             for contest, chain in (report.mixes or {}).items()
         ]
     except trustee.TrusteeError as exc:
@@ -305,7 +310,13 @@ def shuffle(args: argparse.Namespace) -> int:
         return 1
     try:
         made = [
-            (contest, chain, trustee.mix(secrets, manifest, report.tally, chain, contest))
+            (
+                contest,
+                chain,
+                trustee.mix(
+                    secrets, manifest, report.tally, chain, contest, workers=max(1, args.workers)
+                ),
+            )
             for contest, chain in report.mixes.items()
         ]
     except trustee.TrusteeError as exc:
