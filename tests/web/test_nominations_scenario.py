@@ -157,7 +157,7 @@ def test_general_secretary_nominations_become_the_contest_with_the_same_addresse
         "revote": "last", "public_board": "after-close", "trustees": "3", "quorum": "2",
         "constituencies": "members", "contest_id": "general-secretary",
         "contest_title": "General Secretary", "method": "plurality", "seats": "1",
-        "nominations": str(period.pk), "candidates": "",
+        "nominations": str(period.pk), "candidates": "", "kind": "election",
     }  # fmt: skip
     created = csrf_post(
         officer, f"/officer/new/form/?nominations={period.pk}", "/officer/new/form/", form

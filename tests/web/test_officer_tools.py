@@ -98,7 +98,7 @@ FORM = {
     "election_id": "branch-sec-2026", "title": "Branch Secretary 2026",
     "organisation": "Example Union", "scrutineer": "Independent Ballots Ltd",
     "revote": "last", "public_board": "live", "trustees": "3", "quorum": "2",
-    "constituencies": "north\nsouth", "contest_id": "secretary",
+    "constituencies": "north\nsouth", "kind": "election", "contest_id": "secretary",
     "contest_title": "Branch Secretary", "method": "plurality", "seats": "1",
     "nominations": "", "candidates": "ann,Ann Jones\nbo,Bo Smith\n",
 }  # fmt: skip

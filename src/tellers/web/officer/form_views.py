@@ -3,14 +3,20 @@
 The form covers the common case — one contest, online voting — and builds the same
 ``Manifest`` a file would give, through ``manifest_to_json`` and the same
 ``setup.create_election``, so it is validated and recorded exactly as an upload is. The
-candidates are typed in or taken from a closed nominations log (with their addresses,
-in the order the close decided). Anything more (several contests, the postal channel)
+officer says what the ballot is (an election under s.46, an industrial-action ballot,
+or another: the manifest's ``kind``), and picks any method, the ranked ones with their
+seats and preferences. The candidates are typed in or taken from a closed nominations
+log (with their addresses, in the order the close decided); a yes/no question has its
+two answers. "Check" shows, without creating anything, the statutory rules in force on
+the opening day as the manifest's validation computes them (``statutory.rules_figures``)
+and the question's thresholds. Anything more (several contests, the postal channel)
 is a manifest file; the example one is offered for download.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -25,14 +31,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tellers.election.manifest import Choice, Contest, Manifest
+from tellers.election.manifest import RANKED_METHODS, Choice, Contest, Manifest
+from tellers.election.statutory import contest_thresholds, rules_figures
 from tellers.errors import TellersError
 from tellers.record.v2 import manifest_to_json
+from tellers.statute import RULE_NAMES
 from tellers.web.nominations import service as nominations
 from tellers.web.nominations.models import NominationsPeriod
 from tellers.web.store import access, setup
 
-__all__ = ["ElectionForm", "example_manifest", "example_manifest_json", "new_from_form"]
+__all__ = [
+    "ElectionForm",
+    "ShownRule",
+    "ShownRules",
+    "example_manifest",
+    "example_manifest_json",
+    "new_from_form",
+    "rules_shown",
+]
+
+OTHER = "other"
+"""The form's word for a ballot of no statutory kind (the manifest's ``kind`` None)."""
 
 
 def example_manifest() -> Manifest:
@@ -97,14 +116,82 @@ class ElectionForm(forms.Form):
     contest_title = forms.CharField(
         label=gettext_lazy("Contest title (the office)"), max_length=200
     )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What the ballot is"),
+        choices=[
+            (
+                "election",
+                gettext_lazy(
+                    "an election under s.46 (executive, president, general secretary): the "
+                    "term limit applies"
+                ),
+            ),
+            (
+                "industrial-action",
+                gettext_lazy(
+                    "an industrial-action ballot: yes/no questions, with the turnout and "
+                    "support thresholds, notice period and mandate of the rules in force"
+                ),
+            ),
+            (
+                OTHER,
+                gettext_lazy("other (a consultation, a hustings vote): no statutory rules"),
+            ),
+        ],
+        initial="election",
+    )
     method = forms.ChoiceField(
         label=gettext_lazy("Method"),
+        help_text=gettext_lazy(
+            "The ranked methods (the alternative vote, STV, Schulze) are for an election "
+            "under s.46 only, voted online."
+        ),
         choices=[
             ("plurality", gettext_lazy("first past the post")),
             ("approval", gettext_lazy("approval")),
+            ("yes-no", gettext_lazy("a yes/no question")),
+            ("irv", gettext_lazy("ranked: the alternative vote (one seat)")),
+            ("stv-ers97", gettext_lazy("ranked: single transferable vote, ERS97 rules")),
+            ("stv-meek", gettext_lazy("ranked: single transferable vote, Meek's method")),
+            (
+                "stv-scottish",
+                gettext_lazy("ranked: single transferable vote, Scottish STV rules"),
+            ),
+            ("schulze", gettext_lazy("ranked: Schulze's Condorcet method (one seat)")),
         ],
     )
     seats = forms.IntegerField(label=gettext_lazy("Seats"), min_value=1, initial=1)
+    preferences = forms.IntegerField(
+        label=gettext_lazy("Preferences a member may give (ranked methods only)"),
+        help_text=gettext_lazy("Leave empty to let a member rank every candidate."),
+        min_value=1,
+        required=False,
+    )
+    statement = forms.CharField(
+        label=gettext_lazy(
+            "Statement printed with the question (for an industrial-action ballot, the "
+            "s.229(4) statement)"
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    important_public_services = forms.CharField(
+        label=gettext_lazy(
+            "Constituencies whose members provide important public services, one per line "
+            "(industrial-action ballots)"
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    term_years = forms.IntegerField(
+        label=gettext_lazy("Years the post is held for (elections)"),
+        min_value=1,
+        required=False,
+    )
+    acknowledge_term = forms.BooleanField(
+        label=gettext_lazy("I mean a term longer than the statutory limit"),
+        required=False,
+    )
     nominations = forms.ModelChoiceField(
         label=gettext_lazy("Candidates from closed nominations"),
         queryset=NominationsPeriod.objects.filter(closed=True),
@@ -129,8 +216,11 @@ class ElectionForm(forms.Form):
                     }
                 )
             choices = tuple(Choice(**c) for c in nominations.choices_json(period))
+        elif d["method"] == "yes-no":
+            choices = (Choice("yes", _("Yes")), Choice("no", _("No")))
         else:
             choices = tuple(self._typed_candidates(d["candidates"]))
+        kind = None if d["kind"] == OTHER else d["kind"]
         try:
             contest = Contest(
                 id=d["contest_id"],
@@ -138,6 +228,8 @@ class ElectionForm(forms.Form):
                 method=d["method"],
                 choices=choices,
                 seats=d["seats"],
+                statement=d["statement"].strip(),
+                preferences=d["preferences"],
             )
             if period is not None:  # the record carries the log; its verifier checks the choices
                 contest = nominations.declared_contest(period, contest)
@@ -151,18 +243,24 @@ class ElectionForm(forms.Form):
                 revote=d["revote"],
                 trustees=d["trustees"],
                 quorum=d["quorum"],
-                constituencies=tuple(
-                    x.strip() for x in d["constituencies"].splitlines() if x.strip()
-                ),
+                constituencies=_lines(d["constituencies"]),
                 contests=(contest,),
                 public_board=d["public_board"],
-                # a contest from nominations is a union election's (s.46; record.md §3.8)
-                kind="election" if period is not None else None,
+                kind=kind,
+                important_public_services=_lines(d["important_public_services"]),
+                term_years=d["term_years"],
+                acknowledged=("term-over-limit",) if d["acknowledge_term"] else (),
             )
         except TellersError as exc:
-            raise ValidationError(
-                _("The election is not valid: %(problem)s") % {"problem": exc}
-            ) from None
+            problems = [_("The election is not valid: %(problem)s") % {"problem": exc}]
+            if contest_is_ranked(d["method"]) and kind != "election":
+                problems.append(
+                    _(
+                        "A ranked method can only be used for an election under s.46: choose "
+                        "“an election” as what the ballot is, or a method that is not ranked."
+                    )
+                )
+            raise ValidationError(problems) from None
 
     @staticmethod
     def _typed_candidates(text: str) -> list[Choice]:
@@ -178,6 +276,92 @@ class ElectionForm(forms.Form):
                 )
             out.append(Choice(cid.strip(), name.strip()))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class ShownRule:
+    """One statutory rule as the form shows it for the ballot's opening day."""
+
+    name: str
+    what: str
+    value: str
+    source: str
+    applies: bool
+    """Whether the rule governs a ballot of this kind."""
+    overridden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShownRules:
+    on: str
+    kind: str | None
+    rules: tuple[ShownRule, ...]
+    thresholds: str
+    """The question's thresholds as the count will apply them, in words; empty if none."""
+
+
+_APPLIES = {
+    "election": ("term_years",),
+    "industrial-action": (
+        "turnout_percent",
+        "important_services_yes_percent",
+        "notice_days",
+        "mandate_months",
+    ),
+}
+
+
+def rules_shown(manifest: Manifest) -> ShownRules:
+    """The rules in force on the opening day, from ``statutory.rules_figures`` — the ones the
+    manifest's validation checks and ``tellers verify --json`` prints — in words."""
+    figures = rules_figures(manifest)
+    words = {
+        "turnout_percent": (_("Turnout required"), _("%(n)s%% of those entitled")),
+        "important_services_yes_percent": (
+            _("Yes votes required where members provide important public services"),
+            _("%(n)s%% of those entitled"),
+        ),
+        "notice_days": (_("Notice of action to the employer"), _("%(n)s days")),
+        "mandate_months": (_("The mandate lasts"), _("%(n)s months")),
+        "term_years": (_("Longest term without re-election"), _("%(n)s years")),
+    }
+    shown = []
+    for name in RULE_NAMES:
+        what, unit = words[name]
+        value = figures[name]["value"]
+        shown.append(
+            ShownRule(
+                name,
+                what,
+                _("none in force") if value is None else unit % {"n": value},
+                figures[name]["source"],
+                name in _APPLIES.get(manifest.kind or "", ()),
+                figures[name]["overridden"],
+            )
+        )
+    thresholds = ""
+    found = contest_thresholds(manifest, manifest.contests[0])
+    if found is not None:
+        parts = []
+        if found.turnout_percent is not None:
+            parts.append(_("turnout at least %(n)s%%") % {"n": found.turnout_percent})
+        if found.yes_majority:
+            parts.append(_("more Yes than No"))
+        if found.yes_percent_of_entitled is not None:
+            parts.append(
+                _("Yes from at least %(n)s%% of those entitled")
+                % {"n": found.yes_percent_of_entitled}
+            )
+        thresholds = "; ".join(parts)
+    return ShownRules(str(figures["on"]), manifest.kind, tuple(shown), thresholds)
+
+
+def contest_is_ranked(method: str) -> bool:
+    return method in RANKED_METHODS
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.splitlines() if x.strip())
 
 
 def _iso(value: Any) -> str:
@@ -202,22 +386,27 @@ def new_from_form(request: HttpRequest) -> HttpResponse:
                 "contest_title": period.office,
                 "organisation": period.organisation,
             }
+            initial["kind"] = "election"  # a contest from nominations is an election's (s.46)
     form = ElectionForm(request.POST or None, initial=initial)
     errors: list[str] = []
+    rules = None
     if request.method == "POST":
         if form.is_valid():
             try:
                 manifest = form.manifest()
-                data = json.dumps(manifest_to_json(manifest)).encode()
-                election = setup.create_election(data, "the form", request.user)
+                rules = rules_shown(manifest)
+                if "preview" not in request.POST:
+                    data = json.dumps(manifest_to_json(manifest)).encode()
+                    election = setup.create_election(data, "the form", request.user)
             except ValidationError as exc:
                 errors = exc.messages
             else:
-                messages.success(request, _("Election created from the form."))
-                return redirect("officer:election", election.slug)
+                if "preview" not in request.POST:
+                    messages.success(request, _("Election created from the form."))
+                    return redirect("officer:election", election.slug)
         else:
             errors = [f"{k}: {' '.join(v)}" for k, v in form.errors.items()]
-    context = {"form": form, "errors": errors}
+    context = {"form": form, "errors": errors, "rules": rules}
     return render(request, "officer/new_form.html", context, status=400 if errors else 200)
 
 
