@@ -263,7 +263,7 @@ def test_the_mailing_address_carries_the_postcode_once() -> None:
     apart = Member(
         "M1", "north", (("name", "A"), ("postal_address", "1 Road"), ("postcode", "LS1 4AP"))
     )
-    assert mailing_fields(apart) == ("A", "", "1 Road\nLS1 4AP")
+    assert mailing_fields(apart) == ("A", "", "1 Road\nLS1 4AP", "")
     inside = Member("M2", "north", (("address", "1 Road, LS1 4AP"), ("postcode", "ls1 4ap")))
     assert mailing_fields(inside)[2] == "1 Road, LS1 4AP"
     split = Member("M3", "north", (("First_Name", "Ann"), ("Surname", "Bee")))

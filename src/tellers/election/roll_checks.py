@@ -95,6 +95,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "postcode": ("postcode", "post_code"),
     "country": ("country",),
     "email": ("email", "personal_email"),
+    "phone": ("phone", "mobile", "phone_number", "mobile_phone"),
     "employer_domain": ("employer_domain", "employer_email_domain"),
     "employer": ("employer",),
     "excluded": ("excluded", "exclusion", "exclusion_ground"),
@@ -236,16 +237,18 @@ def _fields(member: Member) -> dict[str, str]:
     return out
 
 
-def mailing_fields(member: Member) -> tuple[str, str, str]:
-    """(name, email, postal address) for the mailing roll; a postcode column joins the address."""
+def mailing_fields(member: Member) -> tuple[str, str, str, str]:
+    """(name, email, postal address, phone) for the mailing roll; a postcode column joins the
+    address. The phone is as the roll gives it: the credential authority's SMS path reads it
+    (``tellers.delivery.sms.normal_number``) and records a number it cannot use."""
     return _mailing(_fields(member))
 
 
-def _mailing(f: dict[str, str]) -> tuple[str, str, str]:
+def _mailing(f: dict[str, str]) -> tuple[str, str, str, str]:
     address, postcode = f.get("address", ""), f.get("postcode", "").strip()
     if postcode and _norm(postcode) not in _norm(address):
         address = f"{address}\n{postcode}" if address else postcode
-    return f.get("name", ""), f.get("email", ""), address
+    return f.get("name", ""), f.get("email", ""), address, f.get("phone", "").strip()
 
 
 def _norm(text: str) -> str:
@@ -462,7 +465,7 @@ def check_roll(
 
 def entitled_members(
     lines: Iterable[str], path: str, rules: RollRules
-) -> Iterator[tuple[Member, tuple[str, str, str]]]:
+) -> Iterator[tuple[Member, tuple[str, str, str, str]]]:
     """The roll's entitled members in order, each with its ``mailing_fields``, for a roll
     ``check_roll`` passed unblocked."""
     for m in iter_members(lines, path, strict=False):

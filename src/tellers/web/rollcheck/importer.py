@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 BATCH = 5000
+PHONE = Member._meta.get_field("phone").max_length or 0
 """Members per INSERT: large enough to be quick, small enough to stream."""
 PROGRESS_EVERY = 10_000
 
@@ -183,20 +184,29 @@ def import_roll_file(
     return row
 
 
-def _save(election: Election, members: Iterable[tuple[Any, tuple[str, str, str]]]) -> int:
+def _save(election: Election, members: Iterable[tuple[Any, tuple[str, str, str, str]]]) -> int:
     """Insert the members as plain rows: a million ``Member`` objects through ``bulk_create``
     took most of the import's time, for nothing the model adds here (its one default, the
     mailing reference, is made as the model makes it). PostgreSQL takes them by ``COPY``,
     SQLite by batched ``executemany``; both inside the caller's transaction."""
     fields = ("election", "member_number", "constituency", "name", "email", "postal_address",
-              "reference")  # fmt: skip
+              "phone", "reference")  # fmt: skip
     quote = connection.ops.quote_name
     table = quote(Member._meta.db_table)
     columns = ", ".join(quote(Member._meta.get_field(f).column) for f in fields)
     rows = (
         # The reference as store.models._reference makes it.
-        (election.pk, m.member_id, m.constituency, name[:200], email, address, secrets.token_hex(8))
-        for m, (name, email, address) in members
+        (
+            election.pk,
+            m.member_id,
+            m.constituency,
+            name[:200],
+            email,
+            address,
+            phone[:PHONE],
+            secrets.token_hex(8),
+        )
+        for m, (name, email, address, phone) in members
     )
     saved = 0
     with connection.cursor() as cursor:

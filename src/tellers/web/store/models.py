@@ -121,6 +121,8 @@ class Member(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("personal email"), blank=True)
     postal_address = models.TextField(_("postal address"), blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=40, blank=True)
+    """For the credential authority's SMS path, as the roll gives it (officers.md)."""
     constituency = models.CharField(_("constituency"), max_length=100, blank=True)
     reference = models.CharField(max_length=32, default=_reference)
     """The random mailing reference the credential authority knows the member by

@@ -175,12 +175,13 @@ def new_trustee_link(trustee: Trustee, actor: Any) -> str:
 
 
 def mailing_roll(election: Election) -> str:
-    """The roll the credential authority is given: references and contacts, no numbers."""
+    """The roll the credential authority is given: references and contacts (name, email,
+    postal address, mobile phone), no numbers."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["reference", "constituency", "name", "email", "postal_address"])
+    writer.writerow(["reference", "constituency", "name", "email", "postal_address", "phone"])
     rows = election.members.order_by("reference").values_list(
-        "reference", "constituency", "name", "email", "postal_address"
+        "reference", "constituency", "name", "email", "postal_address", "phone"
     )
     writer.writerows(safe_row(row) for row in rows.iterator())  # never a live formula
     return out.getvalue()
