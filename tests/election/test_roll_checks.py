@@ -145,6 +145,18 @@ def test_workplace_email_by_the_officers_list_and_by_the_employer_column(tmp_pat
     assert finding(run(path), "workplace-email").count == 1
 
 
+def test_a_phone_is_a_contact_and_goes_on_the_mailing_roll(tmp_path: Path) -> None:
+    rows = [{**clean(i), "postal_address": "", "postcode": "", "email": ""} for i in range(3)]
+    rows[0]["mobile"] = "07700 900123"  # reachable by SMS: no post, but not out of contact
+    path = write(tmp_path, rows, [*HEADER, "mobile"])
+    report = run(path)
+    assert finding(report, "missing-address").examples[0].lines == (2,)
+    assert finding(report, "no-contact").count == 2
+    with path.open(newline="", encoding="utf-8") as handle:
+        phones = [fields[3] for _, fields in entitled_members(handle, "roll.csv", RollRules())]
+    assert phones == ["07700 900123", "", ""]
+
+
 def test_missing_and_undeliverable_addresses(tmp_path: Path) -> None:
     changes = {
         1: {"postal_address": "", "postcode": ""},  # email only: no paper can be posted

@@ -80,7 +80,7 @@ WARNINGS: dict[str, str] = {
     "duplicate-name-address": "the same name and postal address under two numbers",
     "shared-address": "more members at one postal address than the limit",
     "workplace-email": "a workplace email where a personal one is required",
-    "no-contact": "neither an email nor a postal address",
+    "no-contact": "neither an email, a phone nor a postal address",
     "missing-address": "no postal address",
     "no-postcode": "a UK postal address without a postcode",
     "bad-postcode": "a postcode that is not a UK postcode",
@@ -378,7 +378,8 @@ class RollChecker:
         address = f.get("address", "").strip()
         postcode = f.get("postcode", "").strip()
         if not address and not postcode:
-            self._found("no-contact" if not email else "missing-address", (line,), "")
+            reachable = email or f.get("phone", "").strip()  # a code can go by SMS
+            self._found("missing-address" if reachable else "no-contact", (line,), "")
             return
         if f.get("country", "").strip().lower() not in _UK:
             pass  # an address abroad has no UK postcode to check

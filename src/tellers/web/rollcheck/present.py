@@ -27,7 +27,7 @@ CHECK_TITLES: dict[str, Any] = {
     "duplicate-name-address": _("The same name and address under two membership numbers"),
     "shared-address": _("Addresses with more members than the limit"),
     "workplace-email": _("Workplace email addresses where a personal one is required"),
-    "no-contact": _("Members with neither an email nor a postal address"),
+    "no-contact": _("Members with neither an email, a phone nor a postal address"),
     "missing-address": _("Members with no postal address"),
     "no-postcode": _("UK addresses without a postcode"),
     "bad-postcode": _("Postcodes that are not UK postcodes"),
