@@ -53,8 +53,9 @@ def _text(response: Any) -> str:
 def _rules(page: str) -> dict[str, tuple[str, str, str]]:
     """Each rule row the page shows: (value, applies, source)."""
     rows = re.findall(
-        r'<tr data-rule="([a-z_]+)"><th scope="row">.*?</th><td class="value">(.*?)</td>'
-        r'<td>(.*?)</td><td class="source">(.*?)</td></tr>',
+        r'<dd data-rule="([a-z_]+)">In force: <strong class="value">(.*?)</strong>\. '
+        r'Applies to this ballot: <span class="applies">(.*?)</span>\.<br>'
+        r'Source: <span class="source">(.*?)</span></dd>',
         page,
     )
     return {name: (value, applies, source) for name, value, applies, source in rows}
