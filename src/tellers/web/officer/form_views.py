@@ -16,7 +16,6 @@ is a manifest file; the example one is offered for download.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -32,22 +31,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tellers.election.manifest import RANKED_METHODS, Choice, Contest, Manifest
-from tellers.election.statutory import contest_thresholds, rules_figures
 from tellers.errors import TellersError
 from tellers.record.v2 import manifest_to_json
-from tellers.statute import RULE_NAMES
 from tellers.web.nominations import service as nominations
 from tellers.web.nominations.models import NominationsPeriod
+from tellers.web.officer.rules_in_force import rules_shown
 from tellers.web.store import access, setup
 
 __all__ = [
     "ElectionForm",
-    "ShownRule",
-    "ShownRules",
     "example_manifest",
     "example_manifest_json",
     "new_from_form",
-    "rules_shown",
 ]
 
 OTHER = "other"
@@ -276,84 +271,6 @@ class ElectionForm(forms.Form):
                 )
             out.append(Choice(cid.strip(), name.strip()))
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class ShownRule:
-    """One statutory rule as the form shows it for the ballot's opening day."""
-
-    name: str
-    what: str
-    value: str
-    source: str
-    applies: bool
-    """Whether the rule governs a ballot of this kind."""
-    overridden: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ShownRules:
-    on: str
-    kind: str | None
-    rules: tuple[ShownRule, ...]
-    thresholds: str
-    """The question's thresholds as the count will apply them, in words; empty if none."""
-
-
-_APPLIES = {
-    "election": ("term_years",),
-    "industrial-action": (
-        "turnout_percent",
-        "important_services_yes_percent",
-        "notice_days",
-        "mandate_months",
-    ),
-}
-
-
-def rules_shown(manifest: Manifest) -> ShownRules:
-    """The rules in force on the opening day, from ``statutory.rules_figures`` — the ones the
-    manifest's validation checks and ``tellers verify --json`` prints — in words."""
-    figures = rules_figures(manifest)
-    words = {
-        "turnout_percent": (_("Turnout required"), _("%(n)s%% of those entitled")),
-        "important_services_yes_percent": (
-            _("Yes votes required where members provide important public services"),
-            _("%(n)s%% of those entitled"),
-        ),
-        "notice_days": (_("Notice of action to the employer"), _("%(n)s days")),
-        "mandate_months": (_("The mandate lasts"), _("%(n)s months")),
-        "term_years": (_("Longest term without re-election"), _("%(n)s years")),
-    }
-    shown = []
-    for name in RULE_NAMES:
-        what, unit = words[name]
-        value = figures[name]["value"]
-        shown.append(
-            ShownRule(
-                name,
-                what,
-                _("none in force") if value is None else unit % {"n": value},
-                figures[name]["source"],
-                name in _APPLIES.get(manifest.kind or "", ()),
-                figures[name]["overridden"],
-            )
-        )
-    thresholds = ""
-    found = contest_thresholds(manifest, manifest.contests[0])
-    if found is not None:
-        parts = []
-        if found.turnout_percent is not None:
-            parts.append(_("turnout at least %(n)s%%") % {"n": found.turnout_percent})
-        if found.yes_majority:
-            parts.append(_("more Yes than No"))
-        if found.yes_percent_of_entitled is not None:
-            parts.append(
-                _("Yes from at least %(n)s%% of those entitled")
-                % {"n": found.yes_percent_of_entitled}
-            )
-        thresholds = "; ".join(parts)
-    return ShownRules(str(figures["on"]), manifest.kind, tuple(shown), thresholds)
 
 
 def contest_is_ranked(method: str) -> bool:
