@@ -161,3 +161,18 @@ def test_the_rules_in_force_shown_before_18_february_2026_differ_from_after(
     made = manifest_from_json(Election.objects.get(slug="depot-strike").manifest)
     assert made.kind == "industrial-action" and made.important_public_services == ("north",)
     assert [c.id for c in made.contests[0].choices] == ["yes", "no"]
+
+
+@pytest.mark.django_db
+def test_a_term_over_the_limit_from_the_form_needs_the_officers_acknowledgement(
+    cast: dict[str, Any], client_for: ClientFor
+) -> None:
+    officer = client_for("officer")
+    plain = {**RANKED, "method": "plurality", "seats": "1", "preferences": "", "term_years": "7"}
+    refused = csrf_post(officer, URL, URL, plain)
+    assert refused.status_code == 400 and "[term-over-limit]" in _text(refused)
+    assert not Election.objects.filter(slug="exec-2026").exists()
+    created = csrf_post(officer, URL, URL, {**plain, "acknowledge_term": "on"})
+    assert created.status_code == 302, _text(created)
+    made = manifest_from_json(Election.objects.get(slug="exec-2026").manifest)
+    assert (made.term_years, made.acknowledged) == (7, ("term-over-limit",))
