@@ -32,7 +32,15 @@ from a11y import (
 )
 from test_browser_smoke import chromium
 from test_browser_smoke import pytestmark as browser_marks
-from voter_fixtures import BuiltElection, Voter, build_open_election, close_and_publish, make_ballot
+from voter_fixtures import (
+    BuiltElection,
+    Voter,
+    build_open_election,
+    close_and_publish,
+    make_ballot,
+    publish_ranked,
+    ranked_manifest,
+)
 
 from tellers.web.store import board
 from tellers.web.store.models import Election
@@ -250,6 +258,44 @@ def test_the_result_closed_and_error_pages(live_server: Any, browser: Any, langu
     assert page.goto(f"{live_server.url}/e/a11y-broken/result/").status == 500
     _check(page, "500")
     assert _unexpected(problems) == []
+
+
+def _published_ranked(slug: str) -> BuiltElection:
+    built = build_open_election(slug, manifest=ranked_manifest(slug), members=6)
+    rankings = [["ash", "cedar"], ["birch"], ["cedar", "ash", "damson"], ["ash"], ["damson"], []]
+    for voter, ranking in zip(built.voters, rankings, strict=True):
+        choices = {"general-secretary": ["patel"], "national-executive": ranking, "strike": ["no"]}
+        if voter.constituency == "north":
+            choices["executive-north"] = ["ali"]
+        board.cast(built.election, make_ballot(built, voter, choices)[0])
+    publish_ranked(built)
+    return built
+
+
+@pytest.mark.django_db(transaction=True)
+@in_each_language
+def test_a_ranked_result_and_its_count_stage_by_stage(
+    live_server: Any, browser: Any, language: str
+) -> None:
+    """The stage-by-stage sheet is wider than a phone: it scrolls inside its own region,
+    which the keyboard reaches and which shows its focus, and the page itself does not."""
+    _published_ranked("a11y-ranked")
+    page = _page(browser, language=language)
+    page.goto(f"{live_server.url}/e/a11y-ranked/result/")
+    region = page.locator("section.ranked-count .scroll")
+    assert region.count() == 1
+    assert page.locator("section.ranked-count .elected").get_attribute("data-elected")
+    assert "Ash Adeyemi" in (page.locator("pre.sheet").text_content() or "")
+    _check(page, "result-ranked")
+    assert overflow(page) == []
+    tab_to(page, "section.ranked-count .scroll")
+    assert focus_problem(page) is None
+    assert region.evaluate("(el) => el.scrollWidth > el.clientWidth")  # columns kept
+    page.keyboard.press("ArrowRight")  # the keyboard scrolls the sheet (perhaps smoothly)
+    page.wait_for_function(
+        "() => document.querySelector('section.ranked-count .scroll').scrollLeft > 0",
+        timeout=5000,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
