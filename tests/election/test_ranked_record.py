@@ -445,18 +445,30 @@ def test_a_trustee_carries_its_verification_on_over_the_shuffles(
     seen = checkpoint(record, verify_record(record))
     decryption = _where(events, "decryption")
     _in_progress(record, [*lines[: first + 2], *_relinked(lines[first + 1], lines[decryption])])
-    with pytest.raises(RecordError, match="a 'decryption' event since the earlier"):
-        verify_since(record, seen)
+    at = first + 3
+    carried = verify_since(record, seen)
+    assert carried.mixes is None
+    assert _failures(carried) == [
+        ("board-order", f"board.jsonl:{at}", "'decryption' since the record so far that was "
+         "verified: only shuffles may follow it here (verify the whole record)")
+    ]  # fmt: skip
     changed = _lines(record, events, signers)
     _in_progress(record, changed[: first + 3])
-    with pytest.raises(RecordError, match="first lines changed"):
-        verify_since(record, seen)
+    carried = verify_since(record, seen)
+    assert carried.mixes is None
+    assert _failures(carried) == [
+        ("record-index", "board.jsonl", "its first lines differ from the record so far that "
+         "was verified")
+    ]  # fmt: skip
     _in_progress(record, lines[: first + 3])
     with (record / "credentials.jsonl").open("ab") as handle:
         handle.write(b"\n")
     _in_progress(record, lines[: first + 3])
-    with pytest.raises(RecordError, match=r"changed since .*\['credentials.jsonl'\]"):
-        verify_since(record, seen)
+    carried = verify_since(record, seen)
+    assert carried.mixes is None
+    assert _failures(carried) == [
+        ("record-index", "credentials.jsonl", "differs from the record so far that was verified")
+    ]
 
 
 def _relinked(before: bytes, line: bytes) -> list[bytes]:

@@ -30,7 +30,7 @@ from tellers.verify.report import Report
 from tellers.verify.rules import compare_result
 from tellers.verify.tally import VerifiedTally, check_decryptions
 
-__all__ = ["verify_completion"]
+__all__ = ["read_event", "verify_completion"]
 
 _SAME = ("manifest.json", "ceremony.json", "credentials.jsonl")
 
@@ -110,7 +110,7 @@ def _board_after(
                             "record so far that was verified",
                         )  # fmt: skip
                 continue
-            event = _event(path, number, raw)
+            event = read_event(path, number, raw)
             report.ran("board-chain")
             line = raw[:-1]
             if event["seq"] != number - 1 or event["prev"] != prev.hex():
@@ -145,7 +145,9 @@ def _board_after(
     return decryptions, result
 
 
-def _event(path: Path, number: int, raw: bytes) -> dict[str, Any]:
+def read_event(path: Path, number: int, raw: bytes) -> dict[str, Any]:
+    """Board line ``number`` (with its newline) as an event object of exactly its four
+    fields; ``RecordError`` if it is truncated, not JSON or not such an object."""
     if not raw.endswith(b"\n"):
         raise RecordError(str(path), number, "truncated line (no newline at the end)")
     try:

@@ -7,8 +7,8 @@ keeps a ``Checkpoint`` of what it verified — the board's bytes up to that poin
 SHA-256), its last line and hash, every other file's hash, and its own report — and
 ``verify_since`` then checks that none of that has changed and checks, as the verifier
 does (``verify.mix.check_mixes``), only the lines after it, each of which must be a
-``mix`` event continuing the hash chain. Anything else after the checkpoint (a ballot, a
-decryption) is refused: that record needs ``verify_record`` in full.
+``mix`` event continuing the hash chain (record.md §9.5). Anything else after the
+checkpoint (a ballot, a decryption) fails: that record needs ``verify_record`` in full.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from tellers.election.manifest import Manifest
 from tellers.errors import RecordError
 from tellers.record.store import file_sha256, read_index, read_json
 from tellers.record.v2 import manifest_from_json
+from tellers.verify.complete import read_event
+from tellers.verify.events import body_problem
 from tellers.verify.mix import check_mixes
 from tellers.verify.record import check_files
 from tellers.verify.report import Report
@@ -75,20 +77,17 @@ def checkpoint(directory: Path, report: Report) -> Checkpoint:
 def verify_since(directory: Path, earlier: Checkpoint, *, workers: int = 1) -> Report:
     """The report on the record in ``directory``, from ``earlier``: the files it covered
     unchanged, and every board line after it a ``mix`` event checked as the verifier checks
-    it. Failures are named as ``verify_record`` names them; ``RecordError`` if the record
-    is not ``earlier``'s continued by mix events alone."""
+    it (record.md §9.5). Failures are named as ``verify_record`` and ``verify_completion``
+    name them; with any, the report has no ``mixes``."""
     report = Report()
     index = read_index(directory)
     check_files(report, directory, index)
     files = {k: v for k, v in index["files"].items() if k != _BOARD}
-    if files != earlier.files:
-        changed = sorted(set(files.items()) ^ set(earlier.files.items()))
-        raise RecordError(
-            str(directory / "index.json"), 0,
-            f"files other than the board changed since the earlier verification: "
-            f"{sorted({name for name, _ in changed})}",
-        )  # fmt: skip
-    events = _new_mix_events(directory / _BOARD, earlier, index)
+    for name in sorted(set(files) | set(earlier.files)):
+        report.ran("record-index")
+        if files.get(name) != earlier.files.get(name):
+            report.fail("record-index", name, "differs from the record so far that was verified")
+    events = _new_mix_events(report, directory / _BOARD, earlier, index)
     chains = check_mixes(
         report, earlier.manifest, earlier.report.tally, {}, events, complete=False,
         start=earlier.report.mixes, workers=workers,
@@ -102,39 +101,50 @@ def verify_since(directory: Path, earlier: Checkpoint, *, workers: int = 1) -> R
     return out
 
 
-def _new_mix_events(path: Path, earlier: Checkpoint, index: dict[str, Any]) -> list[Any]:
+def _new_mix_events(
+    report: Report, path: Path, earlier: Checkpoint, index: dict[str, Any]
+) -> list[tuple[int, Any, bytes]]:
+    """The board's lines after the checkpoint, as ``check_mixes`` takes them, after checking
+    that the lines before are those verified and that each later one follows the chain."""
     digest = hashlib.sha256()
     events = []
     with open(path, "rb") as handle:
         left = earlier.size
-        while left:
-            block = handle.read(min(left, 1 << 20))
-            if not block:
-                break
+        while left and (block := handle.read(min(left, 1 << 20))):
             digest.update(block)
             left -= len(block)
+        report.ran("record-index")
         if left or digest.digest() != earlier.prefix:
-            raise RecordError(
-                str(path), earlier.lines, "the board's first lines changed since the earlier "
-                "verification",
+            report.fail(
+                "record-index", _BOARD, "its first lines differ from the record so far that "
+                "was verified",
             )  # fmt: skip
+            return []
         prev, number = earlier.head, earlier.lines
-        for raw in handle:
-            number += 1
-            line = raw.rstrip(b"\n")
-            event = canonical.loads(line)
-            if not isinstance(event, dict) or set(event) != {"seq", "prev", "type", "body"}:
-                raise RecordError(str(path), number, "expected an object: seq, prev, type, body")
+        for number, raw in enumerate(handle, start=earlier.lines + 1):
+            event = read_event(path, number, raw)
+            line = raw[:-1]
+            report.ran("board-chain")
             if event["seq"] != number - 1 or event["prev"] != prev.hex():
-                raise RecordError(str(path), number, f"does not follow line {number - 1}")
-            if event["type"] != "mix":
-                raise RecordError(
-                    str(path), number,
-                    f"a {event['type']!r} event since the earlier verification: verify the "
-                    "whole record",
-                )  # fmt: skip
+                report.fail("board-chain", f"{_BOARD}:{number}", "does not follow the line before")
+            if canonical.dumps(event) != line:
+                report.fail("board-chain", f"{_BOARD}:{number}", "line is not canonical JSON")
             prev = event_hash(line)
+            report.ran("board-order")
+            if event["type"] != "mix":
+                report.fail(
+                    "board-order", f"{_BOARD}:{number}",
+                    f"{event['type']!r} since the record so far that was verified: only "
+                    "shuffles may follow it here (verify the whole record)",
+                )  # fmt: skip
+                continue
+            report.ran("event-format")
+            problem = body_problem("mix", event["body"])
+            if problem is not None:
+                report.fail("event-format", f"{_BOARD}:{number}", f"mix: {problem}")
+                continue
             events.append((number, event["body"], prev))
+    report.ran("record-index")
     if number != index["board"]["events"] or prev.hex() != index["board"]["head"]:
-        raise RecordError(str(path), number, "the board does not end at index.json's head")
+        report.fail("record-index", _BOARD, "board length or head hash differs from index.json")
     return events
