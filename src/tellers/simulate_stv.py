@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import random
 
-from tellers.counting import Result, Rules, TiePolicy
+from tellers.counting import Result, Rules
 from tellers.election.manifest import Choice, Contest, Manifest
 from tellers.ranked.count import count_rows
-from tellers.ranked.outcome import candidate_labels, tie_seed
+from tellers.ranked.outcome import candidate_labels, tie_policy
 from tellers.ranked.ranking import ranking_values
 from tellers.simulate import Scenario, Vote, _members
 
@@ -95,9 +95,7 @@ def expected_count(scenario: Scenario, fingerprint: bytes) -> Result:
         )
         for v in scenario.votes
     ]
-    rules = Rules(
-        method="stv-ers97", seats=contest.seats, ties=TiePolicy(seed=tie_seed(fingerprint))
-    )
+    rules = Rules(method="stv-ers97", seats=contest.seats, ties=tie_policy(contest, fingerprint))
     return count_rows(
         candidate_labels(contest), rows, rules, seats=contest.seats, title=contest.title
     )

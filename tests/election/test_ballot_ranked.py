@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from recordtools import decrypt, make_kit, small_manifest
@@ -24,6 +27,7 @@ from tellers.crypto.group import Point, Scalar
 from tellers.election.manifest import Choice, Contest, Manifest, Postal
 from tellers.errors import EncodingError, InvalidProof, InvalidSignature, ManifestError
 from tellers.ranked.ballot import EncryptedPreference
+from tellers.ranked.outcome import ranked_result
 from tellers.record.v2 import (
     ballot_from_json,
     ballot_to_json,
@@ -240,3 +244,72 @@ def test_an_audit_request_s_reveal_fits_a_ranked_ballot(kit) -> None:  # type: i
         check_reveal_shape(
             ballot, dataclasses.replace(reveal, contests=(reveal.contests[0], short))
         )
+
+
+# A tie order (manifest v7) -------------------------------------------------------------------
+
+
+def _ordered(order: tuple[str, ...] | None) -> Manifest:
+    m = ranked_manifest()
+    return dataclasses.replace(
+        m, contests=(m.contests[0], dataclasses.replace(m.contests[1], tie_order=order))
+    )
+
+
+def test_a_tie_order_makes_a_v7_manifest_that_round_trips() -> None:
+    order = tuple(reversed(NAMES))
+    m = _ordered(order)
+    obj = manifest_to_json(m)
+    assert obj["format"] == "tellers-manifest/v7"
+    assert obj["contests"][1]["tie_order"] == list(order)
+    assert obj["contests"][0]["tie_order"] is None and obj["contests"][0]["nominations"] is None
+    assert manifest_from_json(json.loads(json.dumps(obj))) == m
+    assert manifest_to_json(_ordered(None))["format"] == "tellers-manifest/v5"
+    obj["format"] = "tellers-manifest/v6"
+    with pytest.raises(EncodingError, match="tie_order"):
+        manifest_from_json(obj)
+
+
+@pytest.mark.parametrize(
+    ("order", "what"),
+    [
+        (NAMES[:-1], rf"missing \['{NAMES[-1]}'\]"),
+        ((*NAMES, "zed"), r"not a choice \['zed'\]"),
+        ((*NAMES[:-1], NAMES[0]), rf"given twice \['{NAMES[0]}'\]"),
+    ],
+)
+def test_a_tie_order_names_every_candidate_once(order: tuple[str, ...], what: str) -> None:
+    with pytest.raises(ManifestError, match=what):
+        _ordered(order)
+    m = small_manifest()
+    with pytest.raises(ManifestError, match="only ranked contests have a tie order"):
+        dataclasses.replace(
+            m, contests=(dataclasses.replace(m.contests[0], tie_order=("ada",)), *m.contests[1:])
+        )
+
+
+def test_the_manifest_s_tie_order_decides_the_ties_tellers_count_would(tmp_path: Path) -> None:
+    """Two papers each for two candidates and one seat left: the tie the rule leaves open
+    goes by the manifest's order, either way round, as ``tellers count --tie-order`` does."""
+    fingerprint = bytes(range(32))
+    rows = [(1, 0, 0), (1, 0, 0), (2, 0, 0), (2, 0, 0), (3, 0, 0), (3, 0, 0), (3, 0, 0)]
+    sheets = {}
+    for order in (("ash", "birch", "cedar", "damson", "elm"),
+                  ("birch", "ash", "cedar", "damson", "elm")):  # fmt: skip
+        contest = _ordered(order).contests[1]
+        result = ranked_result(contest, rows, 10, fingerprint)
+        assert result.winners[0] == "cedar" and result.winners[1] == order[0]
+        names = [c.name for c in contest.choices]
+        ballots = tmp_path / "ballots.jsonl"
+        lines = [json.dumps({"candidates": names, "seats": 2, "title": contest.title})]
+        lines += [json.dumps({"ranks": [names[row[0] - 1]]}) for row in rows]
+        ballots.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        labels = ",".join(names[NAMES.index(i)] for i in order)
+        sheet = subprocess.run(
+            [sys.executable, "-m", "tellers.cli", "count", "--method", "stv-ers97",
+             "--tie-order", labels, str(ballots)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert result.sheet == sheet
+        sheets[order[0]] = result.sheet
+    assert sheets["ash"] != sheets["birch"]

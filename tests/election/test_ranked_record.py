@@ -491,3 +491,41 @@ def test_the_trustees_work_split_over_their_processes_makes_a_record_that_verifi
     fingerprint = bytes.fromhex(_events(outcome.record)[0]["body"]["fingerprint"])
     declared = json.loads((outcome.record / "result.json").read_text())["contests"][0]
     assert declared["count"] == expected_count(scenario, fingerprint).to_json()
+
+
+def test_a_manifest_s_tie_order_is_what_the_record_counts_and_verifies_by(
+    tmp_path: Path,
+) -> None:
+    """A v7 manifest's tie order (record.md §3.9) goes into the v8 record's count: the
+    verifier recounts under it, the sheet is ``tellers count --tie-order``'s, and a record
+    of an older format cannot hold such a manifest."""
+    scenario = build_scenario("stv-executive", 0.0003)
+    contest = scenario.manifest.contests[0]
+    order = tuple(reversed([c.id for c in contest.choices]))
+    ordered = dataclasses.replace(contest, tie_order=order)
+    scenario = dataclasses.replace(
+        scenario, manifest=dataclasses.replace(scenario.manifest, contests=(ordered,))
+    )
+    outcome = run_scenario(scenario, tmp_path / "run")
+    record = outcome.record
+    assert json.loads((record / "manifest.json").read_text())["format"] == "tellers-manifest/v7"
+    report = verify_record(record)
+    assert report.valid, report.failures
+    declared = json.loads((record / "result.json").read_text())["contests"][0]
+    by_id = {c.id: c.name for c in contest.choices}
+    ballots = tmp_path / "rankings.jsonl"
+    lines = [json.dumps({"candidates": list(by_id.values()), "seats": 5, "title": contest.title})]
+    lines += [
+        json.dumps({"ranks": [by_id[c] for c in v.selections["executive"]]}) for v in scenario.votes
+    ]
+    ballots.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sheet = subprocess.run(
+        [sys.executable, "-m", "tellers.cli", "count", "--method", "stv-ers97", "--tie-order",
+         ",".join(by_id[i] for i in order), str(ballots)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert sheet == declared["sheet"]
+    index = record / "index.json"
+    index.write_bytes(index.read_bytes().replace(b"tellers-record/v8", b"tellers-record/v7"))
+    with pytest.raises(RecordError, match="tellers-record/v7 record holds no tellers-manifest/v7"):
+        verify_record(record)

@@ -128,6 +128,10 @@ class Contest:
     nominations: str | None = None
     """The head of the nominations log the choices came from (nominations.md §4, record.md
     §3.8), 64 lower-case hex digits; None for a contest not from nominations."""
+    tie_order: tuple[str, ...] | None = None
+    """A ranked contest's order for the ties its rule leaves open (record.md §3.9): every
+    choice id once, most favoured first; None to draw such ties by lot, seeded from the
+    election fingerprint (ranked.md §6)."""
 
     @property
     def ranked(self) -> bool:
@@ -419,6 +423,8 @@ def _validate_contest(c: Contest, where: str, constituencies: tuple[str, ...]) -
         _validate_ranked(c, where)
     elif c.preferences is not None:
         raise ManifestError(f"{where}.preferences: only ranked contests have preferences")
+    elif c.tie_order is not None:
+        raise ManifestError(f"{where}.tie_order: only ranked contests have a tie order")
     if not 1 <= c.seats < len(c.choices) or (c.method == "yes-no" and c.seats != 1):
         raise ManifestError(
             f"{where}.seats: expected 1 <= seats < choices ({len(c.choices)}), found {c.seats}"
@@ -445,3 +451,12 @@ def _validate_ranked(c: Contest, where: str) -> None:
         )
     if c.method in ("irv", "schulze") and c.seats != 1:
         raise ManifestError(f"{where}.seats: {c.method} elects one, found {c.seats}")
+    ids = [choice.id for choice in c.choices]
+    if c.tie_order is not None and sorted(c.tie_order) != sorted(ids):
+        missing = [i for i in ids if i not in c.tie_order]
+        other = [i for i in c.tie_order if i not in ids]
+        twice = sorted({i for i in c.tie_order if c.tie_order.count(i) > 1})
+        raise ManifestError(
+            f"{where}.tie_order: expected every choice id once, most favoured first; "
+            f"missing {missing}, not a choice {other}, given twice {twice}"
+        )

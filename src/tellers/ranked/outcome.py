@@ -2,8 +2,9 @@
 
 The rows are counted by ``tellers.counting`` under the contest's method for its seats,
 the candidates named by their manifest names (by their ids where two names are the same),
-ties the rule leaves open drawn by lot with the seed ``u64`` of the election fingerprint's
-first 8 bytes (``TiePolicy``: anyone can repeat the draw). The result's ``counts`` are the
+ties the rule leaves open decided by the contest's ``tie_order`` where the manifest gives
+one, else drawn by lot with the seed ``u64`` of the election fingerprint's first 8 bytes
+(``TiePolicy``: anyone can repeat the draw). The result's ``counts`` are the
 papers whose first usable preference is each choice, ``blank`` the papers with none (an
 empty row, or one whose first mark the rule voids), ``count`` the whole count, stage by
 stage, as ``Result.to_json`` gives it, and ``sheet`` the stage-by-stage sheet
@@ -22,7 +23,7 @@ from tellers.ranked.count import count_rows
 from tellers.ranked.ranking import ranks_of
 from tellers.tally import ContestResult
 
-__all__ = ["candidate_labels", "ranked_result", "tie_seed"]
+__all__ = ["candidate_labels", "ranked_result", "tie_policy", "tie_seed"]
 
 
 def candidate_labels(contest: Contest) -> tuple[str, ...]:
@@ -33,6 +34,16 @@ def candidate_labels(contest: Contest) -> tuple[str, ...]:
 
 def tie_seed(fingerprint: bytes) -> int:
     return int.from_bytes(fingerprint[:8], "big")
+
+
+def tie_policy(contest: Contest, fingerprint: bytes) -> TiePolicy:
+    """How the count decides a tie its rule leaves open: by the manifest's ``tie_order``
+    (its candidates' labels, most favoured first, as ``tellers count --tie-order`` takes
+    them), else by lot seeded from the fingerprint."""
+    if contest.tie_order is None:
+        return TiePolicy(seed=tie_seed(fingerprint))
+    label = dict(zip((c.id for c in contest.choices), candidate_labels(contest), strict=True))
+    return TiePolicy(order=tuple(label[i] for i in contest.tie_order))
 
 
 def ranked_result(
@@ -46,7 +57,7 @@ def ranked_result(
     labels = candidate_labels(contest)
     method = contest.method
     assert contest.ranked, contest.id
-    rules = Rules(method=method, seats=contest.seats, ties=TiePolicy(seed=tie_seed(fingerprint)))  # type: ignore[arg-type]
+    rules = Rules(method=method, seats=contest.seats, ties=tie_policy(contest, fingerprint))  # type: ignore[arg-type]
     options = default_ballot_options(rules.method)
     first: Counter[int] = Counter()
     invalid = 0

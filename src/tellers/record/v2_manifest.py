@@ -28,6 +28,7 @@ __all__ = [
     "NOMINATIONS_MANIFEST_FORMAT",
     "RANKED_MANIFEST_FORMAT",
     "STATUTORY_MANIFEST_FORMAT",
+    "TIE_ORDER_MANIFEST_FORMAT",
     "manifest_from_json",
     "manifest_to_json",
 ]
@@ -42,12 +43,16 @@ RANKED_MANIFEST_FORMAT = "tellers-manifest/v5"
 NOMINATIONS_MANIFEST_FORMAT = "tellers-manifest/v6"
 """v5 with each contest's ``nominations``: the head of the log its choices came from
 (record.md §3.8)."""
+TIE_ORDER_MANIFEST_FORMAT = "tellers-manifest/v7"
+"""v6 with each contest's ``tie_order``: a ranked contest's order for the ties its rule
+leaves open, or null to draw them by lot (record.md §3.9)."""
 MANIFEST_FORMATS = (
     MANIFEST_FORMAT,
     POSTAL_MANIFEST_FORMAT,
     STATUTORY_MANIFEST_FORMAT,
     RANKED_MANIFEST_FORMAT,
     NOMINATIONS_MANIFEST_FORMAT,
+    TIE_ORDER_MANIFEST_FORMAT,
 )
 _STATUTORY_KEYS = {
     "kind",
@@ -63,20 +68,26 @@ Json = Any
 
 
 def manifest_to_json(m: Manifest) -> Json:
-    """The oldest format that holds ``m``: v2 or v3 when it has no ``kind``, v6 when a contest
-    declares its nominations log, v5 when it has a ranked contest, else v4."""
+    """The oldest format that holds ``m``: v2 or v3 when it has no ``kind``, v7 when a ranked
+    contest has a tie order, v6 when a contest declares its nominations log, v5 when it has a
+    ranked contest, else v4."""
     out = _v2_to_json(m)
-    nominated = any(c.nominations is not None for c in m.contests)
+    ordered = any(c.tie_order is not None for c in m.contests)
+    nominated = ordered or any(c.nominations is not None for c in m.contests)
     ranked = nominated or any(c.ranked for c in m.contests)
     if ranked:
         for contest, c in zip(out["contests"], m.contests, strict=True):
             contest["preferences"] = c.preferences
             if nominated:
                 contest["nominations"] = c.nominations
+            if ordered:
+                contest["tie_order"] = None if c.tie_order is None else list(c.tie_order)
     if m.kind is not None:
         fmt = RANKED_MANIFEST_FORMAT if ranked else STATUTORY_MANIFEST_FORMAT
+        if nominated:
+            fmt = TIE_ORDER_MANIFEST_FORMAT if ordered else NOMINATIONS_MANIFEST_FORMAT
         out.update(
-            format=NOMINATIONS_MANIFEST_FORMAT if nominated else fmt,
+            format=fmt,
             postal=None if m.postal is None else _postal_to_json(m.postal),
             kind=m.kind,
             relevant_date=m.relevant_date,
@@ -147,7 +158,12 @@ def manifest_from_json(obj: Json, where: str = "manifest") -> Manifest:
         )
     postal = None
     statutory: dict[str, Any] = {}
-    if fmt in (STATUTORY_MANIFEST_FORMAT, RANKED_MANIFEST_FORMAT, NOMINATIONS_MANIFEST_FORMAT):
+    if fmt in (
+        STATUTORY_MANIFEST_FORMAT,
+        RANKED_MANIFEST_FORMAT,
+        NOMINATIONS_MANIFEST_FORMAT,
+        TIE_ORDER_MANIFEST_FORMAT,
+    ):
         _exact_keys(obj, _MANIFEST_KEYS | {"postal"} | _STATUTORY_KEYS, where)
         statutory = _statutory_from_json(obj, where)
     else:
@@ -272,9 +288,14 @@ def _optional(obj: Json, key: str, kind: type, default: Any, where: str) -> Any:
 def _contest_from_json(obj: Json, where: str, fmt: str) -> Contest:
     if not isinstance(obj, dict):
         raise EncodingError(where, f"expected an object, found {_name(obj)}")
-    nominated = fmt == NOMINATIONS_MANIFEST_FORMAT
+    ordered = fmt == TIE_ORDER_MANIFEST_FORMAT
+    nominated = ordered or fmt == NOMINATIONS_MANIFEST_FORMAT
     ranked = nominated or fmt == RANKED_MANIFEST_FORMAT
-    extra = ({"preferences"} if ranked else set()) | ({"nominations"} if nominated else set())
+    extra = (
+        ({"preferences"} if ranked else set())
+        | ({"nominations"} if nominated else set())
+        | ({"tie_order"} if ordered else set())
+    )
     _exact_keys(obj, _CONTEST_KEYS | extra, where)
     if not ranked and obj.get("method") in RANKED_METHODS:
         raise EncodingError(
@@ -309,6 +330,7 @@ def _contest_from_json(obj: Json, where: str, fmt: str) -> Contest:
         statement=get(obj, "statement", str, where) if "statement" in obj else "",
         preferences=_optional(obj, "preferences", int, None, where),
         nominations=_optional(obj, "nominations", str, None, where),
+        tie_order=None if obj.get("tie_order") is None else _strings(obj, "tie_order", where),
     )
 
 

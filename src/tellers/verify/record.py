@@ -39,6 +39,7 @@ from tellers.record.v2_manifest import (
     NOMINATIONS_MANIFEST_FORMAT,
     RANKED_MANIFEST_FORMAT,
     STATUTORY_MANIFEST_FORMAT,
+    TIE_ORDER_MANIFEST_FORMAT,
 )
 from tellers.record.v2_tally import result_to_json
 from tellers.tally import Aggregator, ContestResult, ContestTally, declare
@@ -300,6 +301,7 @@ _FIRST_RECORD_OF = {
     STATUTORY_MANIFEST_FORMAT: "tellers-record/v5",
     RANKED_MANIFEST_FORMAT: "tellers-record/v6",
     NOMINATIONS_MANIFEST_FORMAT: "tellers-record/v7",
+    TIE_ORDER_MANIFEST_FORMAT: "tellers-record/v8",
 }
 """The oldest record format that may hold a manifest of each newer format (record.md §1.2)."""
 

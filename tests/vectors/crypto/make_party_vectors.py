@@ -167,13 +167,39 @@ def party_vectors() -> dict[str, Any]:
         "fingerprint": fingerprint.hex(),
         "short": short_text(fingerprint),
     }
+    # A tellers-manifest/v7 (record.md §3.9): a ranked contest's tie order is inside the
+    # hash, so the fingerprint binds how the count decides the ties its rule leaves open.
+    ranked = dataclasses.replace(
+        nominated,
+        election_id="vectors-nec-2026",
+        contests=(
+            Contest(
+                "executive",
+                "National Executive",
+                "stv-ers97",
+                (Choice("ash", "Ash"), Choice("birch", "Birch"), Choice("cedar", "Cedar")),
+                seats=2,
+                preferences=2,
+                tie_order=("cedar", "ash", "birch"),
+            ),
+        ),
+    )
+    fingerprint = election_fingerprint(manifest_hash(ranked), key, credentials)
+    tie_ordered = {
+        "manifest": manifest_to_json(ranked),
+        "manifest_hash": manifest_hash(ranked).hex(),
+        "joint_key": key.hex(),
+        "credentials_hash": credentials.hex(),
+        "fingerprint": fingerprint.hex(),
+        "short": short_text(fingerprint),
+    }
     return {
         "source": SOURCE,
         "signing_keys": keys,
         "short_texts": shorts,
         "signed_objects": [signed],
         "sealed_boxes": [box],
-        "election_fingerprints": [election, statutory, from_nominations],
+        "election_fingerprints": [election, statutory, from_nominations, tie_ordered],
     }
 
 
