@@ -136,3 +136,23 @@ def test_a_float_is_seen_in_the_bytes(number: float) -> None:
         canonical.dumps([number])
     with pytest.raises(EncodingError, match="floats"):
         canonical.dumps({"a": number, "b": "x"})
+
+
+@given(json_values())
+def test_loads_canonical_says_whether_the_bytes_are_the_canonical_form(value: Any) -> None:
+    canonical_bytes = oracle(value)
+    for data in (
+        canonical_bytes,
+        json.dumps(value).encode(),  # spaces after separators
+        json.dumps(value, sort_keys=True, separators=(",", ":")).encode(),  # \u escapes
+        json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode(),  # key order
+    ):
+        read, exact = canonical.loads_canonical(data)
+        assert read == canonical.loads(data) == value
+        assert exact is (canonical.dumps(read) == data) is (data == canonical_bytes)
+
+
+def test_loads_canonical_refuses_what_loads_refuses() -> None:
+    for data in (b'{"a":1,"a":2}', b"[1.5]", b'"\\ud800"', b"[1"):
+        with pytest.raises(EncodingError):
+            canonical.loads_canonical(data)

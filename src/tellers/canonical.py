@@ -32,7 +32,7 @@ import orjson
 
 from tellers.errors import EncodingError
 
-__all__ = ["JSONValue", "dumps", "loads"]
+__all__ = ["JSONValue", "dumps", "loads", "loads_canonical"]
 
 JSONValue = Any
 """A value made of dict, list, str, int, bool and None."""
@@ -93,6 +93,20 @@ def loads(data: bytes | str, where: str = "JSON") -> JSONValue:
         except (ValueError, TypeError):  # JSONDecodeError is a ValueError; JSONEncodeError not
             pass
     return _reference_loads(data, where)
+
+
+def loads_canonical(data: bytes, where: str = "JSON") -> tuple[JSONValue, bool]:
+    """``loads(data, where)`` and whether ``data`` is the canonical form of what it holds,
+    that is ``dumps(value) == data``: the fast path has answered that already (it takes
+    orjson's value only then), so a canonical line is not written out again to compare."""
+    try:
+        value = orjson.loads(data)
+        if orjson.dumps(value, option=_ORJSON_OPTIONS) == data and not _may_hold_float(data):
+            return value, True
+    except (ValueError, TypeError):
+        pass
+    value = _reference_loads(data, where)
+    return value, dumps(value) == data
 
 
 # The reference path -------------------------------------------------------------------------

@@ -40,11 +40,14 @@ __all__ = [
     "bip340_verify",
     "check_x_only",
     "hash_to_point",
+    "is_x_only",
     "multi_sum",
+    "points_from_encodings",
     "points_from_hex",
     "points_from_wire",
     "points_to_wire",
     "scalars_from_hex",
+    "scalars_from_hex_bytes",
     "table_of",
     "times",
 ]
@@ -482,6 +485,9 @@ _BYTE_DIGITS_FROM: Final = 4096
 """Terms from which byte digits beat 4-bit ones (255 buckets a position, half the positions)."""
 _PUBKEY_BYTES: Final = ffi.sizeof("secp256k1_pubkey")
 _CTX: Final = GLOBAL_CONTEXT.ctx
+_NEW_PUBKEY: Final = ffi.new
+_PARSE: Final = lib.secp256k1_ec_pubkey_parse
+_PARSE_X_ONLY: Final = lib.secp256k1_xonly_pubkey_parse
 _ROW_OFFSETS: Final = tuple(range(0, 256 * SCALAR_BYTES, 256))
 _TABLE_AFTER: Final = 64
 """Multiplications of one point through ``times`` before its table is built."""
@@ -587,6 +593,40 @@ _NEW_SCALAR = _NEW_POINT = object.__new__
 _SET_ATTRIBUTE = object.__setattr__
 
 
+def points_from_encodings(encodings: Sequence[bytes]) -> list[Point] | None:
+    """The points of 33-byte compressed encodings, each decompressed once (libsecp256k1's curve
+    check); None if any is not the encoding of a point other than infinity, for the caller
+    to read the slow way (``Point.from_bytes`` names the fault)."""
+    out = []
+    for data in encodings:
+        if len(data) != POINT_BYTES or data[0] not in (2, 3):
+            return None
+        parsed = _NEW_PUBKEY("secp256k1_pubkey *")
+        if not _PARSE(_CTX, parsed, data, POINT_BYTES):
+            return None
+        key = _NEW_POINT(PublicKey)
+        key.public_key, key.context = parsed, GLOBAL_CONTEXT  # as PublicKey(parsed) sets them
+        point = _NEW_POINT(Point)
+        _SET_ATTRIBUTE(point, "_key", key)
+        _SET_ATTRIBUTE(point, "_encoded", bytes(data))
+        out.append(point)
+    return out
+
+
+def scalars_from_hex_bytes(texts: Sequence[bytes]) -> tuple[Scalar, ...] | None:
+    """The scalars of 64 lower-case hex digits each (as ASCII bytes, already matched as such);
+    None if any is not below n, for the caller to read the slow way."""
+    out = []
+    for text in texts:
+        value = int(text, 16)
+        if value >= GROUP_ORDER:
+            return None
+        scalar = _NEW_SCALAR(Scalar)
+        _SET_ATTRIBUTE(scalar, "_value", value)
+        out.append(scalar)
+    return tuple(out)
+
+
 def _restore_point(encoded: bytes) -> Point:
     return Point.from_bytes(encoded, allow_infinity=True)
 
@@ -635,6 +675,16 @@ def check_x_only(public_key: bytes, field: str = "key") -> None:
         PublicKeyXOnly(public_key)
     except ValueError:
         raise EncodingError(field, "not the x-coordinate of a curve point") from None
+
+
+def is_x_only(public_key: bytes) -> bool:
+    """Whether ``public_key`` is a BIP340 x-only key, as ``check_x_only`` decides, in one
+    libsecp256k1 call (a credential list holds a million of them)."""
+    return (
+        type(public_key) is bytes
+        and len(public_key) == 32
+        and bool(_PARSE_X_ONLY(_CTX, _NEW_PUBKEY("secp256k1_xonly_pubkey *"), public_key))
+    )
 
 
 def bip340_sign(secret: Scalar, message: bytes, aux_randomness: bytes) -> bytes:

@@ -26,6 +26,7 @@ from tellers.errors import EncodingError, InvalidProof, InvalidSignature, Manife
 from tellers.parallel import worker_context
 from tellers.record.v2 import audited_from_json, ballot_from_json, bytes_from_hex, reveal_from_json
 from tellers.tally import Aggregator, ContestTally
+from tellers.verify.ballot_reader import reader_for
 from tellers.verify.postal import PaperCheck, check_paper_item
 
 __all__ = ["BallotCheck", "BallotItem", "check_chunk"]
@@ -74,6 +75,9 @@ def _read(context: ElectionContext, item: BallotItem) -> Ballot | BallotCheck | 
     line, kind, raw, _ = item
     if kind == "ballot-audited" or kind.startswith("paper"):
         return None
+    ballot = reader_for(context.manifest).read(raw)  # the election's shape, well formed
+    if ballot is not None:
+        return ballot
     try:
         ballot = ballot_from_json(canonical.loads(raw, "ballot"))
         check_shape(context.manifest, ballot)

@@ -1,0 +1,152 @@
+"""Reading a cast ballot straight from its canonical bytes, when it has the election's shape.
+
+The verifier hands each ballot to its workers as canonical JSON (record.md §9.3).
+Almost every one is well formed and of the election's shape, and its canonical
+form is then fixed down to the byte but for its hex fields: ``{"contests":[`` then,
+per contest in manifest order, ``{"blank":…,"id":…,"selections":[…],"total":…}``
+with exactly one selection per choice, a blank selection exactly where the contest
+allows one, two branches to each 0/1 proof and K to the total's range proof, then
+``],"credential":…,"election":…,"signature":…}``. ``BallotReader`` matches that
+form with one regular expression per contest and builds the ``Ballot`` from the
+captured hex, decoding each point once (its curve check) and each scalar once.
+
+It reads nothing the general path would read otherwise: bytes that match are
+canonical JSON (the patterns are the canonical form, keys in order, no white space,
+the contest ids in their canonical encoding), a ballot ``ballot_from_json`` reads
+well formed and ``check_shape`` passes, and the ``Ballot`` is the one that path
+builds. Anything else — another shape, a ranked contest, a point off the curve, a
+scalar not below n, bytes not canonical — gives None, and the caller takes the
+general path, which accepts, refuses and names the fault exactly as before.
+"""
+
+from __future__ import annotations
+
+import re
+from binascii import unhexlify
+from typing import Final
+
+from tellers import canonical
+from tellers.ballot import Ballot, ContestBallot, EncryptedSelection
+from tellers.crypto.elgamal import Ciphertext
+from tellers.crypto.group import points_from_encodings, scalars_from_hex_bytes
+from tellers.crypto.proofs import RangeProof
+from tellers.election.manifest import Contest, Manifest
+
+__all__ = ["BallotReader", "reader_for"]
+
+_HEX: Final = rb'"([0-9a-f]{64})"'
+_POINT: Final = rb'"(0[23][0-9a-f]{64})"'
+_SELECTION: Final = (
+    rb'\{"alpha":' + _POINT + rb',"beta":' + _POINT + rb',"proof":\{"c":\[' + _HEX + b","
+    + _HEX + rb'\],"s":\[' + _HEX + b"," + _HEX + rb"\]\}\}"
+)  # fmt: skip
+_SELECTION_FIELDS: Final = 6
+_OPEN: Final = b'{"contests":['
+_CLOSE: Final = re.compile(
+    rb'\],"credential":"([0-9a-f]{64})","election":"([0-9a-f]{64})",'
+    rb'"signature":"([0-9a-f]{128})"\}'
+)
+
+
+def _range_pattern(width: int) -> bytes:
+    many = b",".join([_HEX] * width)
+    return rb'\{"c":\[' + many + rb'\],"s":\[' + many + rb"\]\}"
+
+
+def _contest_pattern(contest: Contest) -> re.Pattern[bytes]:
+    """The canonical form of one contest of choices, its hex fields captured in order: the
+    blank's six, each selection's six, then the total's K challenges and K responses."""
+    blank = _SELECTION if contest.allow_blank else b"null"
+    selections = b",".join([_SELECTION] * len(contest.choices))
+    return re.compile(
+        rb'\{"blank":' + blank + rb',"id":' + re.escape(canonical.dumps(contest.id))
+        + rb',"selections":\[' + selections + rb'\],"total":'
+        + _range_pattern(contest.max_selections) + rb"\}"
+    )  # fmt: skip
+
+
+class BallotReader:
+    """``read(raw)``: the ballot of canonical bytes ``raw`` if it has a shape this election's
+    ballots may have (contests of choices, in manifest order), else None."""
+
+    __slots__ = ("_contests", "manifest")
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+        self._contests: list[tuple[str, re.Pattern[bytes], int, bool] | None] = [
+            None
+            if contest.ranked
+            else (contest.id, _contest_pattern(contest), len(contest.choices), contest.allow_blank)
+            for contest in manifest.contests
+        ]
+
+    def read(self, raw: bytes) -> Ballot | None:
+        if not raw.startswith(_OPEN):
+            return None
+        at, start, contests = len(_OPEN), 0, []
+        while True:
+            for index in range(start, len(self._contests)):
+                entry = self._contests[index]
+                if entry is None:  # a ranked contest: the general path reads it
+                    continue
+                found = entry[1].match(raw, at)
+                if found is not None:
+                    contest = _contest(entry[0], entry[2], entry[3], found.groups())
+                    if contest is None:
+                        return None
+                    contests.append(contest)
+                    at, start = found.end(), index + 1
+                    break
+            else:
+                return None
+            if raw.startswith(b",", at):
+                at += 1
+                continue
+            break
+        tail = _CLOSE.fullmatch(raw, at)
+        if tail is None:
+            return None
+        credential, election, signature = tail.groups()
+        return Ballot(
+            unhexlify(election), unhexlify(credential), tuple(contests), unhexlify(signature)
+        )
+
+
+def _contest(
+    contest_id: str, choices: int, blank: bool, fields: tuple[bytes, ...]
+) -> ContestBallot | None:
+    slots = choices + blank
+    cut = _SELECTION_FIELDS * slots
+    points = points_from_encodings(
+        [unhexlify(fields[i + k]) for i in range(0, cut, _SELECTION_FIELDS) for k in (0, 1)]
+    )
+    scalars = scalars_from_hex_bytes(
+        [fields[i + k] for i in range(0, cut, _SELECTION_FIELDS) for k in (2, 3, 4, 5)]
+    )
+    total = scalars_from_hex_bytes(fields[cut:])
+    if points is None or scalars is None or total is None:
+        return None
+    selections = [
+        EncryptedSelection(
+            Ciphertext(points[2 * j], points[2 * j + 1]),
+            RangeProof(scalars[4 * j : 4 * j + 2], scalars[4 * j + 2 : 4 * j + 4]),
+        )
+        for j in range(slots)
+    ]
+    width = len(total) // 2
+    blank_selection = selections.pop(0) if blank else None
+    return ContestBallot(
+        contest_id, tuple(selections), blank_selection, RangeProof(total[:width], total[width:])
+    )
+
+
+_cached: list[BallotReader] = []
+
+
+def reader_for(manifest: Manifest) -> BallotReader:
+    """The reader of ``manifest``'s ballots, made once per manifest in each process."""
+    if _cached and _cached[0].manifest is manifest:
+        return _cached[0]
+    reader = BallotReader(manifest)
+    _cached[:] = [reader]
+    return reader
