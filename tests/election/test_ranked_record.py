@@ -33,6 +33,7 @@ from tellers.simulate_stv import expected_count
 from tellers.trustee import TrusteeError
 from tellers.vault import write_vault
 from tellers.verify import Report, verify_record
+from tellers.verify.mix import bodies_at
 from tellers.verify.resume import checkpoint, verify_since
 
 SCALE = 0.0006  # 78 ballots
@@ -529,3 +530,18 @@ def test_a_manifest_s_tie_order_is_what_the_record_counts_and_verifies_by(
     index.write_bytes(index.read_bytes().replace(b"tellers-record/v8", b"tellers-record/v7"))
     with pytest.raises(RecordError, match="tellers-record/v7 record holds no tellers-manifest/v7"):
         verify_record(record)
+
+
+def test_the_mixes_are_read_again_one_at_a_time_and_only_as_the_scan_found_them(
+    stv: tuple[Scenario, DemoOutcome],
+) -> None:
+    """The verifier keeps the board line and hash of each mix, not its ciphertexts, and
+    reads each again when its turn comes: a line that no longer hashes as it did is
+    refused rather than checked."""
+    board = stv[1].record / "board.jsonl"
+    lines = board.read_bytes().splitlines()
+    at = [(n, event_hash(line)) for n, line in enumerate(lines, 1) if b'"type":"mix"' in line]
+    read = list(bodies_at(board, at))
+    assert [(n, d) for n, _, d in read] == at and read[0][1]["position"] == 1
+    with pytest.raises(RecordError, match=f"board.jsonl:{at[1][0]}: changed while"):
+        list(bodies_at(board, [at[0], (at[1][0], bytes(32))]))

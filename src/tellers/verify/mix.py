@@ -12,25 +12,31 @@ and hold one valid share per ciphertext; the first ``quorum`` valid ones open th
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
+from tellers import canonical
+from tellers.board import event_hash
 from tellers.ceremony import check_signed_by
 from tellers.crypto.ceremony_messages import DecryptionShare
 from tellers.crypto.shuffle import Row, check_shuffle
 from tellers.crypto.shuffle_proof import CHUNK_ROWS, ChunkMap
 from tellers.election.manifest import Manifest
-from tellers.errors import EncodingError, InvalidProof, InvalidShare, InvalidSignature
+from tellers.errors import EncodingError, InvalidProof, InvalidShare, InvalidSignature, RecordError
 from tellers.ranked.decrypt import check_row_shares, open_rows
 from tellers.ranked.mix import mix_context
 from tellers.record.v2_mix import mix_decryption_from_json, mix_from_json
 from tellers.verify.report import Report
 from tellers.verify.tally import VerifiedTally
 
-__all__ = ["MixChain", "check_mix_decryptions", "check_mixes"]
+__all__ = ["MixChain", "bodies_at", "check_mix_decryptions", "check_mixes"]
+
+T = TypeVar("T")
 
 _FAULTS = (EncodingError, InvalidProof, InvalidShare, InvalidSignature)
 
@@ -52,7 +58,7 @@ def check_mixes(
     manifest: Manifest,
     verified: VerifiedTally,
     board_rows: Mapping[str, tuple[Row, ...]],
-    events: list[tuple[int, Any, bytes]],
+    events: Iterable[tuple[int, Any, bytes]],
     *,
     complete: bool,
     start: Mapping[str, MixChain] | None = None,
@@ -65,12 +71,13 @@ def check_mixes(
     by that many processes of this machine (``shuffle_check``'s chunks)."""
     chains = {c: MixChain(rows, verified.tally_hash, 0) for c, rows in board_rows.items()}
     chains.update(start or {})
-    if workers > 1 and events:
+    pending = _first(events)
+    if pending is not None and workers > 1:
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            _check_events(report, manifest, verified, chains, events, pool.map, workers)
-    else:
-        _check_events(report, manifest, verified, chains, events, map, 1)
+            _check_events(report, manifest, verified, chains, pending, pool.map, workers)
+    elif pending is not None:
+        _check_events(report, manifest, verified, chains, pending, map, 1)
     for contest, chain in chains.items():
         if chain.shuffles < manifest.quorum and complete:
             report.ran("mix")
@@ -95,7 +102,7 @@ def _check_events(
     manifest: Manifest,
     verified: VerifiedTally,
     chains: dict[str, MixChain],
-    events: list[tuple[int, Any, bytes]],
+    events: Iterable[tuple[int, Any, bytes]],
     map_chunks: ChunkMap,
     workers: int,
 ) -> None:
@@ -148,7 +155,7 @@ def check_mix_decryptions(
     manifest: Manifest,
     verified: VerifiedTally,
     chains: Mapping[str, MixChain],
-    events: list[tuple[int, Any]],
+    events: Iterable[tuple[int, Any]],
     *,
     complete: bool,
     workers: int = 1,
@@ -156,11 +163,12 @@ def check_mix_decryptions(
     """Each ranked contest's decrypted rows, from the first ``quorum`` valid decryptions of
     its last mixed rows; None if a contest with ballots lacks them. With ``workers`` > 1 the
     shares' proofs are checked by that many processes."""
-    if workers > 1 and events:
+    pending = _first(events)
+    if pending is not None and workers > 1:
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return _decryptions(report, manifest, verified, chains, events, complete, pool.map)
-    return _decryptions(report, manifest, verified, chains, events, complete, map)
+            return _decryptions(report, manifest, verified, chains, pending, complete, pool.map)
+    return _decryptions(report, manifest, verified, chains, pending or iter(()), complete, map)
 
 
 def _decryptions(
@@ -168,7 +176,7 @@ def _decryptions(
     manifest: Manifest,
     verified: VerifiedTally,
     chains: Mapping[str, MixChain],
-    events: list[tuple[int, Any]],
+    events: Iterable[tuple[int, Any]],
     complete: bool,
     map_chunks: ChunkMap,
 ) -> dict[str, tuple[tuple[int | None, ...], ...]] | None:
@@ -220,6 +228,34 @@ def _decryptions(
         candidates = len(manifest.contest(contest).choices)
         opened[contest] = open_rows(chains[contest].rows, batches[: manifest.quorum], candidates)
     return opened
+
+
+def bodies_at(path: Path, lines: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, Any, bytes]]:
+    """(line, body, event hash) of the board's events at ``lines``, (line, event hash) pairs
+    in ascending order as the scan found them, read again one at a time as they are asked
+    for, so that the caller holds one mix or mix decryption at a time; ``RecordError`` if a
+    line no longer has the hash the scan found (the file changed under the verifier)."""
+    wanted = iter(lines)
+    target = next(wanted, None)
+    if target is None:
+        return
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == target[0]:
+                line = raw.rstrip(b"\n")
+                if event_hash(line) != target[1]:
+                    raise RecordError(str(path), number, "changed while it was being verified")
+                yield number, canonical.loads(line)["body"], target[1]
+                target = next(wanted, None)
+                if target is None:
+                    return
+
+
+def _first(events: Iterable[T]) -> Iterator[T] | None:
+    """``events`` as an iterator, None if there are none (read lazily: only the first)."""
+    it = iter(events)
+    head = next(it, None)
+    return None if head is None else itertools.chain([head], it)
 
 
 def _check_message(

@@ -44,7 +44,7 @@ from tellers.record.v2_manifest import (
 from tellers.record.v2_tally import result_to_json
 from tellers.tally import Aggregator, ContestResult, ContestTally, declare
 from tellers.verify.ballots import BallotCheck, check_chunk
-from tellers.verify.mix import check_mix_decryptions, check_mixes
+from tellers.verify.mix import bodies_at, check_mix_decryptions, check_mixes
 from tellers.verify.nominations import check_nominations
 from tellers.verify.parties import (
     check_ceremony_file,
@@ -199,14 +199,15 @@ def _ranked(
     with_rows = {c: r for c, r in rows.items() if r}
     before = len(report.failures)
     chains = check_mixes(
-        report, manifest, verified, with_rows, state.mix_events, complete=complete,
-        workers=workers,
+        report, manifest, verified, with_rows, bodies_at(board, state.mix_lines),
+        complete=complete, workers=workers,
     )  # fmt: skip
     if not report.failures:
         report.mixes = chains
     opened = check_mix_decryptions(
-        report, manifest, verified, chains, state.mix_decryption_events, complete=complete,
-        workers=workers,
+        report, manifest, verified, chains,
+        ((line, body) for line, body, _ in bodies_at(board, state.mix_decryption_lines)),
+        complete=complete, workers=workers,
     )  # fmt: skip
     if opened is None or len(report.failures) > before:
         return None

@@ -81,8 +81,12 @@ class BoardState:
         self.tally_line = 0
         self.tally_hash = b""
         self.decryption_events: list[tuple[int, dict[str, Any]]] = []
-        self.mix_events: list[tuple[int, dict[str, Any], bytes]] = []
-        self.mix_decryption_events: list[tuple[int, dict[str, Any]]] = []
+        self.mix_lines: list[tuple[int, bytes]] = []
+        """(board line, event hash) of each mix; with the mix decryptions' lines, their
+        bodies are read again from the board when their turn comes to be checked
+        (``verify.mix.bodies_at``): each holds every ciphertext of a contest (1.3 million
+        for 130,071 ballots of 10 preferences), too many to keep all of them at once."""
+        self.mix_decryption_lines: list[tuple[int, bytes]] = []
         self.result_event: Any = None
         self.claims: dict[int, tuple[Any, Any, str, Any]] = {}
         """line -> (claimed tracker, supersedes or refusal reason, kind, request)."""
@@ -129,9 +133,9 @@ class BoardState:
         elif kind == "decryption":
             self.decryption_events.append((line, body))
         elif kind == "mix":
-            self.mix_events.append((line, body, digest))
+            self.mix_lines.append((line, digest))
         elif kind == "mix-decryption":
-            self.mix_decryption_events.append((line, body))
+            self.mix_decryption_lines.append((line, digest))
         elif kind == "result":
             self.result_event = body
         elif kind == "papers-issued":
