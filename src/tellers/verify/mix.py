@@ -70,6 +70,7 @@ def check_mixes(
     then only those after them). With ``workers`` > 1 each proof's row terms are computed
     by that many processes of this machine (``shuffle_check``'s chunks)."""
     chains = {c: MixChain(rows, verified.tally_hash, 0) for c, rows in board_rows.items()}
+    del board_rows  # each contest's board rows live on only in its chain, until shuffled
     chains.update(start or {})
     pending = _first(events)
     if pending is not None and workers > 1:
@@ -148,6 +149,7 @@ def _check_events(
         chains[contest] = MixChain(
             step.rows, digest, step.position, chain.trustees | {step.trustee}
         )
+        del chain, body  # the rows before this shuffle, and its JSON, are freed now
 
 
 def check_mix_decryptions(
@@ -214,6 +216,7 @@ def _decryptions(
             continue
         done[contest].add(message.trustee)
         good[contest].append(message.shares)
+        del body  # its JSON is freed before the next decryption is read
     opened: dict[str, tuple[tuple[int | None, ...], ...]] = {}
     for contest, batches in good.items():
         if len(batches) < manifest.quorum:

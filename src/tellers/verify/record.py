@@ -196,11 +196,13 @@ def _ranked(
         return {}
     counted = {bytes.fromhex(tracker) for _line, tracker in state.counted.values()}
     rows = counted_rows(board, manifest, counted)
-    with_rows = {c: r for c, r in rows.items() if r}
+    sizes = {c: len(r) for c, r in rows.items()}
     before = len(report.failures)
+    # The board's rows go to check_mixes and nowhere else, so they are freed once the first
+    # shuffle of each contest has been checked (a 130,071-ballot contest's are 1 GB).
     chains = check_mixes(
-        report, manifest, verified, with_rows, bodies_at(board, state.mix_lines),
-        complete=complete, workers=workers,
+        report, manifest, verified, {c: rows.pop(c) for c in list(rows) if rows[c]},
+        bodies_at(board, state.mix_lines), complete=complete, workers=workers,
     )  # fmt: skip
     if not report.failures:
         report.mixes = chains
@@ -212,7 +214,7 @@ def _ranked(
     if opened is None or len(report.failures) > before:
         return None
     results = {}
-    for contest_id, contest_rows in rows.items():
+    for contest_id, size in sizes.items():
         contest = manifest.contest(contest_id)
         values = opened.get(contest_id, ())
         try:
@@ -223,7 +225,7 @@ def _ranked(
             report.ran("ranked-count")
             report.fail("ranked-count", f"contest {contest_id}", str(exc))
             return None
-        assert len(values) == len(contest_rows)
+        assert len(values) == size
     return results
 
 
