@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +41,9 @@ class TcpCluster:
         return "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(self.logs.glob("*.log")))
 
 
-def _dask(logs: Path, name: str, *args: str) -> subprocess.Popen[bytes]:
+def _dask(
+    logs: Path, name: str, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     with open(logs / f"{name}.log", "wb") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "dask", *args],
@@ -49,7 +51,7 @@ def _dask(logs: Path, name: str, *args: str) -> subprocess.Popen[bytes]:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, **_QUICK},
+            env={**os.environ, **_QUICK, **(env or {})},
         )
 
 
@@ -70,8 +72,11 @@ def _address(file: Path) -> str | None:
 
 
 @contextmanager
-def tcp_cluster(logs: Path, workers: int = 2) -> Iterator[TcpCluster]:
-    """A scheduler and ``workers`` workers of one thread each (each under its nanny)."""
+def tcp_cluster(
+    logs: Path, workers: int = 2, worker_env: Sequence[Mapping[str, str]] = ()
+) -> Iterator[TcpCluster]:
+    """A scheduler and ``workers`` workers of one thread each (each under its nanny); worker
+    n's environment has ``worker_env[n - 1]`` added, where given."""
     file = logs / "scheduler.json"
     processes = [
         _dask(
@@ -105,6 +110,7 @@ def tcp_cluster(logs: Path, workers: int = 2) -> Iterator[TcpCluster]:
                     "--no-dashboard",
                     "--name",
                     f"worker-{n}",
+                    env=worker_env[n - 1] if n <= len(worker_env) else None,
                 )
             )
         with distributed.Client(address, timeout=30) as probe:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from distributed import Client, LocalCluster
 
+from tellers.distributed.versions import check_versions
 from tellers.errors import ClusterError
 
 __all__ = ["cluster", "dashboard", "local_workers"]
@@ -32,12 +33,14 @@ def cluster(spec: str, *, timeout: float = 60.0) -> Iterator[Client]:
     127.0.0.1 (each under a nanny that restarts it if it dies), the dashboard
     on a free port. Anything else is the address of a running scheduler
     (``tcp://host:8786``), which must have at least one worker within
-    ``timeout`` seconds.
+    ``timeout`` seconds. Either way, every worker must run this machine's Tellers and
+    packages (``check_versions``), else ``ClusterError``.
     """
     workers = local_workers(spec)
     if workers is None:
         with Client(spec, timeout=timeout) as client:
             client.wait_for_workers(1, timeout=timeout)
+            check_versions(client)
             yield client
         return
     with (
@@ -51,6 +54,7 @@ def cluster(spec: str, *, timeout: float = 60.0) -> Iterator[Client]:
         ) as local,
         Client(local) as client,
     ):
+        check_versions(client)
         yield client
 
 
