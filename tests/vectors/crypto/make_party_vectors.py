@@ -102,15 +102,7 @@ def party_vectors() -> dict[str, Any]:
     )
     key = Point.base_times(Scalar.from_digest(seeded_bytes("parties/joint", 0)))
     credentials = seeded_bytes("parties/credentials", 0)
-    fingerprint = election_fingerprint(manifest_hash(manifest), key, credentials)
-    election = {
-        "manifest": manifest_to_json(manifest),
-        "manifest_hash": manifest_hash(manifest).hex(),
-        "joint_key": key.hex(),
-        "credentials_hash": credentials.hex(),
-        "fingerprint": fingerprint.hex(),
-        "short": short_text(fingerprint),
-    }
+    election = _fingerprint_case(manifest, key, credentials)
     # A tellers-manifest/v4 (record.md §3.6): the statutory fields are inside the hash.
     strike = dataclasses.replace(
         manifest,
@@ -132,15 +124,7 @@ def party_vectors() -> dict[str, Any]:
         important_public_services=("north",),
         rules=(RuleOverride("notice_days", 21, "agreed with the employer (clause 4)"),),
     )
-    fingerprint = election_fingerprint(manifest_hash(strike), key, credentials)
-    statutory = {
-        "manifest": manifest_to_json(strike),
-        "manifest_hash": manifest_hash(strike).hex(),
-        "joint_key": key.hex(),
-        "credentials_hash": credentials.hex(),
-        "fingerprint": fingerprint.hex(),
-        "short": short_text(fingerprint),
-    }
+    statutory = _fingerprint_case(strike, key, credentials)
     # A tellers-manifest/v6 (record.md §3.8): the head of the nominations log a contest's
     # choices came from is inside the hash, so the fingerprint binds who stood.
     nominated = dataclasses.replace(
@@ -158,15 +142,7 @@ def party_vectors() -> dict[str, Any]:
         kind="election",
         term_years=5,
     )
-    fingerprint = election_fingerprint(manifest_hash(nominated), key, credentials)
-    from_nominations = {
-        "manifest": manifest_to_json(nominated),
-        "manifest_hash": manifest_hash(nominated).hex(),
-        "joint_key": key.hex(),
-        "credentials_hash": credentials.hex(),
-        "fingerprint": fingerprint.hex(),
-        "short": short_text(fingerprint),
-    }
+    from_nominations = _fingerprint_case(nominated, key, credentials)
     # A tellers-manifest/v7 (record.md §3.9): a ranked contest's tie order is inside the
     # hash, so the fingerprint binds how the count decides the ties its rule leaves open.
     ranked = dataclasses.replace(
@@ -184,15 +160,7 @@ def party_vectors() -> dict[str, Any]:
             ),
         ),
     )
-    fingerprint = election_fingerprint(manifest_hash(ranked), key, credentials)
-    tie_ordered = {
-        "manifest": manifest_to_json(ranked),
-        "manifest_hash": manifest_hash(ranked).hex(),
-        "joint_key": key.hex(),
-        "credentials_hash": credentials.hex(),
-        "fingerprint": fingerprint.hex(),
-        "short": short_text(fingerprint),
-    }
+    tie_ordered = _fingerprint_case(ranked, key, credentials)
     return {
         "source": SOURCE,
         "signing_keys": keys,
@@ -200,6 +168,19 @@ def party_vectors() -> dict[str, Any]:
         "signed_objects": [signed],
         "sealed_boxes": [box],
         "election_fingerprints": [election, statutory, from_nominations, tie_ordered],
+    }
+
+
+def _fingerprint_case(manifest: Manifest, key: Point, credentials: bytes) -> dict[str, Any]:
+    """One election fingerprint vector: the manifest, its hash and the fingerprint."""
+    fingerprint = election_fingerprint(manifest_hash(manifest), key, credentials)
+    return {
+        "manifest": manifest_to_json(manifest),
+        "manifest_hash": manifest_hash(manifest).hex(),
+        "joint_key": key.hex(),
+        "credentials_hash": credentials.hex(),
+        "fingerprint": fingerprint.hex(),
+        "short": short_text(fingerprint),
     }
 
 
