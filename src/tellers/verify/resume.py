@@ -55,8 +55,9 @@ class Checkpoint:
 
 
 def checkpoint(directory: Path, report: Report) -> Checkpoint:
-    """The checkpoint of ``report``, a verification of the record in ``directory`` as it
-    now stands that found it valid so far (``verify_record``)."""
+    """The checkpoint of ``report``, a verification of the record in ``directory`` that
+    found it valid so far (``verify_record``), taken at once after it on the same files:
+    the board must still hash as its index says."""
     if not report.valid or report.tally is None or report.mixes is None:
         raise RecordError(str(directory), 0, "only a record verified valid so far is a checkpoint")
     index = read_index(directory)
@@ -66,6 +67,8 @@ def checkpoint(directory: Path, report: Report) -> Checkpoint:
         for raw in handle:
             digest.update(raw)
             size += len(raw)
+    if digest.hexdigest() != index["files"][_BOARD]:
+        raise RecordError(str(directory / _BOARD), 0, "differs from its hash in index.json")
     files = {k: v for k, v in index["files"].items() if k != _BOARD}
     head = bytes.fromhex(index["board"]["head"])
     manifest = manifest_from_json(read_json(directory / "manifest.json"))
