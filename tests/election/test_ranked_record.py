@@ -472,6 +472,60 @@ def test_a_trustee_carries_its_verification_on_over_the_shuffles(
     ]
 
 
+def test_a_carried_on_verification_checks_the_new_lines_chain_form_and_end(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    """Each check ``verify_since`` makes of the lines after its checkpoint fails on its own
+    fault, in a record re-sealed around it: a mix that does not follow the line before, one
+    that is not canonical JSON, one with an extra field, and an index whose board head is
+    another's."""
+    events = _events(record)
+    first = _where(events, "mix")
+    lines = (record / "board.jsonl").read_bytes().splitlines()
+    _in_progress(record, lines[: first + 1])
+    seen = checkpoint(record, verify_record(record))
+    at = first + 2
+
+    unlinked = canonical.loads(lines[first + 1])
+    unlinked["prev"] = "00" * 32
+    _in_progress(record, [*lines[: first + 1], canonical.dumps(unlinked)])
+    assert ("board-chain", f"board.jsonl:{at}", "does not follow the line before") in _failures(
+        verify_since(record, seen)
+    )
+
+    spaced = lines[first + 1].replace(b'{"body"', b'{ "body"', 1)
+    assert spaced != lines[first + 1]
+    _in_progress(record, [*lines[: first + 1], spaced])
+    carried = verify_since(record, seen)
+    assert ("board-chain", f"board.jsonl:{at}", "line is not canonical JSON") in _failures(carried)
+    assert carried.mixes is None
+
+    extra = canonical.loads(lines[first + 1])
+    extra["body"]["note"] = "shuffled with care"
+    _in_progress(record, [*lines[: first + 1], canonical.dumps(extra)])
+    found = _failures(verify_since(record, seen))
+    assert [f[:2] for f in found] == [("event-format", f"board.jsonl:{at}")]
+
+    _in_progress(record, lines[: first + 2])
+    index = json.loads((record / "index.json").read_text())
+    index["board"]["head"] = event_hash(lines[first]).hex()
+    (record / "index.json").write_bytes(canonical.dumps(index) + b"\n")
+    carried = verify_since(record, seen)
+    assert (
+        "record-index",
+        "board.jsonl",
+        "board length or head hash differs from index.json",
+    ) in _failures(carried)
+    assert carried.mixes is None
+
+    # A checkpoint pins only the board its verification read: not one changed since.
+    _in_progress(record, lines[: first + 1])
+    verified = verify_record(record)
+    (record / "board.jsonl").write_bytes(b"".join(line + b"\n" for line in lines[: first + 2]))
+    with pytest.raises(RecordError, match=r"differs from its hash in index\.json"):
+        checkpoint(record, verified)
+
+
 def _relinked(before: bytes, line: bytes) -> list[bytes]:
     """``line`` made to follow ``before``: its seq and prev, its body as it was."""
     event = canonical.loads(line)
