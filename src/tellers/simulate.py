@@ -53,7 +53,7 @@ from tellers.simulate_parties import (
 )
 from tellers.tally import Result
 from tellers.verify import Report, verify_record
-from tellers.verify.resume import checkpoint, verify_since
+from tellers.verify.resume import verify_since
 
 __all__ = [
     "CAST_BATCH",
@@ -623,20 +623,19 @@ def _mix(
     then carries its verification on over the shuffles made since (``verify_since``), one
     check of each new shuffle again standing for every trustee that needs it. The board
     checks each shuffle before it takes it (``record_mix``)."""
-    seen = checkpoint(record, so_far)
+    manifest = election.manifest
     for k, secrets in enumerate(trustees):
         if k:
-            so_far = verify_since(record, seen, workers=workers)
+            so_far = verify_since(record, so_far, manifest, workers=workers)
             if not so_far.valid:
                 raise TellersError("the record so far does not verify after a shuffle")
-            seen = checkpoint(record, so_far)
         chains = so_far.mixes
         for contest, chain in so_far.mixes.items():
             body = trustee.mix(
                 secrets, election.manifest, so_far.tally, chain, contest, workers=workers
             )
             chains = record_mix(election, so_far.tally, chains, body, workers=workers)
-    so_far = verify_since(record, seen, workers=workers)
+    so_far = verify_since(record, so_far, manifest, workers=workers)
     if not so_far.valid or so_far.mixes is None:
         raise TellersError("the record so far does not verify after the last shuffle")
     return so_far

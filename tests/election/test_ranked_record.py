@@ -34,7 +34,7 @@ from tellers.trustee import TrusteeError
 from tellers.vault import write_vault
 from tellers.verify import Report, verify_record
 from tellers.verify.mix import bodies_at
-from tellers.verify.resume import checkpoint, verify_since
+from tellers.verify.resume import verify_since
 
 SCALE = 0.0006  # 78 ballots
 
@@ -420,34 +420,34 @@ def test_a_trustee_carries_its_verification_on_over_the_shuffles(
     first = _where(events, "mix")
     lines = (record / "board.jsonl").read_bytes().splitlines()
     _in_progress(record, lines[:first])
-    seen = checkpoint(record, verify_record(record))
+    seen = verify_record(record)
     for n in range(1, 4):
         _in_progress(record, lines[: first + n])
-        carried, whole = verify_since(record, seen), verify_record(record)
+        carried, whole = verify_since(record, seen, stv[0].manifest), verify_record(record)
         assert carried.valid and whole.valid, carried.failures
         assert carried.mixes == whole.mixes and carried.root == whole.root
         assert carried.mixes["executive"].shuffles == n
-        seen = checkpoint(record, carried)
+        seen = carried
 
     # A bad third shuffle: the failure the whole verification names, and no chain.
     _in_progress(record, lines[: first + 2])
-    seen = checkpoint(record, verify_record(record))
+    seen = verify_record(record)
     bad = json.loads(json.dumps(events))
     rows = bad[first + 2]["body"]["rows"]
     rows[0], rows[1] = rows[1], rows[0]
     bad_lines = _lines(record, bad, signers)
     _in_progress(record, [*lines[: first + 2], *_relinked(lines[first + 1], bad_lines[first + 2])])
-    carried, whole = verify_since(record, seen), verify_record(record)
+    carried, whole = verify_since(record, seen, stv[0].manifest), verify_record(record)
     assert _failures(carried) == _failures(whole) != []
     assert carried.mixes is None
 
-    # Anything but a mix after the checkpoint, or a change before it, needs a whole check.
+    # Anything but a mix after what was verified, or a change before, needs a whole check.
     _in_progress(record, lines[: first + 2])
-    seen = checkpoint(record, verify_record(record))
+    seen = verify_record(record)
     decryption = _where(events, "decryption")
     _in_progress(record, [*lines[: first + 2], *_relinked(lines[first + 1], lines[decryption])])
     at = first + 3
-    carried = verify_since(record, seen)
+    carried = verify_since(record, seen, stv[0].manifest)
     assert carried.mixes is None
     assert _failures(carried) == [
         ("board-order", f"board.jsonl:{at}", "'decryption' since the record so far that was "
@@ -455,7 +455,7 @@ def test_a_trustee_carries_its_verification_on_over_the_shuffles(
     ]  # fmt: skip
     changed = _lines(record, events, signers)
     _in_progress(record, changed[: first + 3])
-    carried = verify_since(record, seen)
+    carried = verify_since(record, seen, stv[0].manifest)
     assert carried.mixes is None
     assert _failures(carried) == [
         ("record-index", "board.jsonl", "its first lines differ from the record so far that "
@@ -465,7 +465,7 @@ def test_a_trustee_carries_its_verification_on_over_the_shuffles(
     with (record / "credentials.jsonl").open("ab") as handle:
         handle.write(b"\n")
     _in_progress(record, lines[: first + 3])
-    carried = verify_since(record, seen)
+    carried = verify_since(record, seen, stv[0].manifest)
     assert carried.mixes is None
     assert _failures(carried) == [
         ("record-index", "credentials.jsonl", "differs from the record so far that was verified")
@@ -475,7 +475,7 @@ def test_a_trustee_carries_its_verification_on_over_the_shuffles(
 def test_a_carried_on_verification_checks_the_new_lines_chain_form_and_end(
     stv: tuple[Scenario, DemoOutcome], record: Path
 ) -> None:
-    """Each check ``verify_since`` makes of the lines after its checkpoint fails on its own
+    """Each check ``verify_since`` makes of the lines after those verified fails on its own
     fault, in a record re-sealed around it: a mix that does not follow the line before, one
     that is not canonical JSON, one with an extra field, and an index whose board head is
     another's."""
@@ -483,47 +483,40 @@ def test_a_carried_on_verification_checks_the_new_lines_chain_form_and_end(
     first = _where(events, "mix")
     lines = (record / "board.jsonl").read_bytes().splitlines()
     _in_progress(record, lines[: first + 1])
-    seen = checkpoint(record, verify_record(record))
+    seen = verify_record(record)
     at = first + 2
 
     unlinked = canonical.loads(lines[first + 1])
     unlinked["prev"] = "00" * 32
     _in_progress(record, [*lines[: first + 1], canonical.dumps(unlinked)])
     assert ("board-chain", f"board.jsonl:{at}", "does not follow the line before") in _failures(
-        verify_since(record, seen)
+        verify_since(record, seen, stv[0].manifest)
     )
 
     spaced = lines[first + 1].replace(b'{"body"', b'{ "body"', 1)
     assert spaced != lines[first + 1]
     _in_progress(record, [*lines[: first + 1], spaced])
-    carried = verify_since(record, seen)
+    carried = verify_since(record, seen, stv[0].manifest)
     assert ("board-chain", f"board.jsonl:{at}", "line is not canonical JSON") in _failures(carried)
     assert carried.mixes is None
 
     extra = canonical.loads(lines[first + 1])
     extra["body"]["note"] = "shuffled with care"
     _in_progress(record, [*lines[: first + 1], canonical.dumps(extra)])
-    found = _failures(verify_since(record, seen))
+    found = _failures(verify_since(record, seen, stv[0].manifest))
     assert [f[:2] for f in found] == [("event-format", f"board.jsonl:{at}")]
 
     _in_progress(record, lines[: first + 2])
     index = json.loads((record / "index.json").read_text())
     index["board"]["head"] = event_hash(lines[first]).hex()
     (record / "index.json").write_bytes(canonical.dumps(index) + b"\n")
-    carried = verify_since(record, seen)
+    carried = verify_since(record, seen, stv[0].manifest)
     assert (
         "record-index",
         "board.jsonl",
         "board length or head hash differs from index.json",
     ) in _failures(carried)
     assert carried.mixes is None
-
-    # A checkpoint pins only the board its verification read: not one changed since.
-    _in_progress(record, lines[: first + 1])
-    verified = verify_record(record)
-    (record / "board.jsonl").write_bytes(b"".join(line + b"\n" for line in lines[: first + 2]))
-    with pytest.raises(RecordError, match=r"differs from its hash in index\.json"):
-        checkpoint(record, verified)
 
 
 def _relinked(before: bytes, line: bytes) -> list[bytes]:
