@@ -13,9 +13,7 @@ and hold one valid share per ciphertext; the first ``quorum`` valid ones open th
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +26,7 @@ from tellers.crypto.shuffle import Row, check_shuffle
 from tellers.crypto.shuffle_proof import CHUNK_ROWS, ChunkMap
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InvalidProof, InvalidShare, InvalidSignature, RecordError
+from tellers.parallel import process_map
 from tellers.ranked.decrypt import check_row_shares, open_rows
 from tellers.ranked.mix import mix_context
 from tellers.record.v2_mix import mix_decryption_from_json, mix_from_json
@@ -73,12 +72,9 @@ def check_mixes(
     del board_rows  # each contest's board rows live on only in its chain, until shuffled
     chains.update(start or {})
     pending = _first(events)
-    if pending is not None and workers > 1:
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            _check_events(report, manifest, verified, chains, pending, pool.map, workers)
-    elif pending is not None:
-        _check_events(report, manifest, verified, chains, pending, map, 1)
+    if pending is not None:
+        with process_map(workers) as map_chunks:
+            _check_events(report, manifest, verified, chains, pending, map_chunks, workers)
     for contest, chain in chains.items():
         if chain.shuffles < manifest.quorum and complete:
             report.ran("mix")
@@ -166,11 +162,10 @@ def check_mix_decryptions(
     its last mixed rows; None if a contest with ballots lacks them. With ``workers`` > 1 the
     shares' proofs are checked by that many processes."""
     pending = _first(events)
-    if pending is not None and workers > 1:
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return _decryptions(report, manifest, verified, chains, pending, complete, pool.map)
-    return _decryptions(report, manifest, verified, chains, pending or iter(()), complete, map)
+    with process_map(workers if pending is not None else 1) as map_chunks:
+        return _decryptions(
+            report, manifest, verified, chains, pending or iter(()), complete, map_chunks
+        )
 
 
 def _decryptions(
