@@ -23,6 +23,7 @@ from tellers.crypto.group import (
     hash_to_point,
     points_from_hex,
     scalars_from_hex,
+    small_sums,
     table_of,
     times,
 )
@@ -363,3 +364,33 @@ def test_scalars_from_hex_reads_each_as_from_hex(texts: list[str]) -> None:
 def test_points_from_hex_reads_each_as_from_hex(first: str, second: str) -> None:
     each = _read(lambda: (Point.from_hex(first), Point.from_hex(second)))
     assert _read(lambda: points_from_hex(first, second)) == each
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, GROUP_ORDER - 1), st.integers(0, GROUP_ORDER - 1)),
+        min_size=0,
+        max_size=4,
+    ),
+    st.integers(-9, 9),
+    st.integers(-9, 9),
+)
+def test_small_sums_are_the_weighted_sums_by_multiplication(
+    logs: list[tuple[int, int]], first: int, second: int
+) -> None:
+    """Σ w_j·P_{j,i} by additions equals it by products, for points at infinity, weights
+    of either sign or zero, and sums that cancel."""
+    left = [Point.base_times(Scalar(a)) for a, _ in logs]
+    right = [Point.base_times(Scalar(b)) for _, b in logs]
+    got = small_sums([left, right], [first, second])
+    assert got == [Point.base_times(Scalar(a * first + b * second)) for a, b in logs]
+
+
+def test_small_sums_cancel_to_infinity_and_refuse_ragged_columns() -> None:
+    p = Point.base_times(Scalar(5))
+    assert small_sums([[p], [p * Scalar(2)]], [2, -1]) == [Point.infinity()]
+    with pytest.raises(ValueError, match="a weight per column"):
+        small_sums([[p]], [1, 2])
+    with pytest.raises(ValueError, match="different numbers"):
+        small_sums([[p], [p, p]], [1, 1])

@@ -21,7 +21,7 @@ from tellers.ballot import ballot_message, tracker
 from tellers.board import GENESIS, event_hash, event_line
 from tellers.counting import format_result
 from tellers.crypto.credentials import derive_signing_key
-from tellers.crypto.group import Scalar, bip340_public_key, bip340_sign
+from tellers.crypto.group import GROUP_ORDER, Scalar, bip340_public_key, bip340_sign
 from tellers.crypto.proofs import SchnorrProof
 from tellers.errors import RecordError
 from tellers.parties import SigningKey, sign_object
@@ -206,21 +206,45 @@ def test_a_trustee_who_shuffles_twice_or_out_of_place_is_refused(
     assert "expected position 3, found 4" in found[0][2]
 
 
-def test_a_changed_decryption_share_names_trustee_row_and_preference(
+def test_swapped_decryption_shares_fail_the_trustees_batched_proof(
     stv: tuple[Scenario, DemoOutcome], record: Path
 ) -> None:
+    """Two shares exchanged, the message signed again: each share is still some x_l·α,
+    but not of its own ciphertext, and the batch's proof no longer holds."""
     events = _events(record)
     at = _where(events, "mix-decryption")
     shares = events[at]["body"]["shares"]
-    shares[13]["share"], shares[14]["share"] = shares[14]["share"], shares[13]["share"]
+    shares[13], shares[14] = shares[14], shares[13]
     _rewrite(record, events, _signers(stv))
     found = _failures(verify_record(record))
     trustee = events[at]["body"]["trustee"]
     assert found[0][0] == "mix-decryption"
     assert found[0][1] == f"board.jsonl:{at + 1} contest executive trustee {trustee}"
-    assert f"trustee {trustee}, row 2, preference 4: " in found[0][2]
+    assert f"trustee {trustee}: the batched proof of its " in found[0][2]
     assert _failures(verify_record(record, workers=2)) == found
     assert any("the quorum is 2" in f[2] for f in found)
+
+
+def test_a_changed_batch_proof_fails(stv: tuple[Scenario, DemoOutcome], record: Path) -> None:
+    events = _events(record)
+    at = _where(events, "mix-decryption")
+    proof = events[at]["body"]["proof"]
+    proof["s"] = "%064x" % ((int(proof["s"], 16) + 1) % GROUP_ORDER)
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert found[0][0] == "mix-decryption"
+    assert "the batched proof" in found[0][2]
+
+
+def test_a_v8_record_with_mix_decryptions_is_refused_with_its_migration(record: Path) -> None:
+    """A v8 record's mix decryptions carried a proof per share; this verifier reads only
+    the batched ones and says how to re-issue such a record (record.md §1.2)."""
+    index = record / "index.json"
+    index.write_bytes(index.read_bytes().replace(b"tellers-record/v9", b"tellers-record/v8"))
+    events = _events(record)
+    at = _where(events, "mix-decryption")
+    with pytest.raises(RecordError, match=rf"board.jsonl:{at + 1}.*decrypt the same mixed rows"):
+        verify_record(record)
 
 
 def test_decrypting_an_earlier_shuffle_is_refused(
@@ -574,7 +598,7 @@ def test_a_manifest_s_tie_order_is_what_the_record_counts_and_verifies_by(
     ).stdout  # fmt: skip
     assert sheet == declared["sheet"]
     index = record / "index.json"
-    index.write_bytes(index.read_bytes().replace(b"tellers-record/v8", b"tellers-record/v7"))
+    index.write_bytes(index.read_bytes().replace(b"tellers-record/v9", b"tellers-record/v7"))
     with pytest.raises(RecordError, match="tellers-record/v7 record holds no tellers-manifest/v7"):
         verify_record(record)
 

@@ -109,7 +109,7 @@ def test_the_record_holds_a_v4_manifest_that_an_older_record_format_cannot(
     assert manifest["important_public_services"] == ["hospital"]
     assert all(c["thresholds"] is None for c in manifest["contests"])
     index = copy / "index.json"
-    index.write_bytes(index.read_bytes().replace(b"tellers-record/v8", b"tellers-record/v4"))
+    index.write_bytes(index.read_bytes().replace(b"tellers-record/v9", b"tellers-record/v4"))
     with pytest.raises(RecordError, match=r"tellers-record/v4 record holds no tellers-manifest/v4"):
         verify_record(copy)
 

@@ -197,7 +197,7 @@ def test_an_older_record_is_refused_naming_the_tellers_that_verifies_it(
 ) -> None:
     path = record / "index.json"
     path.write_bytes(
-        path.read_bytes().replace(b"tellers-record/v8", f"tellers-record/{fmt}".encode())
+        path.read_bytes().replace(b"tellers-record/v9", f"tellers-record/{fmt}".encode())
     )
     with pytest.raises(RecordError, match=f"verify it with Tellers {version}"):
         verify_record(record)

@@ -72,7 +72,7 @@ def test_the_honest_record_verifies_with_its_nominations_figures(nominated: Smal
     assert manifest["format"] == "tellers-manifest/v6"
     assert [c["nominations"] for c in manifest["contests"]] == [figures["head"], None]
     index = canonical.loads((nominated.record / "index.json").read_bytes())
-    assert index["format"] == "tellers-record/v8" and LOG in index["files"]
+    assert index["format"] == "tellers-record/v9" and LOG in index["files"]
 
 
 def test_a_record_without_nominations_has_no_nominations_figures(
@@ -204,7 +204,7 @@ def test_a_v6_record_holds_no_nominations_manifest(record: Path) -> None:
     from tellers.errors import RecordError
 
     index = record / "index.json"
-    index.write_bytes(index.read_bytes().replace(b"tellers-record/v8", b"tellers-record/v6"))
+    index.write_bytes(index.read_bytes().replace(b"tellers-record/v9", b"tellers-record/v6"))
     with pytest.raises(RecordError):
         verify_record(record)
 

@@ -15,8 +15,8 @@ def test_a_record_of_an_older_format_still_verifies(record: Path, fmt: str) -> N
     # but for the index's format, which is all an older Tellers wrote differently.
     index = record / "index.json"
     text = index.read_bytes()
-    assert b'"format":"tellers-record/v8"' in text
-    index.write_bytes(text.replace(b"tellers-record/v8", f"tellers-record/{fmt}".encode()))
+    assert b'"format":"tellers-record/v9"' in text
+    index.write_bytes(text.replace(b"tellers-record/v9", f"tellers-record/{fmt}".encode()))
     report = verify_record(record)
     assert report.failures == [] and report.valid
     assert report.figures["electorate"] == 8

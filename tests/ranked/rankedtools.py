@@ -25,8 +25,8 @@ class Trustees:
     keys: tuple[TrusteeKey, ...]
 
 
-def make_trustees() -> Trustees:
-    n, k = 3, 2
+def make_trustees(n: int = 3, k: int = 2) -> Trustees:
+    """n trustees who ran the ceremony with quorum k."""
     ceremony = [new_ceremony_key(i) for i in range(1, n + 1)]
     polynomials = [new_polynomial(i, k) for i in range(1, n + 1)]
     commitments = tuple(commit(FP, p) for p in polynomials)

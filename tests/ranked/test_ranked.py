@@ -14,18 +14,20 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rankedtools import FP, Trustees
+from rankedtools import FP, Trustees, make_trustees
 
 from tellers.counting import OVERVOTE, Rules, format_result, parse_jsonl
 from tellers.counting import count as count_election
 from tellers.crypto.elgamal import Ciphertext, encrypt
-from tellers.crypto.group import Point, Scalar
+from tellers.crypto.group import Point, Scalar, small_sums
 from tellers.crypto.proofs import SchnorrProof
 from tellers.crypto.shuffle import reencrypt
+from tellers.crypto.threshold import lagrange_coefficient
 from tellers.errors import EncodingError, InvalidProof
 from tellers.ranked import (
     EncryptedPreference,
     MixStep,
+    RowShares,
     check_mix,
     check_preference,
     check_ranking,
@@ -39,6 +41,7 @@ from tellers.ranked import (
     row_shares,
 )
 from tellers.ranked.ballot import prove_preference
+from tellers.ranked.decrypt import SMALL_WEIGHTS, _lagrange_combined, quorum_weights
 
 CANDIDATES = 5
 WIDTH = 3
@@ -241,19 +244,120 @@ def test_a_broken_chain_names_the_step(trustees: Trustees, mixed: tuple) -> None
         check_mix(FP, trustees.public, changed, steps, contest_id="exec")
 
 
-def test_a_wrong_decryption_share_names_trustee_row_and_preference(
+def test_a_wrong_decryption_share_fails_the_trustees_batched_proof(
     trustees: Trustees,
     mixed: tuple,  # type: ignore[type-arg]
 ) -> None:
     _board, steps = mixed
     rows = steps[-1].rows
-    shares = list(row_shares(FP, trustees.keys[0], rows))
+    given_shares = row_shares(FP, trustees.keys[0], rows)
+    check_row_shares(FP, trustees.commitments, rows, given_shares)
     g = Point.base_times(Scalar(1))
-    shares[4] = dataclasses.replace(shares[4], share=shares[4].share + g)
-    with pytest.raises(InvalidProof, match="trustee 1, row 2, preference 2: "):
-        check_row_shares(FP, trustees.commitments, rows, shares)
-    with pytest.raises(InvalidProof, match="expected 15 decryption shares, found 14"):
-        check_row_shares(FP, trustees.commitments, rows, shares[:14])
+    shares = list(given_shares.shares)
+    changed = [*shares[:4], shares[4] + g, *shares[5:]]
+    swapped = [shares[1], shares[0], *shares[2:]]
+    proof = given_shares.proof
+    cases = {
+        "a share changed": dataclasses.replace(given_shares, shares=tuple(changed)),
+        "two shares swapped": dataclasses.replace(given_shares, shares=tuple(swapped)),
+        "another response": dataclasses.replace(
+            given_shares, proof=dataclasses.replace(proof, response=proof.response + 1)
+        ),
+        "another challenge": dataclasses.replace(
+            given_shares, proof=dataclasses.replace(proof, challenge=proof.challenge + 1)
+        ),
+        "labelled with another trustee": dataclasses.replace(given_shares, trustee=2),
+    }
+    for case in cases.values():
+        with pytest.raises(InvalidProof, match=f"trustee {case.trustee}: the batched proof"):
+            check_row_shares(FP, trustees.commitments, rows, case)
+    with pytest.raises(InvalidProof, match=r"expected 15 decryption shares .*, found 14"):
+        check_row_shares(
+            FP,
+            trustees.commitments,
+            rows,
+            dataclasses.replace(given_shares, shares=tuple(shares[:14])),
+        )
+    # Rows other than those decrypted (another shuffle's): the same shares do not fit.
+    with pytest.raises(InvalidProof, match="trustee 1: the batched proof"):
+        check_row_shares(FP, trustees.commitments, steps[-2].rows, given_shares)
+    # Another election's fingerprint.
+    with pytest.raises(InvalidProof, match="trustee 1: the batched proof"):
+        check_row_shares(bytes(32), trustees.commitments, rows, given_shares)
+
+
+@pytest.fixture(scope="module")
+def first_batch(trustees: Trustees, mixed: tuple) -> RowShares:  # type: ignore[type-arg]
+    return row_shares(FP, trustees.keys[0], mixed[1][-1].rows)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.integers(0, 14), st.integers(1, 2**256))
+def test_any_one_share_off_by_any_point_fails_the_batch(
+    trustees: Trustees,
+    mixed: tuple,  # type: ignore[type-arg]
+    first_batch: RowShares,
+    position: int,
+    offset: int,
+) -> None:
+    rows = mixed[1][-1].rows
+    given_shares = first_batch
+    shares = list(given_shares.shares)
+    shares[position] = shares[position] + Point.base_times(Scalar(offset))
+    if shares[position] == given_shares.shares[position]:
+        return  # the offset was a multiple of n: nothing changed
+    with pytest.raises(InvalidProof, match="batched proof"):
+        check_row_shares(
+            FP, trustees.commitments, rows, dataclasses.replace(given_shares, shares=tuple(shares))
+        )
+
+
+@pytest.mark.parametrize("quorum", [(1, 2), (1, 3), (2, 3), (3, 1, 2)])
+def test_every_quorum_opens_the_same_rows_and_the_additions_match_the_products(
+    trustees: Trustees,
+    mixed: tuple,  # type: ignore[type-arg]
+    quorum: tuple[int, ...],
+) -> None:
+    rows = mixed[1][-1].rows
+    batches = [row_shares(FP, trustees.keys[t - 1], rows) for t in quorum]
+    opened = open_rows(rows, batches, CANDIDATES)
+    cast = [[0, 1], [2], [4, 3, 1], [1, 0], [3]]
+    assert Counter(opened) == Counter(ranking_values(r, CANDIDATES, WIDTH) for r in cast)
+    ciphertexts = [c for row in rows for c in row]
+    by_products = _lagrange_combined(ciphertexts, batches, list(quorum))
+    delta, mus = quorum_weights(list(quorum))
+    by_additions = small_sums(
+        [[c.beta for c in ciphertexts], *(b.shares for b in batches)], [delta, *(-m for m in mus)]
+    )
+    assert by_additions == [p * Scalar(delta) for p in by_products]
+
+
+def test_a_quorum_with_large_weights_multiplies_them_out_and_opens_the_same_rows() -> None:
+    """Trustees 3, 5, 7, 9 of nine (quorum 4) have δ + Σ|μ| = 480, past SMALL_WEIGHTS:
+    open_rows takes the products; trustees 1..4 (weights 16) take the additions."""
+    nine = make_trustees(9, 4)
+    cast = [[0, 1], [2], [4, 3, 1]]
+    board = _cast(nine, cast)
+    expected = Counter(ranking_values(r, CANDIDATES, WIDTH) for r in cast)
+    for quorum in ((3, 5, 7, 9), (1, 2, 3, 4)):
+        batches = [row_shares(FP, nine.keys[t - 1], board) for t in quorum]
+        delta, mus = quorum_weights(list(quorum))
+        assert (delta + sum(map(abs, mus)) > SMALL_WEIGHTS) == (quorum == (3, 5, 7, 9))
+        assert Counter(open_rows(board, batches, CANDIDATES)) == expected
+
+
+def test_quorum_weights_are_the_lagrange_coefficients_cleared_of_denominators() -> None:
+    assert quorum_weights([1, 2]) == (1, (2, -1))
+    assert quorum_weights([1, 3]) == (2, (3, -1))
+    assert quorum_weights([3, 5, 7, 9]) == (16, (105, -189, 135, -35))
+    for trustees in ([1, 2], [2, 3, 5], [3, 5, 7, 9], [4, 1, 6]):
+        delta, mus = quorum_weights(trustees)
+        for t, mu in zip(trustees, mus, strict=True):
+            assert Scalar(mu) == lagrange_coefficient(t, trustees) * delta
+    with pytest.raises(EncodingError, match="appears twice"):
+        quorum_weights([1, 1])
 
 
 def test_a_hand_made_row_decrypts_to_not_a_candidate(trustees: Trustees) -> None:

@@ -29,17 +29,22 @@ import hashlib
 import json
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from tellers.crypto.ceremony_messages import TrusteeKey
 from tellers.crypto.elgamal import KeyPair, encrypt
 from tellers.crypto.group import POINT_BYTES, SCALAR_BYTES, Point, Scalar
-from tellers.crypto.shuffle import ShuffleProof, check_shuffle, shuffle
+from tellers.crypto.shuffle import Row, ShuffleProof, check_shuffle, shuffle
 from tellers.crypto.shuffle_proof import ChunkMap, shuffle_generators
-from tellers.crypto.threshold import check_decryption_share_of, decryption_shares
-from tellers.ranked import check_ranking, encrypt_ranking
+from tellers.crypto.threshold import (
+    commit,
+    make_shares,
+    new_ceremony_key,
+    new_polynomial,
+    receive_shares,
+)
+from tellers.ranked import check_ranking, check_row_shares, encrypt_ranking, row_shares
 from tellers.record.v2_shuffle import shuffle_proof_to_json
 
 __all__ = ["LABELS", "LIMITS", "run"]
@@ -72,8 +77,8 @@ LABELS: dict[str, str] = {
     "projected_check_full_s": "projected: one check of 130,071 ballots × 10, one core, CPU seconds",
     "cast_per_ballot_us": "casting W = 10 preferences with proofs, per ballot (`encrypt_ranking`)",
     "cast_check_per_ballot_us": "checking those proofs, per ballot (`check_ranking`)",
-    "decrypt_per_ballot_us": "one trustee's 10 decryption shares with proofs, per ballot",
-    "decrypt_check_per_ballot_us": "checking one trustee's 10 shares, per ballot",
+    "decrypt_per_ballot_us": "one trustee's 10 decryption shares, batched proof, per ballot",
+    "decrypt_check_per_ballot_us": "checking one trustee's 10 shares (batched), per ballot",
     "projected_end_to_end_full_s": "projected: 130,071 × 10 mixed by 3, decrypted by 2, CPU s",
     "peak_memory_mib": "peak memory of this process (the ballots, both lists, the proof), MiB",
 }
@@ -122,12 +127,11 @@ def proof_bytes(proof: ShuffleProof) -> int:
 
 
 def _ranked_us(keys: KeyPair, fingerprint: bytes, width: int, ballots: int = 200) -> list[float]:
-    """Per ballot of ``width`` preferences, µs of CPU: casting (``encrypt_ranking``), checking
-    the casting proofs, one trustee's decryption shares, and checking them (ranked.md)."""
+    """Per ballot of ``width`` preferences, µs of CPU: casting (``encrypt_ranking``) and
+    checking the casting proofs (ranked.md §3)."""
     values = [(i % 12) + 1 for i in range(width)]
     credential = bytes(32)
-    times = [0.0, 0.0, 0.0, 0.0]
-    trustee = TrusteeKey(1, keys.secret, keys.public)
+    times = [0.0, 0.0]
     for _ in range(ballots):
         start = time.process_time()
         row, _r = encrypt_ranking(
@@ -139,15 +143,26 @@ def _ranked_us(keys: KeyPair, fingerprint: bytes, width: int, ballots: int = 200
             fingerprint, keys.public, row, credential=credential, contest_index=0, width=width
         )
         times[1] += time.process_time() - start
-        ciphertexts = [p.ciphertext for p in row]
-        start = time.process_time()
-        shares = decryption_shares(fingerprint, trustee, ciphertexts)
-        times[2] += time.process_time() - start
-        start = time.process_time()
-        for c, share in zip(ciphertexts, shares, strict=True):
-            check_decryption_share_of(fingerprint, keys.public, c, share)
-        times[3] += time.process_time() - start
     return [t / ballots * 1e6 for t in times]
+
+
+def _decryption_us(fingerprint: bytes, rows: Sequence[Row]) -> tuple[float, float]:
+    """µs of CPU per ciphertext for one trustee's shares of ``rows`` with their batched
+    proof (``row_shares``), and for checking them (``check_row_shares``, ranked.md §5.2):
+    a one-trustee ceremony's key, the batch as long as the rows make it."""
+    ceremony = new_ceremony_key(1)
+    polynomial = new_polynomial(1, 1)
+    commitments = (commit(fingerprint, polynomial),)
+    sent, _ = make_shares(fingerprint, polynomial, [ceremony])
+    key = receive_shares(fingerprint, ceremony, commitments, sent, quorum=1, trustees=1)
+    count = sum(len(row) for row in rows)
+    start = time.process_time()
+    given = row_shares(fingerprint, key, rows)
+    made = time.process_time() - start
+    start = time.process_time()
+    check_row_shares(fingerprint, commitments, rows, given)
+    checked = time.process_time() - start
+    return made / count * 1e6, checked / count * 1e6
 
 
 def run(rows: int = ROWS, width: int = WIDTH) -> dict[str, float]:
@@ -193,7 +208,9 @@ def run(rows: int = ROWS, width: int = WIDTH) -> dict[str, float]:
 
     check_us = check_s / rows * 1e6
     per_full_ballot = (check_us / (4 + 4 * width)) * (4 + 4 * FULL_WIDTH)
-    cast_us, cast_check_us, decrypt_us, decrypt_check_us = _ranked_us(keys, fingerprint, FULL_WIDTH)
+    cast_us, cast_check_us = _ranked_us(keys, fingerprint, FULL_WIDTH)
+    share_us, share_check_us = _decryption_us(fingerprint, outputs)
+    decrypt_us, decrypt_check_us = share_us * FULL_WIDTH, share_check_us * FULL_WIDTH
     # Per full ballot: 3 shuffles (scaled by width as the check is) and 6 checks (each
     # trustee checks the earlier ones, the verifier all three), the casting proofs checked
     # twice (board, verifier), 2 trustees' shares made and each checked twice.

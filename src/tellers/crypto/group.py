@@ -48,6 +48,7 @@ __all__ = [
     "points_to_wire",
     "scalars_from_hex",
     "scalars_from_hex_bytes",
+    "small_sums",
     "table_of",
     "times",
 ]
@@ -442,6 +443,35 @@ def multi_sum(points: Sequence[Point], scalars: Sequence[Scalar]) -> Point:
             start += n
         total = total * shift + weigh(buckets, present)
     return total
+
+
+def small_sums(columns: Sequence[Sequence[Point]], weights: Sequence[int]) -> list[Point]:
+    """For each position i, Σ_j w_j·P_{j,i} for small integer weights w_j (of either sign),
+    where ``columns[j]`` holds the points P_{j,·}: each sum is one libsecp256k1 call naming
+    a point |w_j| times, negated where w_j < 0 — additions only, no multiplication, so
+    far cheaper than k·P while the weights are a handful (combining a quorum's decryption
+    shares with Lagrange weights cleared of their denominators, ranked.md §5). The points
+    are public; the result is exactly Σ w_j·P_{j,i}."""
+    if len(columns) != len(weights):
+        raise ValueError(f"expected a weight per column: {len(columns)} columns, {len(weights)}")
+    count = len(columns[0]) if columns else 0
+    if any(len(column) != count for column in columns):
+        raise ValueError("the columns hold different numbers of points")
+    out = []
+    for i in range(count):
+        keys = []
+        for column, w in zip(columns, weights, strict=True):
+            key = column[i]._key
+            if key is None or w == 0:
+                continue
+            pointer = key.public_key
+            if w < 0:
+                pointer = ffi.new("secp256k1_pubkey *")
+                pointer[0] = key.public_key[0]
+                lib.secp256k1_ec_pubkey_negate(_CTX, pointer)
+            keys += [pointer] * abs(w)
+        out.append(_combine(keys))
+    return out
 
 
 def _weighted_nibbles(buckets: Any, present: list[int]) -> Point:

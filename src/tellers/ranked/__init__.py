@@ -19,13 +19,14 @@ from tellers.ranked.ballot import (
     prove_preference,
 )
 from tellers.ranked.count import count_rows, ranked_election
-from tellers.ranked.decrypt import check_row_shares, open_rows, row_shares
+from tellers.ranked.decrypt import RowShares, check_row_shares, open_rows, row_shares
 from tellers.ranked.mix import MixStep, check_mix, mix, mix_context
 from tellers.ranked.ranking import decode_value, ranking_values, ranks_of
 
 __all__ = [
     "EncryptedPreference",
     "MixStep",
+    "RowShares",
     "check_mix",
     "check_preference",
     "check_ranking",

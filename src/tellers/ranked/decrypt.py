@@ -1,41 +1,136 @@
-"""Decrypting the mixed rows one by one, with Chaum–Pedersen proofs (ranked.md §5).
+"""Decrypting the mixed rows one by one, with one batched Chaum–Pedersen proof (ranked.md §5).
 
 Each trustee of the decrypting quorum publishes, for every ciphertext of the last
 shuffle's rows in row-major order (row 1's positions 1..W, then row 2's, …), its share
-D_l = x_l·α and the proof of ceremony.md §4.1 (``tellers.crypto.threshold``), exactly as
-for a tally's totals. Anyone combines k checked shares into v·G = β − Σ λ_l·D_l and reads
-v (``ranking.decode_value``).
+D_i = x_l·α_i, and one Chaum–Pedersen proof that all M of them share the exponent x_l of
+its verification key X_l: the proof of ceremony.md §4.1 for the random combination
+A = Σ ρ_i·α_i, D = Σ ρ_i·D_i, with 128-bit weights ρ_i hashed from every α_i and D_i
+(``batch_digest``, ``batch_weights``). A share that is not x_l·α_i makes D ≠ x_l·A but
+with probability 2⁻¹²⁸, so the one proof stands for every share, and checking it costs
+two sums of M products (``multi_sum``) instead of M proofs of two multiplications each.
+Anyone combines k checked trustees' shares into v·G = β − Σ λ_l·D_l and reads v
+(``open_rows``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm, prod
+from typing import Final
 
 from tellers.crypto.ceremony_messages import (
     MAX_TRUSTEES,
-    DecryptionShare,
     TrusteeCommitment,
     TrusteeKey,
+    decryption_context,
 )
-from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import Point, Scalar
+from tellers.crypto.elgamal import Ciphertext, plaintext_point
+from tellers.crypto.group import (
+    Point,
+    Scalar,
+    multi_sum,
+    points_from_wire,
+    points_to_wire,
+    small_sums,
+)
+from tellers.crypto.hashing import hash_fields, int_field
+from tellers.crypto.proofs import (
+    ChaumPedersenProof,
+    check_decryption_share,
+    prove_decryption_share,
+)
 from tellers.crypto.shuffle import Row
 from tellers.crypto.shuffle_proof import ChunkMap, Rand
-from tellers.crypto.threshold import (
-    check_decryption_share_of,
-    combine_shares,
-    decryption_shares,
-    verification_key,
-)
+from tellers.crypto.threshold import lagrange_coefficient, verification_key
 from tellers.errors import EncodingError, InvalidProof
-from tellers.ranked.ranking import decode_value, value_table
+from tellers.ranked.ranking import value_table
 
-__all__ = ["check_row_shares", "open_rows", "row_shares"]
+__all__ = [
+    "TAG_BATCH",
+    "TAG_WEIGHT",
+    "RowShares",
+    "batch_context",
+    "batch_digest",
+    "batch_weights",
+    "check_row_shares",
+    "open_rows",
+    "row_shares",
+]
+
+TAG_BATCH: Final = "tellers/v1/mix-decryption/batch"
+TAG_WEIGHT: Final = "tellers/v1/mix-decryption/weight"
+WEIGHT_BITS: Final = 128
+"""The batch weights ρ_i are this many bits (ranked.md §5.2)."""
+CHUNK: Final = 8192
+"""Ciphertexts per chunk: long enough for ``multi_sum``'s byte buckets, small enough to
+send to another process cheaply."""
 
 
-def _flat(rows: Sequence[Row]) -> list[Ciphertext]:
-    return [c for row in rows for c in row]
+@dataclass(frozen=True, slots=True)
+class RowShares:
+    """One trustee's decryption of the mixed rows: a share per ciphertext and one proof."""
+
+    trustee: int
+    shares: tuple[Point, ...]
+    """D_i = x_l·α_i for the M = N·W ciphertexts, row-major."""
+    proof: ChaumPedersenProof
+    """The Chaum–Pedersen proof that log_G X_l = log_A D for the batch's A and D."""
+
+
+def batch_digest(
+    fingerprint: bytes,
+    trustee: int,
+    public: Point,
+    alphas: Sequence[Point],
+    shares: Sequence[Point],
+) -> bytes:
+    """d = H(TAG_BATCH; fp, u64(l), X_l, u64(M), α_1‖…‖α_M, D_1‖…‖D_M) (ranked.md §5.2);
+    a share at infinity enters as 33 zero bytes."""
+    return hash_fields(
+        TAG_BATCH,
+        [
+            fingerprint,
+            int_field(trustee),
+            public.to_bytes(),
+            int_field(len(alphas)),
+            b"".join(p.to_bytes() for p in alphas),
+            b"".join(p.to_bytes() for p in shares),
+        ],
+    )
+
+
+def batch_weights(fingerprint: bytes, digest: bytes, count: int) -> list[Scalar]:
+    """ρ_i = int(H(TAG_WEIGHT; fp, d, u64(i))) mod 2^128 for i = 1..count (ranked.md §5.2).
+
+    Each hash is the common prefix's SHA-256 state copied and fed the last field: the
+    same bytes as ``hash_fields``, without building them again for every i."""
+    tag = TAG_WEIGHT.encode("ascii")
+    prefix = hashlib.sha256()
+    prefix.update(len(tag).to_bytes(4, "big") + tag + (3).to_bytes(4, "big"))
+    for field in (fingerprint, digest):
+        prefix.update(len(field).to_bytes(4, "big") + field)
+    prefix.update((8).to_bytes(4, "big"))  # the length of u64(i)
+    out = []
+    for i in range(1, count + 1):
+        h = prefix.copy()
+        h.update(i.to_bytes(8, "big"))
+        out.append(Scalar(int.from_bytes(h.digest(), "big") % _WEIGHT_MODULUS))
+    return out
+
+
+_WEIGHT_MODULUS: Final = 1 << WEIGHT_BITS
+
+
+def batch_context(trustee: int, digest: bytes) -> bytes:
+    """The batched proof's context: ``decryption_context(l) ‖ d`` (ranked.md §5.2)."""
+    return decryption_context(trustee) + digest
+
+
+def _alphas(rows: Sequence[Row]) -> list[Point]:
+    return [c.alpha for row in rows for c in row]
 
 
 def row_shares(
@@ -45,102 +140,185 @@ def row_shares(
     *,
     rand: Rand = Scalar.random,
     map_chunks: ChunkMap = map,
-    chunk: int = 4096,
-) -> tuple[DecryptionShare, ...]:
-    """Trustee ``key.trustee``'s share and proof for every ciphertext of ``rows``, row-major;
-    ``map_chunks`` makes them ``chunk`` ciphertexts at a time (``map``, or a map over the
-    trustee's own processes: the key share goes to them)."""
-    flat = _flat(rows)
+    chunk: int = CHUNK,
+) -> RowShares:
+    """Trustee ``key.trustee``'s share of every ciphertext of ``rows``, row-major, and the
+    batch's proof; ``map_chunks`` makes the shares and the sum A ``chunk`` ciphertexts at a
+    time (``map``, or a map over the trustee's own processes: the key share goes to them)."""
+    alphas = _alphas(rows)
     tasks = (
-        _ToShare(fingerprint, key, tuple(flat[first : first + chunk]), rand)
-        for first in range(0, len(flat), chunk)
+        _ToShare(key.secret, tuple(alphas[first : first + chunk]))
+        for first in range(0, len(alphas), chunk)
     )
-    return tuple(share for part in map_chunks(_share_chunk, tasks) for share in part)
+    shares = tuple(p for part in map_chunks(_share_chunk, tasks) for p in part.points)
+    public = Point.base_times(key.secret)
+    digest = batch_digest(fingerprint, key.trustee, public, alphas, shares)
+    weights = batch_weights(fingerprint, digest, len(alphas))
+    combined = _weighted_sum(alphas, weights, map_chunks, chunk)
+    _, proof = prove_decryption_share(
+        fingerprint, key.secret, combined, context=batch_context(key.trustee, digest), rand=rand
+    )
+    return RowShares(key.trustee, shares, proof)
+
+
+class _Points:
+    """Points sent between processes uncompressed (shuffle_proof.NonceChunk says why)."""
+
+    __slots__ = ("points",)
+
+    def __init__(self, points: Sequence[Point]) -> None:
+        self.points = tuple(points)
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (_points, (points_to_wire(self.points),))
+
+
+def _points(wire: bytes) -> _Points:
+    return _Points(points_from_wire(wire))
 
 
 @dataclass(frozen=True, slots=True)
 class _ToShare:
-    fingerprint: bytes
-    key: TrusteeKey
-    ciphertexts: tuple[Ciphertext, ...]
-    rand: Rand
+    secret: Scalar
+    alphas: tuple[Point, ...]
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (_to_share, (self.secret, points_to_wire(self.alphas)))
 
 
-def _share_chunk(chunk: _ToShare) -> tuple[DecryptionShare, ...]:
-    return decryption_shares(chunk.fingerprint, chunk.key, chunk.ciphertexts, rand=chunk.rand)
+def _to_share(secret: Scalar, wire: bytes) -> _ToShare:
+    return _ToShare(secret, tuple(points_from_wire(wire)))
+
+
+def _share_chunk(task: _ToShare) -> _Points:
+    """x·α for each α (libsecp256k1's constant-time multiplication: x is the key share)."""
+    return _Points([alpha * task.secret for alpha in task.alphas])
+
+
+@dataclass(frozen=True, slots=True)
+class _ToSum:
+    points: tuple[Point, ...]
+    weights: tuple[Scalar, ...]
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (_to_sum, (points_to_wire(self.points), self.weights))
+
+
+def _to_sum(wire: bytes, weights: tuple[Scalar, ...]) -> _ToSum:
+    return _ToSum(tuple(points_from_wire(wire)), weights)
+
+
+def _sum_chunk(task: _ToSum) -> _Points:
+    return _Points([multi_sum(task.points, task.weights)])
+
+
+def _weighted_sum(
+    points: Sequence[Point], weights: Sequence[Scalar], map_chunks: ChunkMap, chunk: int
+) -> Point:
+    """Σ ρ_i·P_i, chunk by chunk through ``map_chunks``."""
+    tasks = (
+        _ToSum(tuple(points[first : first + chunk]), tuple(weights[first : first + chunk]))
+        for first in range(0, len(points), chunk)
+    )
+    return Point.sum([part.points[0] for part in map_chunks(_sum_chunk, tasks)])
 
 
 def check_row_shares(
     fingerprint: bytes,
     commitments: Sequence[TrusteeCommitment],
     rows: Sequence[Row],
-    shares: Sequence[DecryptionShare],
+    given: RowShares,
     *,
     map_chunks: ChunkMap = map,
-    chunk: int = 4096,
+    chunk: int = CHUNK,
 ) -> None:
-    """Raise ``InvalidProof`` unless ``shares`` are one trustee's N·W checked shares of
-    ``rows``; it names the trustee, the row and the preference (1-based) of the first that
-    is not. Whether the trustee may decrypt is the caller's to check. ``map_chunks`` checks
-    the proofs ``chunk`` at a time (``map``, or a map over this machine's processes)."""
-    flat = _flat(rows)
-    if len(shares) != len(flat):
-        raise InvalidProof(f"expected {len(flat)} decryption shares, found {len(shares)}")
-    if not shares:
-        return
-    trustee = shares[0].trustee
+    """Raise ``InvalidProof`` unless ``given`` holds one share per ciphertext of ``rows``
+    and its proof checks against the trustee's X_l recomputed from the commitments (ranked.md
+    §5.2). Whether the trustee may decrypt is the caller's to check. ``map_chunks`` makes
+    the two sums ``chunk`` terms at a time (``map``, or a map over this machine's
+    processes)."""
+    alphas = _alphas(rows)
+    trustee = given.trustee
+    if len(given.shares) != len(alphas):
+        raise InvalidProof(
+            f"trustee {trustee}: expected {len(alphas)} decryption shares (one per ciphertext "
+            f"of the mixed rows), found {len(given.shares)}"
+        )
     if not isinstance(trustee, int) or not 1 <= trustee <= MAX_TRUSTEES:
-        raise InvalidProof(f"decryption share from unknown trustee {trustee!r}")
+        raise InvalidProof(f"decryption shares from unknown trustee {trustee!r}")
     public = verification_key(trustee, commitments)
-    width = len(rows[0])
-    for position, share in enumerate(shares):
-        if share.trustee != trustee:
-            row, slot = divmod(position, width)
-            raise InvalidProof(
-                f"trustee {trustee}, row {row + 1}, preference {slot + 1}: a share from "
-                f"trustee {share.trustee}"
-            )
-    tasks = (
-        _SharesChunk(fingerprint, public, trustee, width, first, tuple(flat[first : first + chunk]),
-                     tuple(shares[first : first + chunk]))
-        for first in range(0, len(flat), chunk)
-    )  # fmt: skip
-    for problem in map_chunks(_check_chunk, tasks):
-        if problem is not None:
-            raise InvalidProof(problem)
+    digest = batch_digest(fingerprint, trustee, public, alphas, given.shares)
+    weights = batch_weights(fingerprint, digest, len(alphas))
+    combined_alpha = _weighted_sum(alphas, weights, map_chunks, chunk)
+    combined_share = _weighted_sum(given.shares, weights, map_chunks, chunk)
+    try:
+        check_decryption_share(
+            fingerprint, public, combined_alpha, combined_share, given.proof,
+            context=batch_context(trustee, digest),
+        )  # fmt: skip
+    except InvalidProof as exc:
+        raise InvalidProof(
+            f"trustee {trustee}: the batched proof of its {len(alphas)} shares does not "
+            f"check, so at least one share is not x_l·α ({exc})"
+        ) from None
 
 
-@dataclass(frozen=True, slots=True)
-class _SharesChunk:
-    fingerprint: bytes
-    public: Point
-    trustee: int
-    width: int
-    first: int
-    ciphertexts: tuple[Ciphertext, ...]
-    shares: tuple[DecryptionShare, ...]
+SMALL_WEIGHTS: Final = 64
+"""The largest Σ|weights| for which ``open_rows`` combines by additions (``small_sums``)."""
 
 
-def _check_chunk(chunk: _SharesChunk) -> str | None:
-    """The first share of the chunk that does not check, described, or None."""
-    for k, (ciphertext, share) in enumerate(zip(chunk.ciphertexts, chunk.shares, strict=True)):
-        try:
-            check_decryption_share_of(chunk.fingerprint, chunk.public, ciphertext, share)
-        except InvalidProof as exc:
-            row, slot = divmod(chunk.first + k, chunk.width)
-            return f"trustee {chunk.trustee}, row {row + 1}, preference {slot + 1}: {exc}"
-    return None
+def quorum_weights(trustees: Sequence[int]) -> tuple[int, tuple[int, ...]]:
+    """(δ, (μ_l)): the Lagrange coefficients λ_l of ``trustees`` times the least common
+    multiple δ > 0 of their denominators, as integers, so that δ·Σ λ_l·D_l = Σ μ_l·D_l."""
+    if len(set(trustees)) != len(trustees):
+        raise EncodingError("decryption_shares", f"a trustee appears twice in {list(trustees)}")
+    lambdas = [
+        Fraction(prod(m for m in trustees if m != t), prod(m - t for m in trustees if m != t))
+        for t in trustees
+    ]
+    delta = lcm(*(f.denominator for f in lambdas))
+    return delta, tuple(int(f * delta) for f in lambdas)
 
 
 def open_rows(
-    rows: Sequence[Row], shares: Sequence[Sequence[DecryptionShare]], candidates: int
+    rows: Sequence[Row], batches: Sequence[RowShares], candidates: int
 ) -> tuple[tuple[int | None, ...], ...]:
     """Each row's values v_1..v_W (None where a point is not 0·G..C·G), from the checked
-    shares of a quorum (one sequence per trustee, each row-major as ``row_shares``)."""
+    shares of a quorum (one ``RowShares`` per trustee).
+
+    M = β − Σ λ_l·D_l is v·G exactly when δ·β − Σ μ_l·D_l is (δv)·G (``quorum_weights``:
+    δ is below n, so multiplying by it is one-to-one); with small weights that is a sum
+    of a few points named several times, read against a table of (δv)·G; otherwise the
+    λ_l·D_l are multiplied out."""
     if not rows:
         raise EncodingError("rows", "expected at least one row, found none")
     width = len(rows[0])
-    table = value_table(candidates)
-    points = combine_shares(_flat(rows), shares)
-    values = [decode_value(p, table) for p in points]
+    ciphertexts = [c for row in rows for c in row]
+    for batch in batches:
+        if len(batch.shares) != len(ciphertexts):
+            raise EncodingError(
+                "decryption_shares",
+                f"expected {len(ciphertexts)} shares, found {len(batch.shares)}",
+            )
+    trustees = [b.trustee for b in batches]
+    delta, mus = quorum_weights(trustees)
+    if delta + sum(abs(m) for m in mus) <= SMALL_WEIGHTS:
+        table = {(plaintext_point(v) * Scalar(delta)).to_bytes(): v for v in range(candidates + 1)}
+        betas = [c.beta for c in ciphertexts]
+        points = small_sums([betas, *(b.shares for b in batches)], [delta, *(-m for m in mus)])
+    else:
+        table = value_table(candidates)
+        points = _lagrange_combined(ciphertexts, batches, trustees)
+    values = [table.get(p.to_bytes()) for p in points]
     return tuple(tuple(values[i : i + width]) for i in range(0, len(values), width))
+
+
+def _lagrange_combined(
+    ciphertexts: Sequence[Ciphertext], batches: Sequence[RowShares], trustees: Sequence[int]
+) -> list[Point]:
+    """β − Σ λ_l·D_l for each ciphertext, by multiplication (ceremony.md §4.2)."""
+    lambdas = [lagrange_coefficient(t, trustees) for t in trustees]
+    return [
+        c.beta - Point.sum([b.shares[i] * lam for b, lam in zip(batches, lambdas, strict=True)])
+        for i, c in enumerate(ciphertexts)
+    ]

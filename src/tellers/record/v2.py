@@ -69,16 +69,19 @@ __all__ = [
     "schnorr_to_json",
 ]
 
-FORMAT = "tellers-record/v8"
+FORMAT = "tellers-record/v9"
 FORMATS = (
     "tellers-record/v3",
     "tellers-record/v4",
     "tellers-record/v5",
     "tellers-record/v6",
     "tellers-record/v7",
+    "tellers-record/v8",
     FORMAT,
 )
-"""What this verifier reads: v8, whose manifest may give a ranked contest's tie order; v7 —
+"""What this verifier reads: v9, whose trustees decrypt a ranked contest's mixed rows with
+one batched proof each; v8 — a v9 record without such decryptions, whose manifest may give
+a ranked contest's tie order; v7 —
 a v8 record whose manifest is not v7, its contests perhaps with their nominations logs; v6 —
 a v7 record without them; v5 — a v6 record whose manifest is not v5; v4 — a v5 record whose
 manifest is not v4; and v3 — a v4 record without the postal channel, under the same rules

@@ -9,15 +9,15 @@ the proofs, the signature and the chain are the verifier's (``tellers.verify.mix
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tellers.crypto.ceremony_messages import DecryptionShare
+from tellers.crypto.group import Point
 from tellers.errors import EncodingError
+from tellers.ranked.decrypt import RowShares
 from tellers.ranked.mix import MixStep
 from tellers.record.v2 import cp_proof_from_json, cp_proof_to_json
-from tellers.record.v2_fields import bytes_from_hex, exact_keys, get, point_from_json
+from tellers.record.v2_fields import bytes_from_hex, exact_keys, get
 from tellers.record.v2_shuffle import (
     rows_from_json,
     rows_to_json,
@@ -39,13 +39,14 @@ __all__ = [
 Json = Any
 
 MIX = "tellers/trustee-mix/v1"
-MIX_DECRYPTION = "tellers/trustee-mix-decryption/v1"
+MIX_DECRYPTION = "tellers/trustee-mix-decryption/v2"
 _MIX_KEYS = frozenset(
     {"format", "election_id", "fingerprint", "contest", "trustee", "position", "input"}
     | {"rows", "proof", "signature"}
 )
 _DECRYPTION_KEYS = frozenset(
-    {"format", "election_id", "fingerprint", "contest", "trustee", "mix", "shares", "signature"}
+    {"format", "election_id", "fingerprint", "contest", "trustee", "mix", "shares", "proof"}
+    | {"signature"}
 )
 
 
@@ -72,8 +73,9 @@ class MixDecryption:
     trustee: int
     mix: bytes
     """The event hash of the contest's last ``mix`` line, whose rows these shares decrypt."""
-    shares: tuple[DecryptionShare, ...]
-    """One per ciphertext of the mixed rows, row-major (ranked.md §5)."""
+    shares: RowShares
+    """A share per ciphertext of the mixed rows, row-major, and the batch's proof
+    (ranked.md §5)."""
 
 
 def mix_to_json(
@@ -118,7 +120,7 @@ def mix_decryption_to_json(
     contest: str,
     trustee: int,
     mix_hash: bytes,
-    shares: Sequence[DecryptionShare],
+    shares: RowShares,
 ) -> Json:
     """The unsigned message of one trustee's shares of the mixed rows."""
     return {
@@ -128,7 +130,8 @@ def mix_decryption_to_json(
         "contest": contest,
         "trustee": trustee,
         "mix": mix_hash.hex(),
-        "shares": [{"share": s.share.hex(), "proof": cp_proof_to_json(s.proof)} for s in shares],
+        "shares": [p.hex() for p in shares.shares],
+        "proof": cp_proof_to_json(shares.proof),
     }
 
 
@@ -138,23 +141,16 @@ def mix_decryption_from_json(obj: Json, where: str = "mix-decryption") -> MixDec
     bytes_from_hex(get(obj, "signature", str, where), 64, f"{where}.signature")
     trustee = get(obj, "trustee", int, where)
     shares = []
-    for i, s in enumerate(get(obj, "shares", list, where)):
-        w = f"{where}.shares[{i}]"
-        exact_keys(s, {"share", "proof"}, w)
-        shares.append(
-            DecryptionShare(
-                trustee,
-                point_from_json(get(s, "share", str, w), f"{w}.share", allow_infinity=True),
-                cp_proof_from_json(get(s, "proof", dict, w), f"{w}.proof"),
-            )
-        )
+    for i, text in enumerate(get(obj, "shares", list, where)):
+        shares.append(Point.from_hex(text, f"{where}.shares[{i}]", allow_infinity=True))
+    proof = cp_proof_from_json(get(obj, "proof", dict, where), f"{where}.proof")
     return MixDecryption(
         get(obj, "election_id", str, where),
         bytes_from_hex(get(obj, "fingerprint", str, where), 32, f"{where}.fingerprint"),
         get(obj, "contest", str, where),
         trustee,
         bytes_from_hex(get(obj, "mix", str, where), 32, f"{where}.mix"),
-        tuple(shares),
+        RowShares(trustee, tuple(shares), proof),
     )
 
 

@@ -127,6 +127,7 @@ _BODIES: dict[str, dict[str, Kind]] = {
         "fingerprint": _hex32,
         "format": _str,
         "mix": _hex32,
+        "proof": _obj,
         "shares": _list,
         "signature": _str,
         "trustee": _int,

@@ -21,13 +21,12 @@ from typing import Any, TypeVar
 from tellers import canonical
 from tellers.board import event_hash
 from tellers.ceremony import check_signed_by
-from tellers.crypto.ceremony_messages import DecryptionShare
 from tellers.crypto.shuffle import Row, check_shuffle
 from tellers.crypto.shuffle_proof import CHUNK_ROWS, ChunkMap
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InvalidProof, InvalidShare, InvalidSignature, RecordError
 from tellers.parallel import process_map
-from tellers.ranked.decrypt import check_row_shares, open_rows
+from tellers.ranked.decrypt import RowShares, check_row_shares, open_rows
 from tellers.ranked.mix import mix_context
 from tellers.record.v2_mix import mix_decryption_from_json, mix_from_json
 from tellers.verify.report import Report
@@ -177,7 +176,7 @@ def _decryptions(
     complete: bool,
     map_chunks: ChunkMap,
 ) -> dict[str, tuple[tuple[int | None, ...], ...]] | None:
-    good: dict[str, list[tuple[DecryptionShare, ...]]] = {c: [] for c in chains}
+    good: dict[str, list[RowShares]] = {c: [] for c in chains}
     done: dict[str, set[int]] = {c: set() for c in chains}
     for line, body in events:
         report.ran("mix-decryption")

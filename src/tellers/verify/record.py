@@ -194,6 +194,17 @@ def _ranked(
     or None where one is missing or fails; {} when the manifest has none."""
     if not any(c.ranked for c in manifest.contests):
         return {}
+    record_format = verified.index["format"]
+    if state.mix_decryption_lines and FORMATS.index(record_format) < FORMATS.index(
+        BATCHED_DECRYPTION_FORMAT
+    ):
+        raise RecordError(
+            str(board),
+            state.mix_decryption_lines[0][0],
+            f"a {record_format} record's mix decryptions carry a proof per share, which this "
+            f"verifier no longer reads: the trustees decrypt the same mixed rows again into "
+            f"a {BATCHED_DECRYPTION_FORMAT} record (record.md §1.2)",
+        )
     counted = {bytes.fromhex(tracker) for _line, tracker in state.counted.values()}
     rows = counted_rows(board, manifest, counted)
     sizes = {c: len(r) for c, r in rows.items()}
@@ -299,6 +310,9 @@ def check_files(report: Report, directory: Path, index: dict[str, Any]) -> None:
     if missing and missing != ["result.json"]:
         report.fail("record-files", "index.json", f"does not list {missing}")
 
+
+BATCHED_DECRYPTION_FORMAT = "tellers-record/v9"
+"""The first record format whose mix decryptions are batched (ranked.md §5.2)."""
 
 _FIRST_RECORD_OF = {
     STATUTORY_MANIFEST_FORMAT: "tellers-record/v5",

@@ -1,5 +1,6 @@
 """Make ranked.json beside this file: ranked ballots' plaintexts, preference proofs, rows,
-contest hashes and one whole ballot (ranked.md §2, §3; record.md §4.1, §4.2).
+contest hashes, one whole ballot, and two trustees' batched decryptions of the rows with
+the values they open (ranked.md §2, §3, §5; record.md §4.1, §4.2).
 
 Run from the repository root: ``.venv/bin/python tests/vectors/crypto/make_ranked_vectors.py``.
 ``tests/ranked/test_ranked_vectors.py`` checks that the code reproduces the file exactly and
@@ -21,6 +22,7 @@ from make_ceremony_vectors import dump, fixed_bytes, seeded, seeded_bytes
 from tellers import canonical
 from tellers.ballot import ballot_message, encrypt_ballot, tracker
 from tellers.contexts import proof_context
+from tellers.crypto.ceremony_messages import TrusteeKey
 from tellers.crypto.credentials import derive_signing_key, generate_code, public_credential
 from tellers.crypto.elgamal import encrypt
 from tellers.crypto.group import Point, Scalar
@@ -28,6 +30,16 @@ from tellers.crypto.hashing import hash_fields
 from tellers.election.manifest import Choice, Contest, Manifest
 from tellers.errors import EncodingError
 from tellers.ranked.ballot import TAG_PREFERENCE, encrypt_ranking, prove_preference
+from tellers.ranked.decrypt import (
+    TAG_BATCH,
+    TAG_WEIGHT,
+    batch_context,
+    batch_digest,
+    batch_weights,
+    open_rows,
+    quorum_weights,
+    row_shares,
+)
 from tellers.ranked.ranking import ranking_values
 from tellers.record.v2 import ballot_to_json, reveal_to_json
 from tellers.record.v2_manifest import manifest_to_json
@@ -206,6 +218,59 @@ def ranked_vectors() -> dict[str, Any]:
         "preference_proofs": [_proof(fingerprint, secret, *case) for case in PROOFS],
         "rows": [_row(fingerprint, public, *case) for case in ROWS],
         "ballot": _ballot(fingerprint, public),
+        "mix_decryption": _mix_decryption(fingerprint, secret),
+    }
+
+
+def _mix_decryption(fp: bytes, secret: Scalar) -> dict[str, Any]:
+    """The rows of ``ROWS`` (as cast: a shuffle's rows are decrypted the same way) decrypted
+    by trustees 1 and 3 of a 2-of-3 sharing f(z) = secret + a·z of the election secret,
+    a drawn under 'ranked/mix-decryption/polynomial'; each trustee's proof nonce is the
+    first draw under 'ranked/mix-decryption/nonce/l'."""
+    public = Point.base_times(secret)
+    slope = seeded("ranked/mix-decryption/polynomial")()
+    rows = []
+    for label, ranking, index in ROWS:
+        values = ranking_values([CANDIDATES.index(c) for c in ranking], len(CANDIDATES), WIDTH)
+        row, _ = encrypt_ranking(
+            fp, public, values, credential=seeded_bytes("ranked/credential", 0),
+            contest_index=index, rand=seeded(label),
+        )  # fmt: skip
+        rows.append(tuple(p.ciphertext for p in row))
+    alphas = [c.alpha for row in rows for c in row]
+    trustees = []
+    batches = []
+    for trustee in (1, 3):
+        share = secret + slope * trustee
+        key = TrusteeKey(trustee, share, Point.base_times(share))
+        given = row_shares(fp, key, rows, rand=seeded(f"ranked/mix-decryption/nonce/{trustee}"))
+        batches.append(given)
+        x_public = key.public
+        digest = batch_digest(fp, trustee, x_public, alphas, given.shares)
+        weights = batch_weights(fp, digest, len(alphas))
+        combined = Point.sum([a * w for a, w in zip(alphas, weights, strict=True)])
+        trustees.append(
+            {
+                "trustee": trustee,
+                "key_share": key.secret.hex(),
+                "verification_key": x_public.hex(),
+                "shares": [p.hex() for p in given.shares],
+                "digest": digest.hex(),
+                "weights": [w.hex() for w in weights],
+                "A": combined.hex(),
+                "D": (combined * key.secret).hex(),
+                "context": batch_context(trustee, digest).hex(),
+                "proof": {"c": given.proof.challenge.hex(), "s": given.proof.response.hex()},
+            }
+        )
+    delta, mus = quorum_weights([1, 3])
+    return {
+        "tags": {"batch": TAG_BATCH, "weight": TAG_WEIGHT},
+        "label": "the rows of 'rows', in order, row-major",
+        "rows": [[{"alpha": c.alpha.hex(), "beta": c.beta.hex()} for c in row] for row in rows],
+        "trustees": trustees,
+        "quorum_weights": {"delta": delta, "mu": list(mus)},
+        "values": [list(v) for v in open_rows(rows, batches, len(CANDIDATES))],
     }
 
 
