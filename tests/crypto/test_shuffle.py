@@ -572,14 +572,24 @@ def test_multi_sum_is_the_sum_of_the_products() -> None:
 def test_chunks_cross_to_other_processes_unchanged(mixed: Mixed) -> None:
     import pickle
 
-    from tellers.crypto.group import points_from_wire, points_to_wire
+    from tellers.crypto.group import (
+        points_from_native,
+        points_from_wire,
+        points_to_native,
+        points_to_wire,
+    )
     from tellers.crypto.shuffle import ReencryptionChunk
     from tellers.crypto.shuffle_check import RowsChunk
-    from tellers.crypto.shuffle_proof import NonceChunk
+    from tellers.crypto.shuffle_proof import NonceChunk, NonceTerms
 
     inputs, outputs, proof = mixed
     points = [Point.infinity(), Point.generator(), proof.t1, -proof.t1]
     assert points_from_wire(points_to_wire(points)) == points
+    back = points_from_native(points_to_native(points))
+    assert back == points and [p.to_bytes() for p in back] == [p.to_bytes() for p in points]
+    assert (back[2] + back[3]).is_infinity() and back[1] + back[2] == points[1] + points[2]
+    with pytest.raises(EncodingError, match="multiple of 97"):
+        points_from_native(bytes(96))
     with pytest.raises(EncodingError, match=r"points\[0\]: not a point"):
         points_from_wire(b"\x04" + bytes(63) + b"\x07")
     with pytest.raises(EncodingError, match="multiple of 65"):
@@ -591,10 +601,34 @@ def test_chunks_cross_to_other_processes_unchanged(mixed: Mixed) -> None:
             gens.hs[2:], proof.s_prime[2:], proof.chain[1], proof.chain[2:], proof.t_hat[2:],
             proof.s_hat[2:], Scalar(5),
         ),
-        NonceChunk(outputs, gens.hs, proof.s_prime, gens.h, proof.chain[:-1], proof.s_hat),
+        NonceChunk(
+            outputs, gens.hs, proof.s_prime, gens.h, None, proof.s_hat, proof.s_prime,
+            proof.s_hat,
+        ),
+        NonceChunk(
+            outputs[1:], gens.hs[1:], proof.s_prime[1:], gens.h, (Scalar(3), Scalar(4)),
+            proof.s_hat[1:], proof.s_prime[1:], proof.s_hat[1:],
+        ),
+        NonceTerms(proof.t1, proof.t4, proof.chain, proof.t_hat),
         ReencryptionChunk(KEYS.public, inputs, tuple((Scalar(i),) * 3 for i in range(5))),
     ):  # fmt: skip
         assert pickle.loads(pickle.dumps(chunk)) == chunk
+
+
+@given(st.lists(st.integers(1, 2**128 - 1), min_size=1, max_size=8), st.data())
+def test_the_chain_from_its_scalars_is_the_chain_link_by_link(
+    u_prime: list[int], data: st.DataObject
+) -> None:
+    """ĉ_i = R_i·G + U_i·h (``chain_scalars``) is ĉ_i = r̂_i·G + u'_i·ĉ_{i−1} from ĉ_0 = h."""
+    from tellers.crypto.shuffle_proof import chain_scalars
+
+    r_hat = [Scalar(data.draw(st.integers(1, 2**256))) for _ in u_prime]
+    h = shuffle_generators(FP, 1).h
+    rs, us = chain_scalars(u_prime, r_hat)
+    previous = h
+    for r_i, u_i, r, u in zip(r_hat, u_prime, rs, us, strict=True):
+        previous = Point.base_times(r_i) + previous * Scalar(u_i)
+        assert previous == Point.base_times(Scalar(r)) + h * Scalar(u)
 
 
 def test_a_chain_of_three_shuffles_checks_link_by_link_and_keeps_the_rows() -> None:

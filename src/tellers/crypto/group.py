@@ -44,7 +44,9 @@ __all__ = [
     "multi_sum",
     "points_from_encodings",
     "points_from_hex",
+    "points_from_native",
     "points_from_wire",
+    "points_to_native",
     "points_to_wire",
     "scalars_from_hex",
     "scalars_from_hex_bytes",
@@ -298,9 +300,12 @@ class Point:
     def __neg__(self) -> Point:
         if self._key is None:
             return self
-        encoded = self.to_bytes()
-        flipped = bytes([encoded[0] ^ 1]) + encoded[1:]  # y -> p - y
-        return Point(PublicKey(flipped), flipped)
+        pointer = _NEW_PUBKEY("secp256k1_pubkey *")
+        pointer[0] = self._key.public_key[0]
+        lib.secp256k1_ec_pubkey_negate(_CTX, pointer)  # y -> p - y, no square root
+        encoded = self._encoded
+        flipped = None if encoded is None else bytes([encoded[0] ^ 1]) + encoded[1:]
+        return Point(PublicKey(pointer), flipped)
 
     def __sub__(self, other: Point) -> Point:
         return self + (-other)
@@ -578,6 +583,50 @@ def points_from_wire(data: bytes) -> list[Point]:
 
 _WIRE_BYTES: Final = 65
 _WIRE_INFINITY: Final = bytes(_WIRE_BYTES)
+
+
+def points_to_native(points: Sequence[Point]) -> bytes:
+    """Points as libsecp256k1's own 64-byte ``secp256k1_pubkey`` values, then their 33-byte
+    encodings, all of the first then all of the second (64 and 33 zero bytes for the point
+    at infinity: no valid value is zero): the cheapest way to send many points to another
+    process **of this machine**, which takes them back with ``points_from_native`` at no
+    square root and no curve check (about 2 µs a point there and back, against 7 for
+    ``points_to_wire``), encodings included — the sender computes any not yet known, so
+    that a worker's results arrive ready to hash. The layout is the library build's own,
+    so it never leaves the machine: never hashed, stored, or sent to another host."""
+    array = ffi.new("secp256k1_pubkey[]", len(points))  # zeroed: infinity where none is set
+    for i, p in enumerate(points):
+        if p._key is not None:
+            array[i] = p._key.public_key[0]
+    return bytes(ffi.buffer(array)) + b"".join(p.to_bytes() for p in points)
+
+
+def points_from_native(data: bytes) -> list[Point]:
+    """The points of ``points_to_native``, made in this process from bytes it trusts (its
+    parent's, or its worker's): they are not checked again."""
+    if len(data) % _NATIVE_BYTES:
+        raise EncodingError("points", f"expected a multiple of {_NATIVE_BYTES} bytes")
+    count = len(data) // _NATIVE_BYTES
+    view = memoryview(data)
+    encodings = data[count * _PUBKEY_BYTES :]
+    out = []
+    for i in range(count):
+        item = view[i * _PUBKEY_BYTES : (i + 1) * _PUBKEY_BYTES]
+        if item == _NATIVE_INFINITY:
+            out.append(_INFINITY)
+            continue
+        pointer = _NEW_PUBKEY("secp256k1_pubkey *")
+        ffi.memmove(pointer, item, _PUBKEY_BYTES)
+        key = _NEW_OBJECT(PublicKey)
+        key.public_key = pointer
+        key.context = GLOBAL_CONTEXT
+        out.append(Point(key, encodings[i * POINT_BYTES : (i + 1) * POINT_BYTES]))
+    return out
+
+
+_NATIVE_INFINITY: Final = bytes(_PUBKEY_BYTES)
+_NATIVE_BYTES: Final = _PUBKEY_BYTES + POINT_BYTES
+_NEW_OBJECT: Final = object.__new__
 
 
 def scalars_from_hex(texts: list[object]) -> tuple[Scalar, ...]:

@@ -23,7 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import Point, Scalar, points_from_wire, points_to_wire, table_of, times
+from tellers.crypto.group import (
+    Point,
+    Scalar,
+    points_from_native,
+    points_to_native,
+    table_of,
+    times,
+)
 from tellers.crypto.hashing import int_field
 from tellers.crypto.shuffle_check import check_shuffle_proof
 from tellers.crypto.shuffle_proof import (
@@ -86,15 +93,15 @@ class ReencryptionChunk:
     randomness: tuple[tuple[Scalar, ...], ...]
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Points uncompressed between processes (shuffle_proof.NonceChunk says why).
-        wire = points_to_wire([self.public, *rows_to_points(self.rows)])
+        # Points in libsecp256k1's own form (shuffle_proof.NonceChunk says why).
+        wire = points_to_native([self.public, *rows_to_points(self.rows)])
         return (_reencryption_chunk, (wire, len(self.rows[0]), self.randomness))
 
 
 def _reencryption_chunk(
     wire: bytes, width: int, randomness: tuple[tuple[Scalar, ...], ...]
 ) -> ReencryptionChunk:
-    public, *points = points_from_wire(wire)
+    public, *points = points_from_native(wire)
     return ReencryptionChunk(public, rows_of_points(points, width), randomness)
 
 

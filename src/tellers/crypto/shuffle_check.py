@@ -22,8 +22,8 @@ from tellers.crypto.group import (
     Point,
     Scalar,
     multi_sum,
-    points_from_wire,
-    points_to_wire,
+    points_from_native,
+    points_to_native,
     times,
 )
 from tellers.crypto.shuffle_proof import (
@@ -69,13 +69,14 @@ class RowsChunk:
     minus_c: Scalar
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Points uncompressed to another process, as NonceChunk's (no square roots there).
+        # Points in libsecp256k1's own form to another process of this machine, as
+        # NonceChunk's.
         points = [
             *rows_to_points(self.inputs), *rows_to_points(self.outputs), *self.commitments,
             *self.hs, self.chain_before, *self.chain, *self.t_hat,
         ]  # fmt: skip
         scalars = (self.u, self.s_prime, self.s_hat, self.minus_c)
-        return (_rows_chunk, (self.first, len(self.inputs[0]), points_to_wire(points), scalars))
+        return (_rows_chunk, (self.first, len(self.inputs[0]), points_to_native(points), scalars))
 
 
 def _rows_chunk(
@@ -85,7 +86,7 @@ def _rows_chunk(
     scalars: tuple[tuple[Scalar, ...], tuple[Scalar, ...], tuple[Scalar, ...], Scalar],
 ) -> RowsChunk:
     u, s_prime, s_hat, minus_c = scalars
-    points, count = points_from_wire(wire), len(u)
+    points, count = points_from_native(wire), len(u)
     cut = 2 * width * count
     at = [2 * cut + count * i for i in range(4)]
     return RowsChunk(

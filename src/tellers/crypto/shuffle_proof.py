@@ -38,8 +38,8 @@ from tellers.crypto.group import (
     Scalar,
     hash_to_point,
     multi_sum,
-    points_from_wire,
-    points_to_wire,
+    points_from_native,
+    points_to_native,
     times,
 )
 from tellers.crypto.hashing import FINGERPRINT_BYTES, challenge, hash_fields, int_field
@@ -58,6 +58,7 @@ __all__ = [
     "NonceTerms",
     "Row",
     "ShuffleProof",
+    "chain_scalars",
     "nonce_terms",
     "prove_shuffle",
     "row_ranges",
@@ -215,58 +216,104 @@ def row_ranges(count: int, size: int) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True, slots=True)
 class NonceChunk:
-    """What the prover's nonce commitments need of a range of output rows."""
+    """What the prover's nonce commitments and commitment chain need of a range of rows."""
 
     outputs: tuple[Row, ...]
     hs: tuple[Point, ...]
     w_prime: tuple[Scalar, ...]
-    chain_before: Point
-    """ĉ_{first−1}, or h for the first range."""
-    chain: tuple[Point, ...]
-    """ĉ_first .. ĉ_{end−2}: with ``chain_before``, the ĉ_{i−1} of every row of the range."""
+    h: Point
+    before: tuple[Scalar, Scalar] | None
+    """(R, U) of ĉ_{first−1} = R·G + U·h (``chain_scalars``), or None for the first range,
+    whose ĉ_{first−1} is ĉ_0 = h."""
+    chain_r: tuple[Scalar, ...]
+    chain_u: tuple[Scalar, ...]
+    """(R_i, U_i) of the range's own links ĉ_i = R_i·G + U_i·h."""
     w_hat: tuple[Scalar, ...]
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # To another process with its points uncompressed: reading them back then costs
-        # no square roots, which would be a third of the work the chunk is sent for.
-        points = [*rows_to_points(self.outputs), *self.hs, self.chain_before, *self.chain]
+        # To another process of this machine with its points in libsecp256k1's own form
+        # (``points_to_native``): reading compressed points back would cost a square root
+        # each, and even uncompressed ones a curve check, half the work the chunk is for.
+        points = [*rows_to_points(self.outputs), *self.hs, self.h]
         width = len(self.outputs[0])
-        return (_nonce_chunk, (points_to_wire(points), width, self.w_prime, self.w_hat))
+        scalars = (self.w_prime, self.before, self.chain_r, self.chain_u, self.w_hat)
+        return (_nonce_chunk, (points_to_native(points), width, scalars))
 
 
-def _nonce_chunk(
-    wire: bytes, width: int, w_prime: tuple[Scalar, ...], w_hat: tuple[Scalar, ...]
-) -> NonceChunk:
-    points, count = points_from_wire(wire), len(w_prime)
+def _nonce_chunk(wire: bytes, width: int, scalars: tuple[object, ...]) -> NonceChunk:
+    w_prime, before, chain_r, chain_u, w_hat = scalars
+    points, count = points_from_native(wire), len(w_prime)  # type: ignore[arg-type]
     cut = 2 * width * count
     return NonceChunk(
         rows_of_points(points[:cut], width),
         tuple(points[cut : cut + count]),
-        w_prime,
+        w_prime,  # type: ignore[arg-type]
         points[cut + count],
-        tuple(points[cut + count + 1 :]),
-        w_hat,
+        before,  # type: ignore[arg-type]
+        chain_r,  # type: ignore[arg-type]
+        chain_u,  # type: ignore[arg-type]
+        w_hat,  # type: ignore[arg-type]
     )
 
 
 @dataclass(frozen=True, slots=True)
 class NonceTerms:
-    """A range's part of t3 and t4, and its t̂_i."""
+    """A range's part of t3 and t4, its links ĉ_i and its t̂_i."""
 
     w_h: Point
     """Σ ω'_i·h_i."""
     outputs: tuple[Ciphertext, ...]
     """(Σ ω'_i·α'_{i,k}, Σ ω'_i·β'_{i,k}) per column k."""
+    chain: tuple[Point, ...]
+    """ĉ_i = R_i·G + U_i·h."""
     t_hat: tuple[Point, ...]
     """t̂_i = ω̂_i·G + ω'_i·ĉ_{i−1}."""
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        points = [self.w_h, *(p for c in self.outputs for p in (c.alpha, c.beta))]
+        points += [*self.chain, *self.t_hat]
+        return (_nonce_terms, (points_to_native(points), len(self.outputs)))
+
+
+def _nonce_terms(wire: bytes, width: int) -> NonceTerms:
+    points = points_from_native(wire)
+    pairs = points[1 : 1 + 2 * width]
+    rest = points[1 + 2 * width :]
+    half = len(rest) // 2
+    return NonceTerms(
+        points[0],
+        tuple(Ciphertext(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)),
+        tuple(rest[:half]),
+        tuple(rest[half:]),
+    )
+
+
+def chain_scalars(u_prime: Sequence[int], r_hat: Sequence[Scalar]) -> tuple[list[int], list[int]]:
+    """(R_i), (U_i) with ĉ_i = R_i·G + U_i·h for i = 1..N: unrolling ĉ_i = r̂_i·G +
+    u'_i·ĉ_{i−1} from ĉ_0 = h gives R_i = r̂_i + u'_i·R_{i−1} and U_i = u'_i·U_{i−1}
+    (R_0 = 0, U_0 = 1), so that every link can be computed on its own, in any process."""
+    rs, us = [], []
+    r, u = 0, 1
+    for x, r_i in zip(u_prime, r_hat, strict=True):
+        r = (r_i.value + x * r) % GROUP_ORDER
+        u = u * x % GROUP_ORDER
+        rs.append(r)
+        us.append(u)
+    return rs, us
+
 
 def nonce_terms(chunk: NonceChunk) -> NonceTerms:
-    """One range's nonce commitments (pure: may run in any process). The sums are
+    """One range's links and nonce commitments (pure: may run in any process). The sums are
     ``multi_sum``: not constant-time in the secret ω', as the re-encryptions' ``FixedBase``
     is not in r' — the shuffler's machine is its own (security.md §3.15)."""
     width = len(chunk.outputs[0])
-    previous = (chunk.chain_before, *chunk.chain)
+    if chunk.before is None:
+        previous = chunk.h
+    else:
+        previous = Point.base_plus(chunk.before[0], chunk.h, chunk.before[1])
+    chain = tuple(
+        Point.base_plus(r, chunk.h, u) for r, u in zip(chunk.chain_r, chunk.chain_u, strict=True)
+    )
     return NonceTerms(
         multi_sum(chunk.hs, chunk.w_prime),
         tuple(
@@ -276,9 +323,10 @@ def nonce_terms(chunk: NonceChunk) -> NonceTerms:
             )
             for k in range(width)
         ),
+        chain,
         tuple(
             Point.base_plus(w, c, v)
-            for w, c, v in zip(chunk.w_hat, previous, chunk.w_prime, strict=True)
+            for w, c, v in zip(chunk.w_hat, (previous, *chain[:-1]), chunk.w_prime, strict=True)
         ),
     )
 
@@ -300,9 +348,10 @@ def prove_shuffle(
     """The proof for output row i = input row ``permutation[i]`` re-encrypted with
     ``randomness[i]`` (shuffle.md §6; rows are 0-based here, 1-based in the spec).
 
-    The nonce commitments t3, t4 and t̂ — most of the work — are computed by chunks of
-    rows through ``map_chunks`` (``map``: here; or a caller's map over processes). The
-    commitment chain is sequential and stays here (one multiplication per row).
+    The nonce commitments t3, t4 and t̂ — most of the work — and the commitment chain are
+    computed by chunks of rows through ``map_chunks`` (``map``: here; or a caller's map
+    over processes): the chain's links by their scalars (``chain_scalars``), which are
+    sequential but cheap, each link then on its own.
 
     The prover does not check its witness: a false one gives a proof that fails, which is
     what the soundness tests rely on. ``generators`` is for those tests alone (a proof
@@ -320,13 +369,8 @@ def prove_shuffle(
     u_prime = [u[j] for j in permutation]
 
     r_hat = [rand() for _ in range(count)]
-    chain: list[Point] = []
-    previous = gens.h
-    r_chain = 0  # the randomness of ĉ_i, by Horner: R_i = r̂_i + u'_i·R_{i−1}
-    for i in range(count):
-        previous = Point.base_plus(r_hat[i], previous, Scalar(u_prime[i]))
-        chain.append(previous)
-        r_chain = (r_hat[i].value + u_prime[i] * r_chain) % GROUP_ORDER
+    chain_r, chain_u = chain_scalars(u_prime, r_hat)
+    r_chain = chain_r[-1]
     r_sum = sum(x.value for x in r) % GROUP_ORDER
     r_inner = sum(x.value * y for x, y in zip(r, u, strict=True)) % GROUP_ORDER
     r_reenc = [
@@ -343,13 +387,16 @@ def prove_shuffle(
             tuple(outputs[first:end]),
             gens.hs[first:end],
             tuple(w_prime[first:end]),
-            chain[first - 1] if first else gens.h,
-            tuple(chain[first : end - 1]),
+            gens.h,
+            (Scalar(chain_r[first - 1]), Scalar(chain_u[first - 1])) if first else None,
+            tuple(map(Scalar, chain_r[first:end])),
+            tuple(map(Scalar, chain_u[first:end])),
             tuple(w_hat[first:end]),
         )
         for first, end in row_ranges(count, chunk_rows)
     )
     terms = list(map_chunks(nonce_terms, chunks))
+    chain = [p for t in terms for p in t.chain]
     t1 = Point.base_times(w1)
     t2 = Point.base_times(w2)
     t3 = Point.sum([Point.base_times(w3), *(t.w_h for t in terms)])

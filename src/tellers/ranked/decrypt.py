@@ -32,8 +32,8 @@ from tellers.crypto.group import (
     Point,
     Scalar,
     multi_sum,
-    points_from_wire,
-    points_to_wire,
+    points_from_native,
+    points_to_native,
     small_sums,
 )
 from tellers.crypto.hashing import hash_fields, int_field
@@ -162,7 +162,8 @@ def row_shares(
 
 
 class _Points:
-    """Points sent between processes uncompressed (shuffle_proof.NonceChunk says why)."""
+    """Points sent to processes of this machine in libsecp256k1's own form
+    (shuffle_proof.NonceChunk says why)."""
 
     __slots__ = ("points",)
 
@@ -170,11 +171,11 @@ class _Points:
         self.points = tuple(points)
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        return (_points, (points_to_wire(self.points),))
+        return (_points, (points_to_native(self.points),))
 
 
 def _points(wire: bytes) -> _Points:
-    return _Points(points_from_wire(wire))
+    return _Points(points_from_native(wire))
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +184,11 @@ class _ToShare:
     alphas: tuple[Point, ...]
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        return (_to_share, (self.secret, points_to_wire(self.alphas)))
+        return (_to_share, (self.secret, points_to_native(self.alphas)))
 
 
 def _to_share(secret: Scalar, wire: bytes) -> _ToShare:
-    return _ToShare(secret, tuple(points_from_wire(wire)))
+    return _ToShare(secret, tuple(points_from_native(wire)))
 
 
 def _share_chunk(task: _ToShare) -> _Points:
@@ -201,11 +202,11 @@ class _ToSum:
     weights: tuple[Scalar, ...]
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        return (_to_sum, (points_to_wire(self.points), self.weights))
+        return (_to_sum, (points_to_native(self.points), self.weights))
 
 
 def _to_sum(wire: bytes, weights: tuple[Scalar, ...]) -> _ToSum:
-    return _ToSum(tuple(points_from_wire(wire)), weights)
+    return _ToSum(tuple(points_from_native(wire)), weights)
 
 
 def _sum_chunk(task: _ToSum) -> _Points:
