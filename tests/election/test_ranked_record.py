@@ -236,6 +236,18 @@ def test_a_changed_batch_proof_fails(stv: tuple[Scenario, DemoOutcome], record: 
     assert "the batched proof" in found[0][2]
 
 
+def test_a_share_that_is_no_point_names_its_field(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    events = _events(record)
+    at = _where(events, "mix-decryption")
+    events[at]["body"]["shares"][3] = "02" + "ff" * 32  # x ≥ p: on no curve point
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert found[0][0] == "mix-decryption"
+    assert "mix-decryption.shares[3]" in found[0][2]
+
+
 def test_a_v8_record_with_mix_decryptions_is_refused_with_its_migration(record: Path) -> None:
     """A v8 record's mix decryptions carried a proof per share; this verifier reads only
     the batched ones and says how to re-issue such a record (record.md §1.2)."""
