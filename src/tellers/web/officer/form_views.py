@@ -5,12 +5,15 @@ The form covers the common case — one contest, online voting — and builds th
 ``setup.create_election``, so it is validated and recorded exactly as an upload is. The
 officer says what the ballot is (an election under s.46, an industrial-action ballot,
 or another: the manifest's ``kind``), and picks any method, the ranked ones with their
-seats and preferences. The candidates are typed in or taken from a closed nominations
-log (with their addresses, in the order the close decided); a yes/no question has its
-two answers. "Check" shows, without creating anything, the statutory rules in force on
-the opening day as the manifest's validation computes them (``statutory.rules_figures``)
-and the question's thresholds. Anything more (several contests, the postal channel)
-is a manifest file; the example one is offered for download.
+seats and preferences, and the order that decides the ties a ranked rule leaves open
+(the manifest's ``tie_order``, record.md §3.9; left empty, such ties are drawn by lot).
+The candidates are typed in or taken from a closed nominations log (with their
+addresses, in the order the close decided); a yes/no question has its two answers.
+"Check" shows, without creating anything, the statutory rules in force on the opening
+day as the manifest's validation computes them (``statutory.rules_figures``), the
+question's thresholds and how a ranked contest's ties are decided. Anything more
+(several contests, the postal channel) is a manifest file; the example one is offered
+for download.
 """
 
 from __future__ import annotations
@@ -162,6 +165,17 @@ class ElectionForm(forms.Form):
         min_value=1,
         required=False,
     )
+    tie_order = forms.CharField(
+        label=gettext_lazy("Tie order (ranked methods only): the candidates' ids, one per line"),
+        help_text=gettext_lazy(
+            "Decides a tie the counting rule leaves open: the candidate listed earlier wins a "
+            "tie to be elected or to have a surplus transferred first, and the one listed later "
+            "is excluded first. List every candidate once. Leave empty to draw such ties by lot "
+            "from the election fingerprint."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
     statement = forms.CharField(
         label=gettext_lazy(
             "Statement printed with the question (for an industrial-action ballot, the "
@@ -215,6 +229,7 @@ class ElectionForm(forms.Form):
             choices = (Choice("yes", _("Yes")), Choice("no", _("No")))
         else:
             choices = tuple(self._typed_candidates(d["candidates"]))
+        tie_order = self._tie_order(d, choices)
         kind = None if d["kind"] == OTHER else d["kind"]
         try:
             contest = Contest(
@@ -225,6 +240,7 @@ class ElectionForm(forms.Form):
                 seats=d["seats"],
                 statement=d["statement"].strip(),
                 preferences=d["preferences"],
+                tie_order=tie_order,
             )
             if period is not None:  # the record carries the log; its verifier checks the choices
                 contest = nominations.declared_contest(period, contest)
@@ -256,6 +272,42 @@ class ElectionForm(forms.Form):
                     )
                 )
             raise ValidationError(problems) from None
+
+    def _tie_order(self, d: dict[str, Any], choices: tuple[Choice, ...]) -> tuple[str, ...] | None:
+        """The contest's ``tie_order`` from the field, None when it is empty; refused, on the
+        field, by the rules the manifest's validation applies (record.md §3.9), in the
+        officer's words and naming the contest."""
+        order = _lines(d["tie_order"])
+        if not order:
+            return None
+        contest = f"{d['contest_title']} ({d['contest_id']})"
+        ids = [c.id for c in choices]
+        if not contest_is_ranked(d["method"]):
+            problem = _(
+                "Tie order of %(contest)s: only a ranked contest has a tie order; leave it "
+                "empty, or choose a ranked method."
+            ) % {"contest": contest}
+        elif sorted(order) != sorted(ids):
+            missing = [i for i in ids if i not in order]
+            other = list(dict.fromkeys(i for i in order if i not in ids))
+            twice = sorted({i for i in order if order.count(i) > 1})
+            parts = [
+                text % {"ids": ", ".join(found)}
+                for text, found in (
+                    (_("missing: %(ids)s"), missing),
+                    (_("not a candidate: %(ids)s"), other),
+                    (_("listed more than once: %(ids)s"), twice),
+                )
+                if found
+            ]
+            problem = _(
+                "Tie order of %(contest)s: expected each of its candidates' ids exactly once, "
+                "one per line; %(problems)s."
+            ) % {"contest": contest, "problems": "; ".join(parts)}
+        else:
+            return order
+        self.add_error("tie_order", problem)
+        raise ValidationError(problem)
 
     @staticmethod
     def _typed_candidates(text: str) -> list[Choice]:

@@ -3,8 +3,10 @@
 The figures are ``tellers.election.statutory.rules_figures``: the rules the manifest's
 validation checks (``tellers.statute.rules_in_force`` on the opening day, with the
 manifest's overrides) and ``tellers verify --json`` prints; here they are only put in
-words, with whether each governs a ballot of the manifest's kind, and the question's
-thresholds as the count will apply them (``statutory.contest_thresholds``).
+words, with whether each governs a ballot of the manifest's kind, the question's
+thresholds as the count will apply them (``statutory.contest_thresholds``), and, for a
+ranked contest, how the count decides a tie its rule leaves open (its ``tie_order``, else
+by lot: record.md §3.9).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from tellers.election.manifest import Manifest
+from tellers.election.manifest import Contest, Manifest
 from tellers.election.statutory import contest_thresholds, rules_figures
 from tellers.statute import RULE_NAMES
 
@@ -40,6 +42,9 @@ class ShownRules:
     rules: tuple[ShownRule, ...]
     thresholds: str
     """The question's thresholds as the count will apply them, in words; empty if none."""
+    ties: str
+    """How the count decides a tie a ranked contest's rule leaves open, in words; empty for a
+    contest that is not ranked."""
 
 
 _APPLIES = {
@@ -95,4 +100,20 @@ def rules_shown(manifest: Manifest) -> ShownRules:
                 % {"n": found.yes_percent_of_entitled}
             )
         thresholds = "; ".join(parts)
-    return ShownRules(str(figures["on"]), manifest.kind, tuple(shown), thresholds)
+    return ShownRules(
+        str(figures["on"]), manifest.kind, tuple(shown), thresholds, _ties(manifest.contests[0])
+    )
+
+
+def _ties(contest: Contest) -> str:
+    if not contest.ranked:
+        return ""
+    if contest.tie_order is None:
+        return _(
+            "A tie the counting rule leaves open is drawn by lot from the election fingerprint."
+        )
+    names = {c.id: c.name for c in contest.choices}
+    return _(
+        "A tie the counting rule leaves open is decided by the tie order, %(order)s: the "
+        "candidate listed earlier wins, and the one listed later is excluded first."
+    ) % {"order": ", ".join(names[i] for i in contest.tie_order)}
