@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from strategies import fingerprints, points, scalars
 from tellers.crypto.group import Point, Scalar
-from tellers.crypto.hashing import challenge, hash_fields, int_field
+from tellers.crypto.hashing import challenge, hash_fields, int_field, short_challenges
 
 tags = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
 field_lists = st.lists(st.binary(max_size=40), max_size=5)
@@ -63,3 +63,17 @@ def test_challenge_binds_the_fingerprint(f1: bytes, f2: bytes) -> None:
 @pytest.mark.parametrize("value", [0, 1, 255, 256, 2**63, 2**64 - 1])
 def test_int_field_is_eight_bytes_big_endian(value: int) -> None:
     assert int_field(value) == value.to_bytes(8, "big")
+
+
+@given(st.binary(min_size=32, max_size=32), st.binary(min_size=32, max_size=32), st.integers(0, 40))
+def test_short_challenges_are_the_framed_hashes_cut_to_128_bits(
+    fingerprint: bytes, digest: bytes, count: int
+) -> None:
+    """The prefix-copying shortcut hashes exactly H(tag; fp, d, u64(i)) (protocol.md §3.1)."""
+    expected = [
+        int.from_bytes(hash_fields("tellers/v1/test", [fingerprint, digest, int_field(i)]), "big")
+        % 2**128
+        for i in range(1, count + 1)
+    ]
+    got = short_challenges("tellers/v1/test", fingerprint, digest, count)
+    assert [s.value for s in got] == expected

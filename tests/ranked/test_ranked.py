@@ -22,7 +22,7 @@ from tellers.crypto.elgamal import Ciphertext, encrypt
 from tellers.crypto.group import Point, Scalar, small_sums
 from tellers.crypto.proofs import SchnorrProof
 from tellers.crypto.shuffle import reencrypt
-from tellers.crypto.threshold import lagrange_coefficient
+from tellers.crypto.threshold import combine_share_points, lagrange_coefficient, quorum_weights
 from tellers.errors import EncodingError, InvalidProof
 from tellers.ranked import (
     EncryptedPreference,
@@ -41,7 +41,7 @@ from tellers.ranked import (
     row_shares,
 )
 from tellers.ranked.ballot import prove_preference
-from tellers.ranked.decrypt import SMALL_WEIGHTS, _lagrange_combined, quorum_weights
+from tellers.ranked.decrypt import SMALL_WEIGHTS
 
 CANDIDATES = 5
 WIDTH = 3
@@ -326,7 +326,7 @@ def test_every_quorum_opens_the_same_rows_and_the_additions_match_the_products(
     cast = [[0, 1], [2], [4, 3, 1], [1, 0], [3]]
     assert Counter(opened) == Counter(ranking_values(r, CANDIDATES, WIDTH) for r in cast)
     ciphertexts = [c for row in rows for c in row]
-    by_products = _lagrange_combined(ciphertexts, batches, list(quorum))
+    by_products = combine_share_points(ciphertexts, [b.shares for b in batches], list(quorum))
     delta, mus = quorum_weights(list(quorum))
     by_additions = small_sums(
         [[c.beta for c in ciphertexts], *(b.shares for b in batches)], [delta, *(-m for m in mus)]

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from tellers.crypto.group import Point, Scalar
 from tellers.errors import EncodingError
 
-__all__ = ["FINGERPRINT_BYTES", "challenge", "hash_fields", "int_field"]
+__all__ = ["FINGERPRINT_BYTES", "challenge", "hash_fields", "int_field", "short_challenges"]
 
 FINGERPRINT_BYTES = 32
 
@@ -63,3 +63,25 @@ def int_field(value: int) -> bytes:
     if value < 0 or value >= 1 << 64:
         raise EncodingError("integer", f"expected 0 <= value < 2**64, found {value}")
     return value.to_bytes(8, "big")
+
+
+def short_challenges(tag: str, fingerprint: bytes, digest: bytes, count: int) -> list[Scalar]:
+    """``int(H(tag; fingerprint, digest, u64(i))) mod 2^128`` for i = 1..count: the 128-bit
+    weights a verifier combines many equations with (a shuffle's vector challenges, a
+    batch of decryption shares). Each hash is the common prefix's SHA-256 state copied
+    and fed u64(i): the same bytes as ``hash_fields``, without building them again."""
+    tag_bytes = tag.encode("ascii")
+    prefix = hashlib.sha256()
+    prefix.update(len(tag_bytes).to_bytes(4, "big") + tag_bytes + (3).to_bytes(4, "big"))
+    for field in (fingerprint, digest):
+        prefix.update(len(field).to_bytes(4, "big") + field)
+    prefix.update((8).to_bytes(4, "big"))  # the length of u64(i)
+    out = []
+    for i in range(1, count + 1):
+        h = prefix.copy()
+        h.update(i.to_bytes(8, "big"))
+        out.append(Scalar(int.from_bytes(h.digest(), "big") % _SHORT))
+    return out
+
+
+_SHORT = 1 << 128

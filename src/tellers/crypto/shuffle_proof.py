@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import (
@@ -42,7 +42,13 @@ from tellers.crypto.group import (
     points_to_native,
     times,
 )
-from tellers.crypto.hashing import FINGERPRINT_BYTES, challenge, hash_fields, int_field
+from tellers.crypto.hashing import (
+    FINGERPRINT_BYTES,
+    challenge,
+    hash_fields,
+    int_field,
+    short_challenges,
+)
 from tellers.errors import EncodingError
 
 __all__ = [
@@ -184,15 +190,7 @@ def vector_challenges(fingerprint: bytes, digest: bytes, count: int) -> list[Sca
     then has half the byte positions to go through.
     """
     _check_fingerprint(fingerprint)
-    return [
-        Scalar(
-            int.from_bytes(hash_fields(TAG_VECTOR, [fingerprint, digest, int_field(i)]), "big") % _U
-        )
-        for i in range(1, count + 1)
-    ]
-
-
-_U: Final = 1 << VECTOR_BITS
+    return short_challenges(TAG_VECTOR, fingerprint, digest, count)
 
 
 class ChunkMap(Protocol):

@@ -20,6 +20,8 @@ about that trustee. Decryption proofs raise ``InvalidProof``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from fractions import Fraction
+from math import lcm, prod
 
 from tellers.crypto.ceremony_messages import (
     MAX_TRUSTEES,
@@ -57,6 +59,7 @@ __all__ = [  # the message types are re-exported so callers need one import
     "check_decryption_share_of",
     "check_decryption_shares",
     "check_share",
+    "combine_share_points",
     "combine_shares",
     "commit",
     "decryption_share",
@@ -68,6 +71,7 @@ __all__ = [  # the message types are re-exported so callers need one import
     "new_polynomial",
     "open_revealed_share",
     "open_share",
+    "quorum_weights",
     "receive_shares",
     "threshold_decrypt",
     "verification_key",
@@ -407,16 +411,41 @@ def combine_shares(
         if len(found) > 1:
             raise EncodingError("decryption_shares", f"one batch mixes trustees {sorted(found)}")
         indices.extend(found)
-    if len(set(indices)) != len(indices):
-        raise EncodingError("decryption_shares", f"a trustee appears twice in {indices}")
-    lambdas = [lagrange_coefficient(t, indices) for t in indices]
+    return combine_share_points(
+        ciphertexts, [[s.share for s in batch] for batch in shares], indices
+    )
+
+
+def combine_share_points(
+    ciphertexts: Sequence[Ciphertext], shares: Sequence[Sequence[Point]], trustees: Sequence[int]
+) -> list[Point]:
+    """``combine_shares`` of the share points alone: ``shares[j]`` are trustee
+    ``trustees[j]``'s D_l, one per ciphertext."""
+    if len(set(trustees)) != len(trustees):
+        raise EncodingError("decryption_shares", f"a trustee appears twice in {list(trustees)}")
+    lambdas = [lagrange_coefficient(t, trustees) for t in trustees]
     points = []
     for position, ciphertext in enumerate(ciphertexts):
         combined = Point.sum(
-            [batch[position].share * lam for batch, lam in zip(shares, lambdas, strict=True)]
+            [batch[position] * lam for batch, lam in zip(shares, lambdas, strict=True)]
         )
         points.append(ciphertext.beta - combined)
     return points
+
+
+def quorum_weights(trustees: Sequence[int]) -> tuple[int, tuple[int, ...]]:
+    """(δ, (μ_l)): the Lagrange coefficients λ_l of ``trustees`` (§4.2) as rationals, times
+    the least common multiple δ > 0 of their denominators, so that δ·Σ λ_l·D_l = Σ μ_l·D_l
+    with integers μ_l — small for small trustee indices, and then a combination of shares
+    by additions alone (ranked.md §5.3)."""
+    if len(set(trustees)) != len(trustees):
+        raise EncodingError("decryption_shares", f"a trustee appears twice in {list(trustees)}")
+    lambdas = [
+        Fraction(prod(m for m in trustees if m != t), prod(m - t for m in trustees if m != t))
+        for t in trustees
+    ]
+    delta = lcm(*(f.denominator for f in lambdas))
+    return delta, tuple(int(f * delta) for f in lambdas)
 
 
 def threshold_decrypt(

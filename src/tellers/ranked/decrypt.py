@@ -14,11 +14,8 @@ Anyone combines k checked trustees' shares into v·G = β − Σ λ_l·D_l and r
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
-from math import lcm, prod
 from typing import Final
 
 from tellers.crypto.ceremony_messages import (
@@ -27,7 +24,6 @@ from tellers.crypto.ceremony_messages import (
     TrusteeKey,
     decryption_context,
 )
-from tellers.crypto.elgamal import Ciphertext, plaintext_point
 from tellers.crypto.group import (
     Point,
     Scalar,
@@ -36,7 +32,7 @@ from tellers.crypto.group import (
     points_to_native,
     small_sums,
 )
-from tellers.crypto.hashing import hash_fields, int_field
+from tellers.crypto.hashing import hash_fields, int_field, short_challenges
 from tellers.crypto.proofs import (
     ChaumPedersenProof,
     check_decryption_share,
@@ -44,9 +40,9 @@ from tellers.crypto.proofs import (
 )
 from tellers.crypto.shuffle import Row
 from tellers.crypto.shuffle_proof import ChunkMap, Rand
-from tellers.crypto.threshold import lagrange_coefficient, verification_key
+from tellers.crypto.threshold import combine_share_points, quorum_weights, verification_key
 from tellers.errors import EncodingError, InvalidProof
-from tellers.ranked.ranking import value_table
+from tellers.ranked.ranking import decode_value, value_table
 
 __all__ = [
     "TAG_BATCH",
@@ -62,8 +58,6 @@ __all__ = [
 
 TAG_BATCH: Final = "tellers/v1/mix-decryption/batch"
 TAG_WEIGHT: Final = "tellers/v1/mix-decryption/weight"
-WEIGHT_BITS: Final = 128
-"""The batch weights ρ_i are this many bits (ranked.md §5.2)."""
 CHUNK: Final = 8192
 """Ciphertexts per chunk: long enough for ``multi_sum``'s byte buckets, small enough to
 send to another process cheaply."""
@@ -103,25 +97,8 @@ def batch_digest(
 
 
 def batch_weights(fingerprint: bytes, digest: bytes, count: int) -> list[Scalar]:
-    """ρ_i = int(H(TAG_WEIGHT; fp, d, u64(i))) mod 2^128 for i = 1..count (ranked.md §5.2).
-
-    Each hash is the common prefix's SHA-256 state copied and fed the last field: the
-    same bytes as ``hash_fields``, without building them again for every i."""
-    tag = TAG_WEIGHT.encode("ascii")
-    prefix = hashlib.sha256()
-    prefix.update(len(tag).to_bytes(4, "big") + tag + (3).to_bytes(4, "big"))
-    for field in (fingerprint, digest):
-        prefix.update(len(field).to_bytes(4, "big") + field)
-    prefix.update((8).to_bytes(4, "big"))  # the length of u64(i)
-    out = []
-    for i in range(1, count + 1):
-        h = prefix.copy()
-        h.update(i.to_bytes(8, "big"))
-        out.append(Scalar(int.from_bytes(h.digest(), "big") % _WEIGHT_MODULUS))
-    return out
-
-
-_WEIGHT_MODULUS: Final = 1 << WEIGHT_BITS
+    """ρ_i = int(H(TAG_WEIGHT; fp, d, u64(i))) mod 2^128 for i = 1..count (ranked.md §5.2)."""
+    return short_challenges(TAG_WEIGHT, fingerprint, digest, count)
 
 
 def batch_context(trustee: int, digest: bytes) -> bytes:
@@ -268,19 +245,6 @@ SMALL_WEIGHTS: Final = 64
 """The largest Σ|weights| for which ``open_rows`` combines by additions (``small_sums``)."""
 
 
-def quorum_weights(trustees: Sequence[int]) -> tuple[int, tuple[int, ...]]:
-    """(δ, (μ_l)): the Lagrange coefficients λ_l of ``trustees`` times the least common
-    multiple δ > 0 of their denominators, as integers, so that δ·Σ λ_l·D_l = Σ μ_l·D_l."""
-    if len(set(trustees)) != len(trustees):
-        raise EncodingError("decryption_shares", f"a trustee appears twice in {list(trustees)}")
-    lambdas = [
-        Fraction(prod(m for m in trustees if m != t), prod(m - t for m in trustees if m != t))
-        for t in trustees
-    ]
-    delta = lcm(*(f.denominator for f in lambdas))
-    return delta, tuple(int(f * delta) for f in lambdas)
-
-
 def open_rows(
     rows: Sequence[Row], batches: Sequence[RowShares], candidates: int
 ) -> tuple[tuple[int | None, ...], ...]:
@@ -304,22 +268,11 @@ def open_rows(
     trustees = [b.trustee for b in batches]
     delta, mus = quorum_weights(trustees)
     if delta + sum(abs(m) for m in mus) <= SMALL_WEIGHTS:
-        table = {(plaintext_point(v) * Scalar(delta)).to_bytes(): v for v in range(candidates + 1)}
+        table = value_table(candidates, delta)
         betas = [c.beta for c in ciphertexts]
         points = small_sums([betas, *(b.shares for b in batches)], [delta, *(-m for m in mus)])
     else:
         table = value_table(candidates)
-        points = _lagrange_combined(ciphertexts, batches, trustees)
-    values = [table.get(p.to_bytes()) for p in points]
+        points = combine_share_points(ciphertexts, [b.shares for b in batches], trustees)
+    values = [decode_value(p, table) for p in points]
     return tuple(tuple(values[i : i + width]) for i in range(0, len(values), width))
-
-
-def _lagrange_combined(
-    ciphertexts: Sequence[Ciphertext], batches: Sequence[RowShares], trustees: Sequence[int]
-) -> list[Point]:
-    """β − Σ λ_l·D_l for each ciphertext, by multiplication (ceremony.md §4.2)."""
-    lambdas = [lagrange_coefficient(t, trustees) for t in trustees]
-    return [
-        c.beta - Point.sum([b.shares[i] * lam for b, lam in zip(batches, lambdas, strict=True)])
-        for i, c in enumerate(ciphertexts)
-    ]

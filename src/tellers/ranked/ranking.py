@@ -46,10 +46,11 @@ def ranking_values(ranking: Sequence[int], candidates: int, preferences: int) ->
     return tuple(index + 1 for index in ranking) + (0,) * (preferences - len(ranking))
 
 
-def value_table(candidates: int) -> dict[bytes, int]:
-    """v·G's encoding → v for v = 0..C."""
+def value_table(candidates: int, scale: int = 1) -> dict[bytes, int]:
+    """(scale·v)·G's encoding → v for v = 0..C (``scale`` for rows opened with their
+    Lagrange weights cleared of denominators, ranked.md §5.3)."""
     _check_shape(candidates, 1)
-    return {plaintext_point(v).to_bytes(): v for v in range(candidates + 1)}
+    return {plaintext_point(scale * v).to_bytes(): v for v in range(candidates + 1)}
 
 
 def decode_value(point: Point, table: dict[bytes, int]) -> int | None:

@@ -27,6 +27,7 @@ from tellers.crypto.credentials import derive_signing_key, generate_code, public
 from tellers.crypto.elgamal import encrypt
 from tellers.crypto.group import Point, Scalar
 from tellers.crypto.hashing import hash_fields
+from tellers.crypto.threshold import quorum_weights
 from tellers.election.manifest import Choice, Contest, Manifest
 from tellers.errors import EncodingError
 from tellers.ranked.ballot import TAG_PREFERENCE, encrypt_ranking, prove_preference
@@ -37,7 +38,6 @@ from tellers.ranked.decrypt import (
     batch_digest,
     batch_weights,
     open_rows,
-    quorum_weights,
     row_shares,
 )
 from tellers.ranked.ranking import ranking_values
