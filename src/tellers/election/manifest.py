@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Literal
@@ -49,6 +49,7 @@ __all__ = [
     "RevotePolicy",
     "RuleOverride",
     "Thresholds",
+    "tie_order_faults",
 ]
 
 Method = Literal[
@@ -442,6 +443,19 @@ def _validate_contest(c: Contest, where: str, constituencies: tuple[str, ...]) -
             raise ManifestError(f"{where}.constituencies: unknown or empty {unknown}")
 
 
+def tie_order_faults(
+    order: Sequence[str], ids: Sequence[str]
+) -> tuple[list[str], list[str], list[str]] | None:
+    """None if ``order`` lists each of ``ids`` exactly once (a ranked contest's tie order,
+    record.md §3.9), else (the ids missing, those not a choice, those given twice)."""
+    if sorted(order) == sorted(ids):
+        return None
+    missing = [i for i in ids if i not in order]
+    other = list(dict.fromkeys(i for i in order if i not in ids))
+    twice = sorted({i for i in order if order.count(i) > 1})
+    return missing, other, twice
+
+
 def _validate_ranked(c: Contest, where: str) -> None:
     if len(c.choices) > 64:
         raise ManifestError(f"{where}.choices: a ranked contest has at most 64 candidates")
@@ -452,10 +466,9 @@ def _validate_ranked(c: Contest, where: str) -> None:
     if c.method in ("irv", "schulze") and c.seats != 1:
         raise ManifestError(f"{where}.seats: {c.method} elects one, found {c.seats}")
     ids = [choice.id for choice in c.choices]
-    if c.tie_order is not None and sorted(c.tie_order) != sorted(ids):
-        missing = [i for i in ids if i not in c.tie_order]
-        other = [i for i in c.tie_order if i not in ids]
-        twice = sorted({i for i in c.tie_order if c.tie_order.count(i) > 1})
+    faults = None if c.tie_order is None else tie_order_faults(c.tie_order, ids)
+    if faults is not None:
+        missing, other, twice = faults
         raise ManifestError(
             f"{where}.tie_order: expected every choice id once, most favoured first; "
             f"missing {missing}, not a choice {other}, given twice {twice}"

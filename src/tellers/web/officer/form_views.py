@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tellers.election.manifest import RANKED_METHODS, Choice, Contest, Manifest
+from tellers.election.manifest import RANKED_METHODS, Choice, Contest, Manifest, tie_order_faults
 from tellers.errors import TellersError
 from tellers.record.v2 import manifest_to_json
 from tellers.web.nominations import service as nominations
@@ -287,10 +287,8 @@ class ElectionForm(forms.Form):
                 "Tie order of %(contest)s: only a ranked contest has a tie order; leave it "
                 "empty, or choose a ranked method."
             ) % {"contest": contest}
-        elif sorted(order) != sorted(ids):
-            missing = [i for i in ids if i not in order]
-            other = list(dict.fromkeys(i for i in order if i not in ids))
-            twice = sorted({i for i in order if order.count(i) > 1})
+        elif (faults := tie_order_faults(order, ids)) is not None:
+            missing, other, twice = faults
             parts = [
                 text % {"ids": ", ".join(found)}
                 for text, found in (
