@@ -248,6 +248,20 @@ def test_a_share_that_is_no_point_names_its_field(
     assert "mix-decryption.shares[3]" in found[0][2]
 
 
+def test_a_mix_decryption_without_its_batch_proof_fails_its_shape(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    """The v2 message's exact fields include ``proof``; a v1-shaped body, signed again,
+    fails the event's shape before any proof is checked."""
+    events = _events(record)
+    at = _where(events, "mix-decryption")
+    del events[at]["body"]["proof"]
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    assert ("event-format", f"board.jsonl:{at + 1}") == found[0][:2]
+    assert "missing field(s) ['proof']" in found[0][2]
+
+
 def test_a_v8_record_with_mix_decryptions_is_refused_with_its_migration(record: Path) -> None:
     """A v8 record's mix decryptions carried a proof per share; this verifier reads only
     the batched ones and says how to re-issue such a record (record.md §1.2)."""
