@@ -108,6 +108,7 @@ PINNED: dict[str, set[str]] = {
         "decryption_context",
     },
     "dlog": {"MAX_BOUND", "discrete_log", "table_width"},
+    "packed": {"CIPHERTEXT_BYTES", "PackedRows", "Row", "packed"},
     "shuffle": {
         "ReencryptionChunk",
         "Row",
@@ -140,6 +141,8 @@ PINNED: dict[str, set[str]] = {
         "Row",
         "ShuffleProof",
         "chain_scalars",
+        "chunk_rows_for",
+        "decoded",
         "nonce_terms",
         "prove_shuffle",
         "row_ranges",

@@ -32,7 +32,7 @@ import orjson
 
 from tellers.errors import EncodingError
 
-__all__ = ["JSONValue", "dumps", "loads", "loads_canonical"]
+__all__ = ["JSONValue", "dumps", "fragment", "loads", "loads_canonical", "loads_fast"]
 
 JSONValue = Any
 """A value made of dict, list, str, int, bool and None."""
@@ -93,6 +93,26 @@ def loads(data: bytes | str, where: str = "JSON") -> JSONValue:
         except (ValueError, TypeError):  # JSONDecodeError is a ValueError; JSONEncodeError not
             pass
     return _reference_loads(data, where)
+
+
+def loads_fast(data: bytes) -> JSONValue | None:
+    """The value of ``data`` if the fast path takes it — ``data`` is then the canonical form
+    of that value, and ``dumps`` of it takes the fast path too — else None."""
+    try:
+        value = orjson.loads(data)
+        if orjson.dumps(value, option=_ORJSON_OPTIONS) == data and not _may_hold_float(data):
+            return value
+    except (ValueError, TypeError):
+        pass
+    return None
+
+
+def fragment(data: bytes) -> JSONValue:
+    """A value that ``dumps`` writes as ``data``, which must be canonical JSON holding no
+    float and no backslash (it is not checked): a large part of a line already read, put
+    back as it was. Only the fast path knows it, so it belongs only in values whose every
+    other part the fast path takes (as ``loads_fast`` found them)."""
+    return orjson.Fragment(data)
 
 
 def loads_canonical(data: bytes, where: str = "JSON") -> tuple[JSONValue, bool]:

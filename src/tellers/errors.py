@@ -66,6 +66,17 @@ class EncodingError(TellersError, ValueError):
         self.problem = problem
         super().__init__(f"{field}: {problem}")
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Raised in a worker process (a bad point of a chunk of rows) and re-raised in its
+        # parent: rebuilt with its field and problem, whatever the subclass's own arguments.
+        return (_encoding_error, (type(self), self.field, self.problem))
+
+
+def _encoding_error(cls: type[EncodingError], field: str, problem: str) -> EncodingError:
+    error = cls.__new__(cls)
+    EncodingError.__init__(error, field, problem)
+    return error
+
 
 class InvalidProof(TellersError, ValueError):
     """A zero-knowledge proof failed its check."""

@@ -38,7 +38,7 @@ from tellers.crypto.ceremony_messages import (
 )
 from tellers.crypto.group import Point, Scalar
 from tellers.crypto.sealed import x25519_keypair, x25519_public
-from tellers.crypto.shuffle_proof import CHUNK_ROWS
+from tellers.crypto.shuffle_proof import chunk_rows_for
 from tellers.election.fingerprint import manifest_hash
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InvalidShare
@@ -294,7 +294,7 @@ def mix(
             trustee=secrets.trustee,
             position=chain.shuffles + 1,
             map_chunks=map_chunks,
-            chunk_rows=max(CHUNK_ROWS, -(-len(chain.rows) // max(1, workers))),
+            chunk_rows=chunk_rows_for(len(chain.rows), workers),
         )
     message = mix_to_json(manifest.election_id, verified.fingerprint, contest_id, chain.head, step)
     return sign_object(_signing(secrets), message)

@@ -23,26 +23,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tellers.crypto.elgamal import Ciphertext
-from tellers.crypto.group import (
-    Point,
-    Scalar,
-    points_from_native,
-    points_to_native,
-    table_of,
-    times,
-)
+from tellers.crypto.group import Point, Scalar, table_of, times
 from tellers.crypto.hashing import int_field
+from tellers.crypto.packed import PackedRows, Row, packed
 from tellers.crypto.shuffle_check import check_shuffle_proof
 from tellers.crypto.shuffle_proof import (
     CHUNK_ROWS,
     ChunkMap,
     Rand,
-    Row,
     ShuffleProof,
+    decoded,
     prove_shuffle,
     row_ranges,
-    rows_of_points,
-    rows_to_points,
 )
 from tellers.errors import EncodingError, InvalidProof
 
@@ -86,32 +78,25 @@ def reencrypt_row(public: Point, row: Row, randomness: Sequence[Scalar]) -> Row:
 @dataclass(frozen=True, slots=True)
 class ReencryptionChunk:
     """Rows to re-encrypt, already in their output order, each with its randomness; and,
-    as ``reencrypt_rows`` returns it, the rows re-encrypted (``randomness`` then empty)."""
+    as ``reencrypt_rows`` returns it, the rows re-encrypted (``randomness`` then empty).
+    The rows travel as their encodings (``PackedRows``) both ways: decoded where they are
+    re-encrypted, and the results joined by the shuffler without being decoded."""
 
     public: Point
-    rows: tuple[Row, ...]
+    rows: PackedRows | tuple[Row, ...]
     randomness: tuple[tuple[Scalar, ...], ...]
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Points in libsecp256k1's own form (shuffle_proof.NonceChunk says why).
-        wire = points_to_native([self.public, *rows_to_points(self.rows)])
-        return (_reencryption_chunk, (wire, len(self.rows[0]), self.randomness))
-
-
-def _reencryption_chunk(
-    wire: bytes, width: int, randomness: tuple[tuple[Scalar, ...], ...]
-) -> ReencryptionChunk:
-    public, *points = points_from_native(wire)
-    return ReencryptionChunk(public, rows_of_points(points, width), randomness)
+        return (ReencryptionChunk, (self.public, packed(self.rows), self.randomness))
 
 
 def reencrypt_rows(chunk: ReencryptionChunk) -> ReencryptionChunk:
     """Every row of ``chunk`` re-encrypted (pure: may run in any process)."""
-    rows = tuple(
+    rows = (
         reencrypt_row(chunk.public, row, r)
-        for row, r in zip(chunk.rows, chunk.randomness, strict=True)
+        for row, r in zip(decoded(chunk.rows), chunk.randomness, strict=True)
     )
-    return ReencryptionChunk(chunk.public, rows, ())
+    return ReencryptionChunk(chunk.public, PackedRows.from_rows(rows), ())
 
 
 def random_permutation(count: int, rand: Rand = Scalar.random) -> tuple[int, ...]:
@@ -128,13 +113,13 @@ def random_permutation(count: int, rand: Rand = Scalar.random) -> tuple[int, ...
 def shuffle(
     fingerprint: bytes,
     public: Point,
-    rows: Sequence[Row],
+    rows: PackedRows | Sequence[Row],
     *,
     context: bytes,
     rand: Rand = Scalar.random,
     map_chunks: ChunkMap = map,
     chunk_rows: int = CHUNK_ROWS,
-) -> tuple[tuple[Row, ...], ShuffleProof]:
+) -> tuple[PackedRows, ShuffleProof]:
     """Permute and re-encrypt ``rows`` under the election key ``public``; return the new rows
     and the proof (shuffle.md §6). ``rand`` draws the permutation, then the re-encryption
     randomness row by row, then the proof's nonces; it is the OS CSPRNG unless a test or
@@ -143,21 +128,26 @@ def shuffle(
 
     ``map_chunks`` computes the re-encryptions and the proof's nonce commitments by chunks
     of ``chunk_rows`` rows: ``map`` here, or a caller's map over this machine's processes
-    (the randomness goes to them: never to another machine)."""
-    count, width = _shape(rows, "rows")
+    (the randomness goes to them: never to another machine). The rows go to them, and
+    come back, as their encodings (``PackedRows``): this process decodes none of them."""
+    inputs = _packed(rows, "rows")
+    count, width = len(inputs), inputs.width
     if public.is_infinity():
         raise EncodingError("public", "the election key must not be the point at infinity")
     permutation = random_permutation(count, rand)
     randomness = tuple(tuple(rand() for _ in range(width)) for _ in range(count))
     chunks = (
         ReencryptionChunk(
-            public, tuple(rows[j] for j in permutation[first:end]), randomness[first:end]
+            public,
+            PackedRows(width, inputs.taken(permutation[first:end])),
+            randomness[first:end],
         )
         for first, end in row_ranges(count, chunk_rows)
     )
-    outputs = tuple(row for part in map_chunks(reencrypt_rows, chunks) for row in part.rows)
+    done = map_chunks(reencrypt_rows, chunks)
+    outputs = PackedRows.join((packed(part.rows) for part in done), width)
     proof = prove_shuffle(
-        fingerprint, public, rows, outputs, permutation, randomness, context=context, rand=rand,
+        fingerprint, public, inputs, outputs, permutation, randomness, context=context, rand=rand,
         map_chunks=map_chunks, chunk_rows=chunk_rows,
     )  # fmt: skip
     return outputs, proof
@@ -166,8 +156,8 @@ def shuffle(
 def check_shuffle(
     fingerprint: bytes,
     public: Point,
-    input_rows: Sequence[Row],
-    output_rows: Sequence[Row],
+    input_rows: PackedRows | Sequence[Row],
+    output_rows: PackedRows | Sequence[Row],
     proof: ShuffleProof,
     *,
     context: bytes,
@@ -183,10 +173,12 @@ def check_shuffle(
     if public.is_infinity():
         raise InvalidProof("shuffle proof: the election key is the point at infinity")
     try:
-        count, width = _shape(input_rows, "input rows")
-        out_count, out_width = _shape(output_rows, "output rows")
+        inputs = _packed(input_rows, "input rows")
+        outputs = _packed(output_rows, "output rows")
     except EncodingError as exc:
         raise InvalidProof(f"shuffle proof: {exc}") from None
+    count, width = len(inputs), inputs.width
+    out_count, out_width = len(outputs), outputs.width
     if out_count != count:
         raise InvalidProof(
             f"shuffle proof: expected {count} output rows (one per input row), found {out_count}"
@@ -196,14 +188,23 @@ def check_shuffle(
             f"shuffle proof: expected output rows of width {width} as the inputs, found {out_width}"
         )
     check_shuffle_proof(
-        fingerprint, public, input_rows, output_rows, proof, context=context,
+        fingerprint, public, inputs, outputs, proof, context=context,
         map_chunks=map_chunks, chunk_rows=chunk_rows,
     )  # fmt: skip
 
 
+def _packed(rows: PackedRows | Sequence[Row], field: str) -> PackedRows:
+    """``rows`` in the compact form, refusing no rows, empty rows and rows of unequal width
+    (rows counted from 1, as in the spec)."""
+    if isinstance(rows, PackedRows):
+        if not rows:
+            raise EncodingError(field, "expected at least one row, found none")
+        return rows
+    _shape(rows, field)
+    return PackedRows.from_rows(rows)
+
+
 def _shape(rows: Sequence[Row], field: str) -> tuple[int, int]:
-    """(N, W), refusing no rows, empty rows and rows of unequal width (rows counted from 1,
-    as in the spec)."""
     if not rows:
         raise EncodingError(field, "expected at least one row, found none")
     width = len(rows[0])

@@ -26,14 +26,13 @@ from tellers.crypto.group import (
     points_to_native,
     times,
 )
+from tellers.crypto.packed import PackedRows, Row, packed
 from tellers.crypto.shuffle_proof import (
     CHUNK_ROWS,
     ChunkMap,
-    Row,
     ShuffleProof,
+    decoded,
     row_ranges,
-    rows_of_points,
-    rows_to_points,
     shuffle_challenge,
     shuffle_generators,
     statement_digest,
@@ -55,8 +54,9 @@ class RowsChunk:
     of the statement and proof those rows' terms need."""
 
     first: int
-    inputs: tuple[Row, ...]
-    outputs: tuple[Row, ...]
+    inputs: PackedRows | tuple[Row, ...]
+    """The rows' encodings, decoded (each point's curve check) where the chunk is computed."""
+    outputs: PackedRows | tuple[Row, ...]
     u: tuple[Scalar, ...]
     commitments: tuple[Point, ...]
     hs: tuple[Point, ...]
@@ -69,30 +69,26 @@ class RowsChunk:
     minus_c: Scalar
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Points in libsecp256k1's own form to another process of this machine, as
+        # The rows as their encodings, the proof's points in libsecp256k1's own form, as
         # NonceChunk's.
-        points = [
-            *rows_to_points(self.inputs), *rows_to_points(self.outputs), *self.commitments,
-            *self.hs, self.chain_before, *self.chain, *self.t_hat,
-        ]  # fmt: skip
+        points = [*self.commitments, *self.hs, self.chain_before, *self.chain, *self.t_hat]
+        rows = (packed(self.inputs), packed(self.outputs))
         scalars = (self.u, self.s_prime, self.s_hat, self.minus_c)
-        return (_rows_chunk, (self.first, len(self.inputs[0]), points_to_native(points), scalars))
+        return (_rows_chunk, (self.first, rows, points_to_native(points), scalars))
 
 
 def _rows_chunk(
     first: int,
-    width: int,
+    rows: tuple[PackedRows, PackedRows],
     wire: bytes,
     scalars: tuple[tuple[Scalar, ...], tuple[Scalar, ...], tuple[Scalar, ...], Scalar],
 ) -> RowsChunk:
     u, s_prime, s_hat, minus_c = scalars
     points, count = points_from_native(wire), len(u)
-    cut = 2 * width * count
-    at = [2 * cut + count * i for i in range(4)]
+    at = [count * i for i in range(4)]
     return RowsChunk(
         first,
-        rows_of_points(points[:cut], width),
-        rows_of_points(points[cut : 2 * cut], width),
+        *rows,
         u,
         tuple(points[at[0] : at[1]]),
         tuple(points[at[1] : at[2]]),
@@ -127,22 +123,25 @@ def chunk_terms(chunk: RowsChunk) -> ChunkTerms:
     checked together first, as one random combination Σ ρ_i·(t̂_i − ŝ_i·G − s'_i·ĉ_{i−1}
     + c·ĉ_i) = O with ρ_i drawn here (a false equation survives it with probability 1/n);
     only if that fails are the rows checked one by one, to name the first that fails.
+    A point of the rows that is not one raises ``EncodingError`` naming its field.
     """
-    width = len(chunk.inputs[0])
+    in_rows, out_rows = decoded(chunk.inputs), decoded(chunk.outputs)
+    width = len(in_rows[0])
     inputs, outputs = [], []
     for k in range(width):
         inputs.append(
             Ciphertext(
-                multi_sum([row[k].alpha for row in chunk.inputs], chunk.u),
-                multi_sum([row[k].beta for row in chunk.inputs], chunk.u),
+                multi_sum([row[k].alpha for row in in_rows], chunk.u),
+                multi_sum([row[k].beta for row in in_rows], chunk.u),
             )
         )
         outputs.append(
             Ciphertext(
-                multi_sum([row[k].alpha for row in chunk.outputs], chunk.s_prime),
-                multi_sum([row[k].beta for row in chunk.outputs], chunk.s_prime),
+                multi_sum([row[k].alpha for row in out_rows], chunk.s_prime),
+                multi_sum([row[k].beta for row in out_rows], chunk.s_prime),
             )
         )
+    del in_rows, out_rows
     return ChunkTerms(
         multi_sum(chunk.commitments, chunk.u),
         multi_sum(chunk.hs, chunk.s_prime),
@@ -182,8 +181,8 @@ def _broken_link(chunk: RowsChunk) -> int | None:
 def check_shuffle_proof(
     fingerprint: bytes,
     public: Point,
-    inputs: Sequence[Row],
-    outputs: Sequence[Row],
+    inputs: PackedRows | Sequence[Row],
+    outputs: PackedRows | Sequence[Row],
     proof: ShuffleProof,
     *,
     context: bytes,
@@ -191,8 +190,11 @@ def check_shuffle_proof(
     chunk_rows: int = CHUNK_ROWS,
 ) -> None:
     """The verifier of shuffle.md §7, steps 2–6 (``shuffle.check_shuffle`` does step 1, the
-    rows' shapes): raises ``InvalidProof`` naming the first equation that fails."""
-    count, width = len(inputs), len(inputs[0])
+    rows' shapes): raises ``InvalidProof`` naming the first equation that fails, or
+    ``EncodingError`` naming a point of the rows that is not one (each is decoded, in its
+    chunk, only here)."""
+    inputs, outputs = packed(inputs), packed(outputs)
+    count, width = len(inputs), inputs.width
     _check_proof_shape(proof, count, width)
     gens = shuffle_generators(fingerprint, count)
     digest = statement_digest(
@@ -221,8 +223,8 @@ def check_shuffle_proof(
     chunks = (
         RowsChunk(
             first,
-            tuple(inputs[first:end]),
-            tuple(outputs[first:end]),
+            inputs.cut(first, end),
+            outputs.cut(first, end),
             tuple(u[first:end]),
             proof.commitments[first:end],
             gens.hs[first:end],

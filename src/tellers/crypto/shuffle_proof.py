@@ -49,6 +49,7 @@ from tellers.crypto.hashing import (
     int_field,
     short_challenges,
 )
+from tellers.crypto.packed import PackedRows, Row, packed
 from tellers.errors import EncodingError
 
 __all__ = [
@@ -65,6 +66,8 @@ __all__ = [
     "Row",
     "ShuffleProof",
     "chain_scalars",
+    "chunk_rows_for",
+    "decoded",
     "nonce_terms",
     "prove_shuffle",
     "row_ranges",
@@ -86,8 +89,6 @@ TAG_CHALLENGE = "tellers/v1/shuffle/challenge"
 T = TypeVar("T")
 R = TypeVar("R")
 
-Row = tuple[Ciphertext, ...]
-"""One ballot's ciphertexts, one per preference position (width W)."""
 Rand = Callable[[], Scalar]
 
 
@@ -157,26 +158,27 @@ def statement_digest(
     fingerprint: bytes,
     public: Point,
     generators: Generators,
-    inputs: Sequence[Row],
-    outputs: Sequence[Row],
+    inputs: PackedRows | Sequence[Row],
+    outputs: PackedRows | Sequence[Row],
     commitments: Sequence[Point],
     context: bytes,
 ) -> bytes:
     """d = H(TAG_STATEMENT; fp, ctx, u64(N), u64(W), H, h, h_1‖…‖h_N, E, E′, c_1‖…‖c_N)
-    (shuffle.md §5.1): every input of the statement and the permutation commitment."""
-    width = len(inputs[0])
+    (shuffle.md §5.1): every input of the statement and the permutation commitment. The
+    rows enter as the encodings ``PackedRows`` holds: nothing is decoded."""
+    inputs, outputs = packed(inputs), packed(outputs)
     return hash_fields(
         TAG_STATEMENT,
         [
             fingerprint,
             context,
             int_field(len(inputs)),
-            int_field(width),
+            int_field(inputs.width),
             public.to_bytes(),
             generators.h.to_bytes(),
             b"".join(p.to_bytes() for p in generators.hs),
-            _rows_bytes(inputs),
-            _rows_bytes(outputs),
+            inputs.data,
+            outputs.data,
             b"".join(p.to_bytes() for p in commitments),
         ],
     )
@@ -206,6 +208,21 @@ CHUNK_ROWS = 8192
 multiplications, and that each sum is long enough for ``multi_sum``'s bucket method."""
 
 
+SPLIT_FLOOR = 256
+"""Fewer rows than this are one chunk, however many processes there are."""
+
+
+def chunk_rows_for(count: int, workers: int) -> int:
+    """Rows per chunk for ``count`` rows over ``workers`` processes: at most ``CHUNK_ROWS``,
+    and from ``SPLIT_FLOOR`` rows on a multiple of ``workers`` chunks of nearly equal size,
+    so that every process has its share. How rows are cut changes no output byte: each
+    row's work is its own and the partial sums add to the same points."""
+    if workers <= 1 or count < SPLIT_FLOOR:
+        return CHUNK_ROWS
+    chunks = workers * -(-count // (workers * CHUNK_ROWS))
+    return -(-count // chunks)
+
+
 def row_ranges(count: int, size: int) -> list[tuple[int, int]]:
     """[(first, end), ...]: rows 0..count−1 cut into ranges of ``size`` (the last shorter)."""
     size = max(1, size)
@@ -216,7 +233,8 @@ def row_ranges(count: int, size: int) -> list[tuple[int, int]]:
 class NonceChunk:
     """What the prover's nonce commitments and commitment chain need of a range of rows."""
 
-    outputs: tuple[Row, ...]
+    outputs: PackedRows | tuple[Row, ...]
+    """The range's output rows: their encodings, decoded where the chunk is computed."""
     hs: tuple[Point, ...]
     w_prime: tuple[Scalar, ...]
     h: Point
@@ -229,24 +247,22 @@ class NonceChunk:
     w_hat: tuple[Scalar, ...]
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # To another process of this machine with its points in libsecp256k1's own form
-        # (``points_to_native``): reading compressed points back would cost a square root
-        # each, and even uncompressed ones a curve check, half the work the chunk is for.
-        points = [*rows_to_points(self.outputs), *self.hs, self.h]
-        width = len(self.outputs[0])
+        # To another process of this machine: the rows as their encodings (33 bytes a
+        # point, decompressed there), the generators in libsecp256k1's own form
+        # (``points_to_native``), which costs no square root to read back.
+        points = [*self.hs, self.h]
         scalars = (self.w_prime, self.before, self.chain_r, self.chain_u, self.w_hat)
-        return (_nonce_chunk, (points_to_native(points), width, scalars))
+        return (_nonce_chunk, (packed(self.outputs), points_to_native(points), scalars))
 
 
-def _nonce_chunk(wire: bytes, width: int, scalars: tuple[object, ...]) -> NonceChunk:
+def _nonce_chunk(outputs: PackedRows, wire: bytes, scalars: tuple[object, ...]) -> NonceChunk:
     w_prime, before, chain_r, chain_u, w_hat = scalars
     points, count = points_from_native(wire), len(w_prime)  # type: ignore[arg-type]
-    cut = 2 * width * count
     return NonceChunk(
-        rows_of_points(points[:cut], width),
-        tuple(points[cut : cut + count]),
+        outputs,
+        tuple(points[:count]),
         w_prime,  # type: ignore[arg-type]
-        points[cut + count],
+        points[count],
         before,  # type: ignore[arg-type]
         chain_r,  # type: ignore[arg-type]
         chain_u,  # type: ignore[arg-type]
@@ -304,7 +320,8 @@ def nonce_terms(chunk: NonceChunk) -> NonceTerms:
     """One range's links and nonce commitments (pure: may run in any process). The sums are
     ``multi_sum``: not constant-time in the secret ω', as the re-encryptions' ``FixedBase``
     is not in r' — the shuffler's machine is its own (security.md §3.15)."""
-    width = len(chunk.outputs[0])
+    outputs = decoded(chunk.outputs)
+    width = len(outputs[0])
     if chunk.before is None:
         previous = chunk.h
     else:
@@ -316,8 +333,8 @@ def nonce_terms(chunk: NonceChunk) -> NonceTerms:
         multi_sum(chunk.hs, chunk.w_prime),
         tuple(
             Ciphertext(
-                multi_sum([o[k].alpha for o in chunk.outputs], chunk.w_prime),
-                multi_sum([o[k].beta for o in chunk.outputs], chunk.w_prime),
+                multi_sum([o[k].alpha for o in outputs], chunk.w_prime),
+                multi_sum([o[k].beta for o in outputs], chunk.w_prime),
             )
             for k in range(width)
         ),
@@ -332,8 +349,8 @@ def nonce_terms(chunk: NonceChunk) -> NonceTerms:
 def prove_shuffle(
     fingerprint: bytes,
     public: Point,
-    inputs: Sequence[Row],
-    outputs: Sequence[Row],
+    inputs: PackedRows | Sequence[Row],
+    outputs: PackedRows | Sequence[Row],
     permutation: Sequence[int],
     randomness: Sequence[Sequence[Scalar]],
     *,
@@ -356,7 +373,8 @@ def prove_shuffle(
     made against any generators but the derived ones must fail); the check always derives
     its own.
     """
-    count, width = len(inputs), len(inputs[0])
+    inputs, outputs = packed(inputs), packed(outputs)
+    count, width = len(inputs), inputs.width
     gens = generators or shuffle_generators(fingerprint, count)
     r = [rand() for _ in range(count)]
     commitments: list[Point] = [Point.infinity()] * count
@@ -382,7 +400,7 @@ def prove_shuffle(
     w_prime = [rand() for _ in range(count)]
     chunks = (
         NonceChunk(
-            tuple(outputs[first:end]),
+            outputs.cut(first, end),
             gens.hs[first:end],
             tuple(w_prime[first:end]),
             gens.h,
@@ -469,9 +487,9 @@ def rows_of_points(points: Sequence[Point], width: int) -> tuple[Row, ...]:
     return tuple(tuple(pairs[i : i + width]) for i in range(0, len(pairs), width))
 
 
-def _rows_bytes(rows: Sequence[Row]) -> bytes:
-    """enc(α_{1,1}) ‖ enc(β_{1,1}) ‖ … ‖ enc(α_{N,W}) ‖ enc(β_{N,W}), row by row."""
-    return b"".join(p.to_bytes() for p in rows_to_points(rows))
+def decoded(rows: PackedRows | Sequence[Row]) -> tuple[Row, ...]:
+    """``rows`` as ``Row`` values: a chunk's, decoded where its arithmetic is done."""
+    return rows.decode() if isinstance(rows, PackedRows) else tuple(rows)
 
 
 def _check_fingerprint(fingerprint: bytes) -> None:

@@ -44,6 +44,7 @@ from tellers.record.store import (
 )
 from tellers.record.v2 import ballot_from_json, manifest_to_json
 from tellers.record.v2_authority import statement_from_json
+from tellers.record.v2_mix import mix_event_from_line
 from tellers.record.v2_tally import result_to_json, tally_to_json
 from tellers.record.v2_trustee import ceremony_to_json
 from tellers.tally import Aggregator, ContestResult, ContestTally, Result, decrypt_and_declare
@@ -304,7 +305,8 @@ def _mix_events(path: Path) -> list[tuple[int, Any, bytes]]:
         for number, raw in enumerate(handle, start=1):
             if raw.rstrip(b"\n").endswith(b'"type":"mix"}'):
                 line = raw.rstrip(b"\n")
-                out.append((number, canonical.loads(line)["body"], event_hash(line)))
+                event = mix_event_from_line(line) or canonical.loads(line)
+                out.append((number, event["body"], event_hash(line)))
     return out
 
 

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from tellers import canonical
-from tellers.crypto.shuffle import Row
+from tellers.crypto.packed import PackedRows
 from tellers.election.manifest import Manifest
 from tellers.record.v2 import ballot_from_json
 
@@ -23,9 +23,11 @@ _ACCEPTED = b'"type":"ballot-accepted"}'
 
 def counted_rows(
     board: Path, manifest: Manifest, counted: Collection[bytes]
-) -> dict[str, tuple[Row, ...]]:
-    """Ranked contest id → the rows of the ballots whose trackers are in ``counted``."""
-    rows: dict[str, list[Row]] = {c.id: [] for c in manifest.contests if c.ranked}
+) -> dict[str, PackedRows]:
+    """Ranked contest id → the rows of the ballots whose trackers are in ``counted``, as
+    their encodings (each ballot's points are decoded as it is read, then let go)."""
+    rows: dict[str, list[PackedRows]] = {c.id: [] for c in manifest.contests if c.ranked}
+    widths = {c.id: c.width for c in manifest.contests if c.ranked}
     if not rows:
         return {}
     with open(board, "rb") as handle:
@@ -38,6 +40,6 @@ def counted_rows(
             for contest in ballot_from_json(body["ballot"]).contests:
                 if contest.contest_id in rows:
                     rows[contest.contest_id].append(
-                        tuple(p.ciphertext for p in contest.preferences)
+                        PackedRows.from_rows([tuple(p.ciphertext for p in contest.preferences)])
                     )
-    return {c: tuple(r) for c, r in rows.items()}
+    return {c: PackedRows.join(r, widths[c]) for c, r in rows.items()}

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tellers.crypto.group import Point, Scalar
-from tellers.crypto.shuffle import Row, ShuffleProof, check_shuffle, shuffle, shuffle_context
+from tellers.crypto.packed import PackedRows, Row, packed
+from tellers.crypto.shuffle import ShuffleProof, check_shuffle, shuffle, shuffle_context
 from tellers.crypto.shuffle_proof import CHUNK_ROWS, ChunkMap, Rand
 from tellers.errors import InvalidProof
 
@@ -30,8 +31,8 @@ class MixStep:
     """l, the shuffling trustee's index."""
     position: int
     """k: 1 for the shuffle of the board's rows, then 2, 3, …"""
-    rows: tuple[Row, ...]
-    """The output rows e′."""
+    rows: PackedRows
+    """The output rows e′, as their encodings."""
     proof: ShuffleProof
 
 
@@ -43,7 +44,7 @@ def mix_context(contest_id: str, trustee: int, position: int) -> bytes:
 def mix(
     fingerprint: bytes,
     public: Point,
-    rows: Sequence[Row],
+    rows: PackedRows | Sequence[Row],
     *,
     contest_id: str,
     trustee: int,
@@ -64,18 +65,18 @@ def mix(
 def check_mix(
     fingerprint: bytes,
     public: Point,
-    board_rows: Sequence[Row],
+    board_rows: PackedRows | Sequence[Row],
     steps: Sequence[MixStep],
     *,
     contest_id: str,
     map_chunks: ChunkMap = map,
     chunk_rows: int = CHUNK_ROWS,
-) -> tuple[Row, ...]:
+) -> PackedRows:
     """The last step's rows (the board's if there is no step), after checking every step's
     proof against the rows before it; ``InvalidProof`` names the first step that fails: one
     out of place (positions run 1, 2, …), a trustee shuffling twice, or a proof that does
     not check."""
-    rows = tuple(board_rows)
+    rows = packed(board_rows)
     shuffled: set[int] = set()
     for k, step in enumerate(steps, 1):
         where = f"shuffle {k} (trustee {step.trustee})"

@@ -10,10 +10,14 @@ W come from the rows): ``check_shuffle`` says that, as an ``InvalidProof``.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from binascii import unhexlify
+from collections.abc import Sequence
+from typing import Any, Final
 
 from tellers.crypto.group import Point, Scalar
-from tellers.crypto.shuffle import Row, ShuffleProof
+from tellers.crypto.packed import PackedRows, Row, packed
+from tellers.crypto.shuffle import ShuffleProof
 from tellers.errors import EncodingError
 from tellers.record.v2 import ciphertext_from_json, ciphertext_to_json
 from tellers.record.v2_fields import exact_keys, get, point_from_json
@@ -76,27 +80,88 @@ def shuffle_proof_from_json(obj: Json, where: str = "proof") -> ShuffleProof:
     )
 
 
-def rows_to_json(rows: tuple[Row, ...] | list[Row]) -> Json:
-    """``[[{"alpha", "beta"}, ...], ...]``: one list of W ciphertexts per row."""
-    return [[ciphertext_to_json(c) for c in row] for row in rows]
+def rows_to_json(rows: PackedRows | Sequence[Row]) -> Json:
+    """``[[{"alpha", "beta"}, ...], ...]``: one list of W ciphertexts per row, written from
+    the rows' encodings (no point is decoded)."""
+    rows = packed(rows)
+    text = rows.data.hex()
+    step, size = 2 * _HEX_POINT, rows.width * 2 * _HEX_POINT
+    return [
+        [
+            {"alpha": text[at : at + _HEX_POINT], "beta": text[at + _HEX_POINT : at + step]}
+            for at in range(start, start + size, step)
+        ]
+        for start in range(0, len(text), size)
+    ]
 
 
-def rows_from_json(obj: Json, where: str = "rows") -> tuple[Row, ...]:
-    """Rows of ciphertexts (neither point at infinity), all of one non-zero width."""
+def rows_from_json(obj: Json, where: str = "rows") -> PackedRows:
+    """Rows of ciphertexts (neither point at infinity), all of one non-zero width, in the
+    compact form. Each field's type and form are checked here, each point's curve check is
+    made when its rows are decoded (``PackedRows.decode``): either names the field."""
     if not isinstance(obj, list):
         raise EncodingError(where, f"expected a list of rows, found {type(obj).__name__}")
     if not obj:
         raise EncodingError(where, "expected at least one row, found none")
-    rows: list[Row] = []
+    width = len(obj[0]) if isinstance(obj[0], list) else 0
+    parts: list[bytes] = []
     for i, row in enumerate(obj):
         if not isinstance(row, list) or not row:
             raise EncodingError(f"{where}[{i}]", "expected a non-empty list of ciphertexts")
-        if rows and len(row) != len(rows[0]):
+        if len(row) != width:
             raise EncodingError(
-                f"{where}[{i}]", f"expected {len(rows[0])} ciphertexts as row 0, found {len(row)}"
+                f"{where}[{i}]", f"expected {width} ciphertexts as row 0, found {len(row)}"
             )
-        rows.append(tuple(ciphertext_from_json(c, f"{where}[{i}][{k}]") for k, c in enumerate(row)))
-    return tuple(rows)
+        for k, c in enumerate(row):
+            if (
+                type(c) is dict
+                and len(c) == 2
+                and type(alpha := c.get("alpha")) is str
+                and type(beta := c.get("beta")) is str
+                and _POINT_HEX.fullmatch(alpha)
+                and _POINT_HEX.fullmatch(beta)
+            ):
+                parts.append(alpha.encode())
+                parts.append(beta.encode())
+            else:  # raises, naming the field (or returns a point: its encoding is kept)
+                ciphertext = ciphertext_from_json(c, f"{where}[{i}][{k}]")
+                parts.append(ciphertext.alpha.hex().encode())
+                parts.append(ciphertext.beta.hex().encode())
+    return PackedRows(width, unhexlify(b"".join(parts)), where)
+
+
+_HEX_POINT: Final = 66
+_POINT_HEX: Final = re.compile(r"0[23][0-9a-f]{64}")
+_CIPHERTEXT_TEXT: Final = rb'\{"alpha":"0[23][0-9a-f]{64}","beta":"0[23][0-9a-f]{64}"\}'
+_CIPHERTEXT_CHARS: Final = 2 * _HEX_POINT + 22
+"""len('{"alpha":"' ‖ hex ‖ '","beta":"' ‖ hex ‖ '"}')."""
+_FIXED: Final = ((b'{"alpha":"', b""), (b'","beta":"', b""), (b'"}', b""))
+_patterns: dict[int, re.Pattern[bytes]] = {}
+
+
+def rows_from_canonical(text: bytes, where: str = "rows") -> PackedRows | None:
+    """The rows of ``text`` if it is exactly the canonical JSON of rows as ``rows_to_json``
+    writes them (each point 66 lower-case hex digits starting 02 or 03, every row of the
+    first row's width), else None for the caller to read it the general way. Neither a
+    JSON value nor a point is made: the text is matched by one regular expression, then
+    its hex digits are read in one piece (each point's curve check is left to
+    ``PackedRows.decode``, as ``rows_from_json`` leaves it)."""
+    if not text.startswith(b"[["):
+        return None
+    row_end = text.find(b"]", 2)  # the first row's: the 1 + 155·W bytes "[" ‖ (ct ",")… ct
+    width, extra = divmod(row_end - 1, _CIPHERTEXT_CHARS + 1)
+    if row_end < 0 or width < 1 or extra:
+        return None
+    pattern = _patterns.get(width)
+    if pattern is None:
+        row = rb"\[" + rb",".join([_CIPHERTEXT_TEXT] * width) + rb"\]"
+        pattern = _patterns.setdefault(width, re.compile(rb"\[" + row + rb"(?:," + row + rb")*\]"))
+    if pattern.fullmatch(text) is None:
+        return None
+    digits = text
+    for old, new in _FIXED:
+        digits = digits.replace(old, new)
+    return PackedRows(width, unhexlify(digits.translate(None, b"[],")), where)
 
 
 def _list(obj: Json, key: str, where: str) -> list[Any]:

@@ -21,20 +21,23 @@ from typing import Any, TypeVar
 from tellers import canonical
 from tellers.board import event_hash
 from tellers.ceremony import check_signed_by
-from tellers.crypto.shuffle import Row, check_shuffle
-from tellers.crypto.shuffle_proof import CHUNK_ROWS, ChunkMap
+from tellers.crypto.packed import PackedRows
+from tellers.crypto.shuffle import check_shuffle
+from tellers.crypto.shuffle_proof import ChunkMap, chunk_rows_for
 from tellers.election.manifest import Manifest
 from tellers.errors import EncodingError, InvalidProof, InvalidShare, InvalidSignature, RecordError
 from tellers.parallel import process_map
 from tellers.ranked.decrypt import RowShares, check_row_shares, open_rows
 from tellers.ranked.mix import mix_context
-from tellers.record.v2_mix import mix_decryption_from_json, mix_from_json
+from tellers.record.v2_mix import mix_decryption_from_json, mix_event_from_line, mix_from_json
 from tellers.verify.report import Report
 from tellers.verify.tally import VerifiedTally
 
 __all__ = ["MixChain", "bodies_at", "check_mix_decryptions", "check_mixes"]
 
 T = TypeVar("T")
+
+_MIX_END = b'"type":"mix"}'
 
 _FAULTS = (EncodingError, InvalidProof, InvalidShare, InvalidSignature)
 
@@ -43,7 +46,8 @@ _FAULTS = (EncodingError, InvalidProof, InvalidShare, InvalidSignature)
 class MixChain:
     """One ranked contest's verified chain: its last rows and the line that published them."""
 
-    rows: tuple[Row, ...]
+    rows: PackedRows
+    """The rows, as their encodings (``PackedRows``)."""
     head: bytes
     """The event hash of the contest's last valid mix line (the tally's if there is none)."""
     shuffles: int
@@ -55,7 +59,7 @@ def check_mixes(
     report: Report,
     manifest: Manifest,
     verified: VerifiedTally,
-    board_rows: Mapping[str, tuple[Row, ...]],
+    board_rows: Mapping[str, PackedRows],
     events: Iterable[tuple[int, Any, bytes]],
     *,
     complete: bool,
@@ -105,7 +109,7 @@ def _check_events(
     broken: set[str] = set()
     for line, body, digest in events:
         report.ran("mix")
-        where = f"board.jsonl:{line} trustee {body.get('trustee')!r}"
+        where = read_where = f"board.jsonl:{line} trustee {body.get('trustee')!r}"
         try:
             message = mix_from_json(body)
             contest = message.contest
@@ -134,9 +138,13 @@ def _check_events(
                 step.proof,
                 context=mix_context(contest, step.trustee, step.position),
                 map_chunks=map_chunks,
-                chunk_rows=max(CHUNK_ROWS, -(-len(chain.rows) // workers)),
+                chunk_rows=chunk_rows_for(len(chain.rows), workers),
             )
         except _FAULTS as exc:
+            if isinstance(exc, EncodingError) and exc.field.startswith("mix.rows"):
+                # A point of the rows that is none, found as they were decoded for the
+                # proof's sums: named where the reading of the event names its faults.
+                where = read_where
             report.fail("mix", where, str(exc))
             if isinstance(body, dict) and body.get("contest") in chains:
                 broken.add(body["contest"])
@@ -231,7 +239,8 @@ def bodies_at(path: Path, lines: Iterable[tuple[int, bytes]]) -> Iterator[tuple[
     """(line, body, event hash) of the board's events at ``lines``, (line, event hash) pairs
     in ascending order as the scan found them, read again one at a time as they are asked
     for, so that the caller holds one mix or mix decryption at a time; ``RecordError`` if a
-    line no longer has the hash the scan found (the file changed under the verifier)."""
+    line no longer has the hash the scan found (the file changed under the verifier). A
+    canonical mix's rows are read from the line's bytes (``mix_event_from_line``)."""
     wanted = iter(lines)
     target = next(wanted, None)
     if target is None:
@@ -242,7 +251,11 @@ def bodies_at(path: Path, lines: Iterable[tuple[int, bytes]]) -> Iterator[tuple[
                 line = raw.rstrip(b"\n")
                 if event_hash(line) != target[1]:
                     raise RecordError(str(path), number, "changed while it was being verified")
-                yield number, canonical.loads(line)["body"], target[1]
+                event = mix_event_from_line(line) if line.endswith(_MIX_END) else None
+                if event is None:
+                    event = canonical.loads(line)
+                yield number, event["body"], target[1]
+                del event, line, raw
                 target = next(wanted, None)
                 if target is None:
                     return

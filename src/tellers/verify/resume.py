@@ -22,6 +22,7 @@ from tellers import canonical
 from tellers.board import event_hash
 from tellers.election.manifest import Manifest
 from tellers.record.store import file_sha256, read_index
+from tellers.record.v2_mix import mix_event_from_line
 from tellers.verify.complete import read_event
 from tellers.verify.events import body_problem
 from tellers.verify.mix import check_mixes
@@ -92,12 +93,15 @@ def _new_mix_events(
                         )  # fmt: skip
                         return []
                 continue
-            event = read_event(path, number, raw)
+            # A canonical mix is read with its rows straight from the bytes (it is then
+            # canonical); any other line the general way.
+            fast = mix_event_from_line(raw[:-1]) if raw.endswith(b"\n") else None
+            event = fast or read_event(path, number, raw)
             line = raw[:-1]
             report.ran("board-chain")
             if event["seq"] != number - 1 or event["prev"] != prev.hex():
                 report.fail("board-chain", f"{_BOARD}:{number}", "does not follow the line before")
-            if canonical.dumps(event) != line:
+            if fast is None and canonical.dumps(event) != line:
                 report.fail("board-chain", f"{_BOARD}:{number}", "line is not canonical JSON")
             prev = event_hash(line)
             report.ran("board-order")
@@ -109,7 +113,8 @@ def _new_mix_events(
                 )  # fmt: skip
                 continue
             report.ran("event-format")
-            problem = body_problem("mix", event["body"])
+            shape = {**event["body"], "rows": []} if fast is not None else event["body"]
+            problem = body_problem("mix", shape)
             if problem is not None:
                 report.fail("event-format", f"{_BOARD}:{number}", f"mix: {problem}")
                 continue

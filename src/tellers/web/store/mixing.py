@@ -34,7 +34,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tellers.crypto.shuffle import Row
+from tellers.crypto.packed import PackedRows, Row
 from tellers.election.conduct import check_mix, declare_ranked
 from tellers.errors import InvalidProof
 from tellers.record.v2_mix import MIX, MIX_DECRYPTION, mix_from_json
@@ -177,7 +177,7 @@ def _chains(election: Election) -> dict[str, MixChain]:
     fresh = {c for c, by in done.items() if not by}
     if fresh:
         for contest, rows in _board_rows(election, fresh).items():
-            out[contest] = MixChain(tuple(rows), tally_hash, 0)
+            out[contest] = MixChain(PackedRows.from_rows(rows), tally_hash, 0)
     for contest, by in done.items():
         if not by:
             continue
