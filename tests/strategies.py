@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from tellers.crypto.elgamal import KeyPair
+from tellers.crypto.elgamal import Ciphertext, KeyPair
 from tellers.crypto.group import GROUP_ORDER, Point, Scalar
 from tellers.crypto.hashing import FINGERPRINT_BYTES
 
 __all__ = [
+    "ciphertext_rows",
     "contexts",
     "fingerprints",
     "json_values",
@@ -45,6 +46,20 @@ def points(*, allow_infinity: bool = False) -> st.SearchStrategy[Point]:
     if allow_infinity:
         return st.one_of(st.just(Point.infinity()), finite)
     return finite
+
+
+def ciphertext_rows(
+    max_rows: int = 6, max_width: int = 4
+) -> st.SearchStrategy[tuple[tuple[Ciphertext, ...], ...]]:
+    """Rows of ciphertexts (no point at infinity), all of one width: a mixnet's list."""
+    ciphertexts = st.builds(Ciphertext, points(), points())
+    return st.integers(min_value=1, max_value=max_width).flatmap(
+        lambda width: st.lists(
+            st.lists(ciphertexts, min_size=width, max_size=width).map(tuple),
+            min_size=1,
+            max_size=max_rows,
+        ).map(tuple)
+    )
 
 
 def key_pairs() -> st.SearchStrategy[KeyPair]:

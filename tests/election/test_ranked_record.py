@@ -642,3 +642,22 @@ def test_the_mixes_are_read_again_one_at_a_time_and_only_as_the_scan_found_them(
     assert [(n, d) for n, _, d in read] == at and read[0][1]["position"] == 1
     with pytest.raises(RecordError, match=f"board.jsonl:{at[1][0]}: changed while"):
         list(bodies_at(board, [at[0], (at[1][0], bytes(32))]))
+
+
+def test_a_shuffled_point_that_is_none_names_its_field_at_its_line(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    """Signed by its trustee all the same: the rows' points are decoded in the proof's
+    chunks, and the fault is named, line and field, as reading the event names it."""
+    events = _events(record)
+    second = _where(events, "mix", 1)
+    events[second]["body"]["rows"][1][0]["alpha"] = "02" + "ff" * 32  # x ≥ p
+    _rewrite(record, events, _signers(stv))
+    found = _failures(verify_record(record))
+    trustee = events[second]["body"]["trustee"]
+    assert found[0] == (
+        "mix",
+        f"board.jsonl:{second + 1} trustee {trustee}",
+        "mix.rows[1][0].alpha: not the x-coordinate of a point on secp256k1",
+    )
+    assert _failures(verify_record(record, workers=2)) == found

@@ -203,23 +203,8 @@ def check_shuffle_proof(
     u = vector_challenges(fingerprint, digest, count)
     minus_c = -shuffle_challenge(fingerprint, digest, proof)
 
-    c_bar = Point.sum([*proof.commitments, *(-h for h in gens.hs)])
-    if proof.t1 != Point.base_plus(proof.s1, c_bar, minus_c):
-        raise InvalidProof(
-            "shuffle proof: equation (1) fails, t1 ≠ s1·G − c·(Σ c_j − Σ h_i): the proof was "
-            "made for another statement (fingerprint, context, key, rows or generators), or "
-            "its permutation commitment does not commit to one input row per output row"
-        )
-    u_product = 1
-    for x in u:
-        u_product = u_product * x.value % GROUP_ORDER
-    c_hat = proof.chain[-1] - gens.h * Scalar(u_product)
-    if proof.t2 != Point.base_plus(proof.s2, c_hat, minus_c):
-        raise InvalidProof(
-            "shuffle proof: equation (2) fails, t2 ≠ s2·G − c·(ĉ_N − (Π u_i)·h): the "
-            "commitment chain does not end at the product of the challenges"
-        )
-
+    # The rows' terms first: they decode every point of the rows, so that one that is not
+    # a point is named (``EncodingError``) before any equation is found false for it.
     chunks = (
         RowsChunk(
             first,
@@ -238,6 +223,23 @@ def check_shuffle_proof(
         for first, end in row_ranges(count, chunk_rows)
     )
     terms = list(map_chunks(chunk_terms, chunks))
+
+    c_bar = Point.sum([*proof.commitments, *(-h for h in gens.hs)])
+    if proof.t1 != Point.base_plus(proof.s1, c_bar, minus_c):
+        raise InvalidProof(
+            "shuffle proof: equation (1) fails, t1 ≠ s1·G − c·(Σ c_j − Σ h_i): the proof was "
+            "made for another statement (fingerprint, context, key, rows or generators), or "
+            "its permutation commitment does not commit to one input row per output row"
+        )
+    u_product = 1
+    for x in u:
+        u_product = u_product * x.value % GROUP_ORDER
+    c_hat = proof.chain[-1] - gens.h * Scalar(u_product)
+    if proof.t2 != Point.base_plus(proof.s2, c_hat, minus_c):
+        raise InvalidProof(
+            "shuffle proof: equation (2) fails, t2 ≠ s2·G − c·(ĉ_N − (Π u_i)·h): the "
+            "commitment chain does not end at the product of the challenges"
+        )
 
     c_tilde = Point.sum([t.c_tilde for t in terms])
     t3 = Point.sum([Point.base_plus(proof.s3, c_tilde, minus_c), *(t.s_h for t in terms)])
