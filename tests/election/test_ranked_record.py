@@ -661,3 +661,44 @@ def test_a_shuffled_point_that_is_none_names_its_field_at_its_line(
         "mix.rows[1][0].alpha: not the x-coordinate of a point on secp256k1",
     )
     assert _failures(verify_record(record, workers=2)) == found
+
+
+def test_the_scan_refuses_a_mix_line_not_canonical_in_its_rows(
+    stv: tuple[Scenario, DemoOutcome], record: Path
+) -> None:
+    """The board's scan reads a canonical mix line without a JSON value of its rows; a
+    line whose rows are spaced is not canonical, and the scan says so at its line; one
+    holding a point in upper-case hex is canonical JSON, and the mix's check names the
+    field (the chain rebuilt after each, the index re-sealed)."""
+    lines = (record / "board.jsonl").read_bytes().splitlines()
+    at = next(n for n, line in enumerate(lines) if line.endswith(b'"type":"mix"}'))
+    alpha = canonical.loads(lines[at])["body"]["rows"][0][0]["alpha"].encode()
+    trustee = canonical.loads(lines[at])["body"]["trustee"]
+    assert verify_record(record).valid
+    for changed, expected in (
+        (
+            lines[at].replace(b'"rows":[[{', b'"rows":[ [{', 1),
+            ("board-chain", f"board.jsonl:{at + 1}", "line is not canonical JSON"),
+        ),
+        (
+            lines[at].replace(alpha, alpha.upper(), 1),
+            (
+                "mix",
+                f"board.jsonl:{at + 1} trustee {trustee}",
+                "mix.rows[0][0].alpha: hex must be lower case (canonical encoding)",
+            ),
+        ),
+    ):
+        assert changed != lines[at]
+        _in_progress(record, [*lines[:at], changed, *_relinked_chain(changed, lines[at + 1 :])])
+        assert expected in _failures(verify_record(record))
+
+
+def _relinked_chain(first: bytes, after: list[bytes]) -> list[bytes]:
+    """``after`` made to follow ``first`` line by line, each body as it was."""
+    out, before = [], first
+    for line in after:
+        event = canonical.loads(line)
+        before = event_line(event["seq"], event_hash(before), event["type"], event["body"])
+        out.append(before)
+    return out

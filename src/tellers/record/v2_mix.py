@@ -32,6 +32,7 @@ from tellers.record.v2_shuffle import (
 __all__ = [
     "MIX",
     "MIX_DECRYPTION",
+    "MIX_LINE_END",
     "MixBody",
     "MixDecryption",
     "MixMessage",
@@ -178,6 +179,8 @@ class MixBody(dict[str, Any]):
     rows: PackedRows
 
 
+MIX_LINE_END: Final = b'"type":"mix"}'
+"""How a ``mix`` event's canonical line ends (its type is the event's last key)."""
 _ROWS_KEY: Final = b',"rows":'
 _SIGNATURE_KEY: Final = b',"signature":"'
 _MIX_TAIL: Final = re.compile(
