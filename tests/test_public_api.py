@@ -40,6 +40,7 @@ PINNED: dict[str, set[str]] = {
         "small_sums",
         "table_of",
         "times",
+        "x_only_faults",
     },
     "hashing": {"FINGERPRINT_BYTES", "challenge", "hash_fields", "int_field", "short_challenges"},
     "elgamal": {

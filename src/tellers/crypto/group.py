@@ -53,6 +53,7 @@ __all__ = [
     "small_sums",
     "table_of",
     "times",
+    "x_only_faults",
 ]
 
 GROUP_ORDER: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -764,6 +765,18 @@ def is_x_only(public_key: bytes) -> bool:
         and len(public_key) == 32
         and bool(_PARSE_X_ONLY(_CTX, _NEW_PUBKEY("secp256k1_xonly_pubkey *"), public_key))
     )
+
+
+def x_only_faults(public_keys: Sequence[bytes]) -> list[int]:
+    """The indices of ``public_keys`` that are not BIP340 x-only keys, as ``is_x_only``
+    decides, one libsecp256k1 call each into one buffer: a credential list's keys, a block
+    at a time."""
+    parsed, parse, ctx = _NEW_PUBKEY("secp256k1_xonly_pubkey *"), _PARSE_X_ONLY, _CTX
+    return [
+        i
+        for i, key in enumerate(public_keys)
+        if type(key) is not bytes or len(key) != 32 or not parse(ctx, parsed, key)
+    ]
 
 
 def bip340_sign(secret: Scalar, message: bytes, aux_randomness: bytes) -> bytes:

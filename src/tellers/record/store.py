@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from binascii import unhexlify
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ __all__ = [
     "credentials_line",
     "file_sha256",
     "nominations_file",
+    "read_credential_blocks",
     "read_credentials",
     "read_index",
     "read_json",
@@ -172,26 +174,82 @@ def read_credentials(path: Path) -> Iterator[tuple[int, bytes, str]]:
     name = str(path)
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            plain = _PLAIN_LINE.fullmatch(raw)
-            if plain is not None:
-                try:
-                    yield number, bytes.fromhex(plain[2].decode()), plain[1].decode("utf-8")
-                    continue
-                except UnicodeDecodeError:
-                    raise RecordError(name, number, "not UTF-8 text") from None
-            if not raw.endswith(b"\n"):
-                raise RecordError(name, number, "truncated line (no newline at the end)")
-            try:
-                obj = canonical.loads(raw[:-1], f"{name}:{number}")
-                credential = bytes_from_hex(get(obj, "credential", str, "line"), 32, "credential")
-                constituency = get(obj, "constituency", str, "line")
-            except EncodingError as exc:
-                raise RecordError(name, number, str(exc)) from None
-            if set(obj) != {"credential", "constituency"}:
-                raise RecordError(name, number, f"unexpected fields {sorted(obj)}")
-            if canonical.dumps(obj) != raw[:-1]:
-                raise RecordError(name, number, "the line is not in canonical JSON form")
-            yield number, credential, constituency
+            yield (number, *_credential_line(name, number, raw))
+
+
+def _credential_line(name: str, number: int, raw: bytes) -> tuple[bytes, str]:
+    plain = _PLAIN_LINE.fullmatch(raw)
+    if plain is not None:
+        try:
+            return bytes.fromhex(plain[2].decode()), plain[1].decode("utf-8")
+        except UnicodeDecodeError:
+            raise RecordError(name, number, "not UTF-8 text") from None
+    if not raw.endswith(b"\n"):
+        raise RecordError(name, number, "truncated line (no newline at the end)")
+    try:
+        obj = canonical.loads(raw[:-1], f"{name}:{number}")
+        credential = bytes_from_hex(get(obj, "credential", str, "line"), 32, "credential")
+        constituency = get(obj, "constituency", str, "line")
+    except EncodingError as exc:
+        raise RecordError(name, number, str(exc)) from None
+    if set(obj) != {"credential", "constituency"}:
+        raise RecordError(name, number, f"unexpected fields {sorted(obj)}")
+    if canonical.dumps(obj) != raw[:-1]:
+        raise RecordError(name, number, "the line is not in canonical JSON form")
+    return credential, constituency
+
+
+_PLAIN_BLOCK = re.compile(b"(?:" + _PLAIN_LINE.pattern + b")*")
+_BLOCK_BYTES = 1 << 20
+
+
+def read_credential_blocks(
+    path: Path, digest: Any = None
+) -> Iterator[tuple[int, list[bytes], list[str]]]:
+    """The list as ``read_credentials`` reads it, a block of lines at a time: (the block's
+    first line number, its credentials, their constituencies), with ``digest.update`` (a
+    ``hashlib`` object, if given) over every byte. A block of plain lines is read by two
+    regular-expression passes; any other block line by line, which names a malformed line
+    as ``read_credentials`` does."""
+    name = str(path)
+    number, rest = 1, b""
+    with open(path, "rb") as handle:
+        while True:
+            data = handle.read(_BLOCK_BYTES)
+            if digest is not None:
+                digest.update(data)
+            block = rest + data
+            if data:
+                cut = block.rfind(b"\n") + 1
+                block, rest = block[:cut], block[cut:]
+            else:
+                rest = b""
+            if block:
+                yield _credential_block(name, number, block)
+                number += block.count(b"\n") + (not block.endswith(b"\n"))
+            if not data:
+                return
+
+
+def _credential_block(name: str, first: int, block: bytes) -> tuple[int, list[bytes], list[str]]:
+    if _PLAIN_BLOCK.fullmatch(block) is not None:
+        found = _PLAIN_LINE.findall(block)
+        try:
+            names = {raw: raw.decode("utf-8") for raw in set(c for c, _ in found)}
+        except UnicodeDecodeError:
+            names = None  # the line-by-line reading names the line
+        if names is not None:
+            return (
+                first,
+                [unhexlify(credential) for _, credential in found],
+                [names[c] for c, _ in found],
+            )
+    credentials, constituencies = [], []
+    for number, raw in enumerate(block.splitlines(keepends=True), start=first):
+        credential, constituency = _credential_line(name, number, raw)
+        credentials.append(credential)
+        constituencies.append(constituency)
+    return first, credentials, constituencies
 
 
 def file_sha256(path: Path) -> bytes:
