@@ -105,6 +105,17 @@ def _damaged(obj: dict[str, Any]) -> list[tuple[str, bytes]]:
     edit("preferences on a contest of choices", lambda b: b["contests"][0].update(
         preferences=[]))  # fmt: skip
     edit("a number for a hex field", lambda b: b.update(election=7))
+    # the reader captures each hex field as so many bytes of any kind, then checks them all
+    edit("a hex field with a g", lambda b: b["contests"][0]["selections"][0]["proof"]["s"]
+         .__setitem__(1, "g" + first["proof"]["s"][1][1:]))  # fmt: skip
+    edit("a point in upper case", lambda b: b["contests"][1]["selections"][0].update(
+        beta=b["contests"][1]["selections"][0]["beta"].upper()))  # fmt: skip
+    edit("a credential in upper case", lambda b: b.update(credential=b["credential"].upper()))
+    scalar = first["proof"]["c"][0].encode()
+    out.append(("a quote inside a scalar", raw.replace(scalar, b'"' + scalar[1:], 1)))
+    out.append(("an escape inside a signature", raw.replace(
+        obj["signature"][:2].encode() + obj["signature"][2:].encode(),
+        b"\\" + obj["signature"][2:].encode(), 1)))  # fmt: skip
     out.append(("white space", raw.replace(b'","', b'", "', 1)))
     unsorted = raw.replace(b'{"contests":', b'{"signature":"00","contests":')
     out.append(("keys out of order", unsorted))
@@ -124,7 +135,7 @@ def test_damaged_ballots_read_as_the_general_path_reads_them(
     reader = BallotReader(small_election.manifest)
     obj = next(b for b in _ballots(small_election) if len(b["contests"]) == 2)
     damaged = _damaged(obj)
-    assert len(damaged) == 24
+    assert len(damaged) == 29
     for what, raw in damaged:
         general = _general(context, raw)
         found = reader.read(raw)
