@@ -28,6 +28,7 @@ from tellers.errors import EncodingError, ManifestError
 from tellers.record.v2 import ballot_from_json
 from tellers.verify.ballot_reader import BallotReader
 from tellers.verify.ballots import BallotCheck, _read
+from tellers.verify.rules import _cast_ballot_bytes
 
 
 def _general(context: ElectionContext, raw: bytes) -> Any:
@@ -181,3 +182,23 @@ def test_is_x_only_decides_as_check_x_only(key: Any) -> None:
     except EncodingError:
         expected = False
     assert is_x_only(key) is expected
+
+
+def test_a_cast_ballot_goes_to_the_workers_as_its_bytes_in_the_line(
+    small_election: SmallElection,
+) -> None:
+    """The scan cuts a cast ballot's bytes out of its canonical line instead of writing the
+    ballot out again: for every cast ballot of a record they are the ballot's canonical
+    form; a line that does not begin as the event's canonical form does is not cut."""
+    lines = (small_election.record / "board.jsonl").read_bytes().splitlines()
+    cast = [(line, canonical.loads(line)) for line in lines if line.endswith(b'"ballot-accepted"}')]
+    assert len(cast) > 5
+    for line, event in cast:
+        cut = _cast_ballot_bytes(line, event["body"]["at"])
+        assert cut == canonical.dumps(event["body"]["ballot"])
+    line, event = cast[0]
+    assert _cast_ballot_bytes(line, "2026-03-02T09:00:00+00:00") is None  # another time
+    assert (
+        _cast_ballot_bytes(line.replace(b',"supersedes":', b',"superseded":'), event["body"]["at"])
+        is None
+    )

@@ -384,7 +384,7 @@ def _scan_board(
                 report.fail("board-chain", f"{name}:{number}", "line is not canonical JSON")
             prev = event_hash(line)
             kind = event["type"] if isinstance(event["type"], str) else repr(event["type"])
-            item = state.event(number, kind, event["body"], prev)
+            item = state.event(number, kind, event["body"], prev, line if exact else None)
             if item is not None:
                 yield item
             if progress is not None and number % 1000 == 0:

@@ -106,7 +106,12 @@ class BoardState:
 
     # Events, in board order -------------------------------------------------
 
-    def event(self, line: int, kind: str, body: Any, digest: bytes) -> BallotItem | None:
+    def event(
+        self, line: int, kind: str, body: Any, digest: bytes, raw: bytes | None = None
+    ) -> BallotItem | None:
+        """The event at board ``line`` (of hash ``digest``) in order; the item its checks go
+        to the workers as, if any. ``raw`` is the line's bytes when they are the canonical
+        form of the event: a cast ballot then goes as the bytes it has there."""
         where = f"board.jsonl:{line}"
         phase = _PHASES.get(kind)
         self.report.ran("board-order")
@@ -150,7 +155,7 @@ class BoardState:
             if postal is not None and postal.channels == "postal":
                 self.report.ran("precedence")
                 self.report.fail("precedence", where, f"{kind} in a ballot that is postal only")
-            return self._ballot_item(line, kind, body)
+            return self._ballot_item(line, kind, body, raw)
         return None
 
     def _timetable(self, line: int, kind: str, body: dict[str, Any]) -> None:
@@ -194,13 +199,16 @@ class BoardState:
             if self._last is None or at < self._last:
                 report.fail("timetable", where, f"audit at {body['at']}, before the close")
 
-    def _ballot_item(self, line: int, kind: str, body: dict[str, Any]) -> BallotItem | None:
+    def _ballot_item(
+        self, line: int, kind: str, body: dict[str, Any], raw: bytes | None
+    ) -> BallotItem | None:
         if kind == "ballot-audited":
             self.claims[line] = (body["tracker"], None, kind, "audit")
             return line, kind, canonical.dumps(body["contests"]), canonical.dumps(body["reveal"])
         if kind == "ballot-accepted":
             self.claims[line] = (body["tracker"], body["supersedes"], kind, "cast")
-            return line, kind, canonical.dumps(body["ballot"]), None
+            cut = None if raw is None else _cast_ballot_bytes(raw, body["at"])
+            return line, kind, cut or canonical.dumps(body["ballot"]), None
         if body["ballot"] is None:  # malformed, as event-format made sure: nothing to re-check
             self.report.ran("refusal")
             return None
@@ -499,3 +507,16 @@ def _compare_count(report: Report, mine: dict[str, Any], other: dict[str, Any]) 
             return
     keys = sorted(k for k in mine["count"] if not _same(theirs.get(k), mine["count"][k]))
     report.fail("ranked-count", f"{where}.count", f"declared {keys} differ from the recount")
+
+
+def _cast_ballot_bytes(raw: bytes, at: str) -> bytes | None:
+    """The ballot's bytes in the canonical line ``raw`` of a ``ballot-accepted`` event whose
+    time is ``at``: the canonical form of a part of a canonical value is the part's bytes
+    there, between the body's ``at`` and its ``supersedes`` (the line's last such key:
+    what follows the ballot is hex, an integer and the type). None if the line does not
+    begin as that event's canonical form does."""
+    start = b'{"body":{"at":"' + at.encode() + b'","ballot":'
+    end = raw.rfind(b',"supersedes":')
+    if end <= len(start) or not raw.startswith(start):
+        return None
+    return raw[len(start) : end]
