@@ -5,7 +5,9 @@ Almost every one is well formed and of the election's shape, and its canonical
 form is then fixed down to the byte but for its hex fields: ``{"contests":[`` then,
 per contest in manifest order, ``{"blank":…,"id":…,"selections":[…],"total":…}``
 with exactly one selection per choice, a blank selection exactly where the contest
-allows one, two branches to each 0/1 proof and K to the total's range proof, then
+allows one, two branches to each 0/1 proof and K to the total's range proof — or, for a
+ranked contest, ``{"id":…,"preferences":[…]}`` with exactly its W preferences, each
+``{"alpha":…,"beta":…,"proof":{"c":…,"s":…}}`` — then
 ``],"credential":…,"election":…,"signature":…}``. ``BallotReader`` matches that
 form with one regular expression per contest and builds the ``Ballot`` from the
 captured hex, decoding each point once (its curve check) and each scalar once.
@@ -14,7 +16,7 @@ It reads nothing the general path would read otherwise: bytes that match are
 canonical JSON (the patterns are the canonical form, keys in order, no white space,
 the contest ids in their canonical encoding), a ballot ``ballot_from_json`` reads
 well formed and ``check_shape`` passes, and the ``Ballot`` is the one that path
-builds. Anything else — another shape, a ranked contest, a point off the curve, a
+builds. Anything else — another shape, a point off the curve, a
 scalar not below n, bytes not canonical — gives None, and the caller takes the
 general path, which accepts, refuses and names the fault exactly as before.
 """
@@ -23,14 +25,17 @@ from __future__ import annotations
 
 import re
 from binascii import unhexlify
+from collections.abc import Callable
+from functools import partial
 from typing import Final
 
 from tellers import canonical
 from tellers.ballot import Ballot, ContestBallot, EncryptedSelection
 from tellers.crypto.elgamal import Ciphertext
 from tellers.crypto.group import points_from_encodings, scalars_from_hex_bytes
-from tellers.crypto.proofs import RangeProof
+from tellers.crypto.proofs import RangeProof, SchnorrProof
 from tellers.election.manifest import Contest, Manifest
+from tellers.ranked.ballot import EncryptedPreference
 
 __all__ = ["BallotReader", "reader_for"]
 
@@ -69,18 +74,37 @@ def _contest_pattern(contest: Contest) -> re.Pattern[bytes]:
     )  # fmt: skip
 
 
+def _ranked_pattern(contest: Contest) -> re.Pattern[bytes]:
+    """The canonical form of one ranked contest: its W preferences, each one's α, β and its
+    proof's challenge and response captured in order."""
+    preference = (
+        rb'\{"alpha":' + _POINT + rb',"beta":' + _POINT + rb',"proof":\{"c":' + _HEX
+        + rb',"s":' + _HEX + rb"\}\}"
+    )  # fmt: skip
+    return re.compile(
+        rb'\{"id":' + re.escape(canonical.dumps(contest.id)) + rb',"preferences":\['
+        + b",".join([preference] * contest.width) + rb"\]\}"
+    )  # fmt: skip
+
+
+_Build = Callable[[tuple[bytes, ...]], ContestBallot | None]
+
+
 class BallotReader:
     """``read(raw)``: the ballot of canonical bytes ``raw`` if it has a shape this election's
-    ballots may have (contests of choices, in manifest order), else None."""
+    ballots may have (its contests, of choices or ranked, in manifest order), else None."""
 
     __slots__ = ("_contests", "manifest")
 
     def __init__(self, manifest: Manifest) -> None:
         self.manifest = manifest
-        self._contests: list[tuple[str, re.Pattern[bytes], int, bool] | None] = [
-            None
+        self._contests: list[tuple[re.Pattern[bytes], _Build]] = [
+            (_ranked_pattern(contest), partial(_ranked, contest.id))
             if contest.ranked
-            else (contest.id, _contest_pattern(contest), len(contest.choices), contest.allow_blank)
+            else (
+                _contest_pattern(contest),
+                partial(_contest, contest.id, len(contest.choices), contest.allow_blank),
+            )
             for contest in manifest.contests
         ]
 
@@ -90,12 +114,10 @@ class BallotReader:
         at, start, contests = len(_OPEN), 0, []
         while True:
             for index in range(start, len(self._contests)):
-                entry = self._contests[index]
-                if entry is None:  # a ranked contest: the general path reads it
-                    continue
-                found = entry[1].match(raw, at)
+                pattern, build = self._contests[index]
+                found = pattern.match(raw, at)
                 if found is not None:
-                    contest = _contest(entry[0], entry[2], entry[3], found.groups())
+                    contest = build(found.groups())
                     if contest is None:
                         return None
                     contests.append(contest)
@@ -149,6 +171,27 @@ def _contest(
     return ContestBallot(
         contest_id, tuple(selections), blank_selection, RangeProof(total[:width], total[width:])
     )
+
+
+def _ranked(contest_id: str, fields: tuple[bytes, ...]) -> ContestBallot | None:
+    if not _all_hex(fields):
+        return None
+    points = points_from_encodings(
+        [unhexlify(fields[i + k]) for i in range(0, len(fields), 4) for k in (0, 1)]
+    )
+    scalars = scalars_from_hex_bytes(
+        [fields[i + k] for i in range(0, len(fields), 4) for k in (2, 3)]
+    )
+    if points is None or scalars is None:
+        return None
+    preferences = tuple(
+        EncryptedPreference(
+            Ciphertext(points[2 * j], points[2 * j + 1]),
+            SchnorrProof(scalars[2 * j], scalars[2 * j + 1]),
+        )
+        for j in range(len(points) // 2)
+    )
+    return ContestBallot(contest_id, (), None, None, preferences)
 
 
 _cached: list[BallotReader] = []
