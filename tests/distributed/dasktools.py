@@ -23,7 +23,17 @@ import distributed
 
 from tellers.parallel import worker_context
 
-__all__ = ["QUICK", "TcpCluster", "context_and_chunk", "slow_sum", "tcp_cluster"]
+__all__ = [
+    "QUICK",
+    "TcpCluster",
+    "Tls",
+    "context_and_chunk",
+    "make_tls",
+    "slow_sum",
+    "start_worker",
+    "stop",
+    "tcp_cluster",
+]
 
 QUICK = {"distributed.comm.timeouts.connect": "5s"}
 """A dead worker's address is retried for 30 s by default before its data counts as lost;
@@ -71,13 +81,63 @@ def _address(file: Path) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class Tls:
+    """A certificate authority's certificate, and a certificate it signed with its key: what
+    each process of a TLS cluster presents and checks the others' against."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    def args(self) -> list[str]:
+        return [
+            "--tls-ca-file",
+            str(self.ca),
+            "--tls-cert",
+            str(self.cert),
+            "--tls-key",
+            str(self.key),
+        ]
+
+    def config(self) -> dict[str, str]:
+        """Dask's configuration for a client of the cluster (README, "Verify on a cluster")."""
+        return {
+            "distributed.comm.tls.ca-file": str(self.ca),
+            "distributed.comm.tls.client.cert": str(self.cert),
+            "distributed.comm.tls.client.key": str(self.key),
+        }
+
+
+def make_tls(folder: Path, name: str) -> Tls:
+    """A new certificate authority and one certificate it signed, by ``openssl``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ca, ca_key = folder / f"{name}-ca.pem", folder / f"{name}-ca.key"
+    cert, key, request = folder / f"{name}.pem", folder / f"{name}.key", folder / f"{name}.csr"
+    for command in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
+         "-days", "2", "-subj", f"/CN={name} test CA"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request,
+         "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", cert, "-days", "2"],
+    ):  # fmt: skip
+        subprocess.run(["openssl", *map(str, command)], check=True, capture_output=True)
+    return Tls(ca, cert, key)
+
+
 @contextmanager
 def tcp_cluster(
-    logs: Path, workers: int = 2, worker_env: Sequence[Mapping[str, str]] = ()
+    logs: Path,
+    workers: int = 2,
+    worker_env: Sequence[Mapping[str, str]] = (),
+    tls: Tls | None = None,
 ) -> Iterator[TcpCluster]:
     """A scheduler and ``workers`` workers of one thread each (each under its nanny); worker
-    n's environment has ``worker_env[n - 1]`` added, where given."""
+    n's environment has ``worker_env[n - 1]`` added, where given. With ``tls`` every
+    connection is TLS, each end presenting ``tls``'s certificate (``tls://``)."""
     file = logs / "scheduler.json"
+    secure = [] if tls is None else tls.args()
     processes = [
         _dask(
             logs,
@@ -90,6 +150,7 @@ def tcp_cluster(
             "--no-dashboard",
             "--scheduler-file",
             str(file),
+            *(["--protocol", "tls", *secure] if tls else []),
         )
     ]
     try:
@@ -110,10 +171,21 @@ def tcp_cluster(
                     "--no-dashboard",
                     "--name",
                     f"worker-{n}",
+                    *secure,
                     env=worker_env[n - 1] if n <= len(worker_env) else None,
                 )
             )
-        with distributed.Client(address, timeout=30) as probe:
+        security = (
+            None
+            if tls is None
+            else distributed.Security(
+                tls_ca_file=str(tls.ca),
+                tls_client_cert=str(tls.cert),
+                tls_client_key=str(tls.key),
+                require_encryption=True,
+            )
+        )
+        with distributed.Client(address, timeout=30, security=security) as probe:
             _wait(lambda: len(probe.nthreads()) >= workers, processes, logs)
         yield TcpCluster(address, logs)
     finally:
@@ -137,3 +209,24 @@ def slow_sum(chunk: list[int]) -> int:
     """A chunk that takes a second: long enough to kill its worker while it runs."""
     time.sleep(1)
     return sum(chunk)
+
+
+def start_worker(
+    running: TcpCluster, name: str, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """One more worker, named ``name``, for ``running``'s scheduler (its log beside theirs)."""
+    return _dask(
+        running.logs, f"worker-{name}", "worker", running.address, "--nthreads", "1",
+        "--host", "127.0.0.1", "--no-dashboard", "--name", name, env=env,
+    )  # fmt: skip
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process ``start_worker`` started, and its nanny's worker with it."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -10,9 +10,16 @@ from distributed import Client, LocalCluster
 from tellers.distributed.versions import check_versions
 from tellers.errors import ClusterError
 
-__all__ = ["cluster", "dashboard", "local_workers"]
+__all__ = ["TLS_SETTINGS", "cluster", "dashboard", "local_workers"]
 
 LOCAL = "local:"
+TLS_SETTINGS = (
+    "give this machine the cluster's CA certificate and a certificate and key it signed, in "
+    "Dask's configuration (distributed.comm.tls.ca-file, distributed.comm.tls.client.cert, "
+    "distributed.comm.tls.client.key; or the environment's DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
+    "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT, DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY)"
+)
+"""What a client needs to reach a scheduler over ``tls://`` (README, "Verify on a cluster")."""
 
 
 def local_workers(spec: str) -> int | None:
@@ -32,13 +39,22 @@ def cluster(spec: str, *, timeout: float = 60.0) -> Iterator[Client]:
     ``local:N`` starts a scheduler and N worker processes of one thread each on
     127.0.0.1 (each under a nanny that restarts it if it dies), the dashboard
     on a free port. Anything else is the address of a running scheduler
-    (``tcp://host:8786``), which must have at least one worker within
+    (``tcp://host:8786``, or ``tls://host:8786`` with Dask's TLS configuration on this
+    machine, ``TLS_SETTINGS``), which must have at least one worker within
     ``timeout`` seconds. Either way, every worker must run this machine's Tellers and
     packages (``check_versions``), else ``ClusterError``.
     """
     workers = local_workers(spec)
     if workers is None:
-        with Client(spec, timeout=timeout) as client:
+        try:
+            remote = Client(spec, timeout=timeout)
+        except TypeError as exc:  # distributed's word for tls:// with no TLS configured
+            if "TLS" not in str(exc):
+                raise
+            raise ClusterError(
+                f"the scheduler at {spec} is reached over TLS: {TLS_SETTINGS}"
+            ) from None
+        with remote as client:
             client.wait_for_workers(1, timeout=timeout)
             check_versions(client)
             yield client
