@@ -15,13 +15,14 @@ from pathlib import Path
 
 import distributed
 import pytest
-from dasktools import TcpCluster, tcp_cluster
+from dasktools import TcpCluster, start_worker, stop, tcp_cluster
 
 import tellers
 from tellers.cli import main
-from tellers.distributed import cluster
+from tellers.distributed import cluster, dask_mapper
 from tellers.distributed.versions import check_versions, identity, source_hash
 from tellers.errors import ClusterError
+from tellers.verify import verify_record
 
 
 def _copy(to: Path, edit: tuple[str, str, str] | None = None) -> dict[str, str]:
@@ -98,3 +99,33 @@ def test_a_cluster_of_this_tellers_is_accepted(tmp_path: Path) -> None:
         cluster(running.address) as client,
     ):
         assert list(client.run(identity).values()) == [identity()]
+
+
+def test_a_worker_that_joins_after_the_check_refuses_every_task(
+    tmp_path: Path, record: Path
+) -> None:
+    """A worker of an edited Tellers joins a cluster that passed the check, and the checked
+    worker leaves: every chunk now runs on it, each task finds it runs other code than the
+    client and refuses, and the verification stops with ``ClusterError`` naming what
+    differs; none of its findings is used."""
+    (tmp_path / "logs").mkdir()
+    edited = _copy(tmp_path / "edited", ("crypto/proofs.py", "\n", "\n# an edited checkout\n"))
+    with (
+        tcp_cluster(tmp_path / "logs", workers=1) as running,
+        cluster(running.address) as client,  # checked: one worker, this machine's Tellers
+    ):
+        late = start_worker(running, "late", edited)
+        try:
+            client.wait_for_workers(2, timeout=60)
+            first = [
+                a for a, w in client.scheduler_info()["workers"].items() if w["name"] != "late"
+            ]
+            client.retire_workers(first)
+            assert [w["name"] for w in client.scheduler_info()["workers"].values()] == ["late"]
+            with pytest.raises(
+                ClusterError,
+                match=r"refused the task: it runs tellers source [0-9a-f]{64} where the client",
+            ):
+                verify_record(record, mapper=dask_mapper(client, retries=0))
+        finally:
+            stop(late)

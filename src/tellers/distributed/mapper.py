@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar
 
 from distributed import Client, Future, KilledWorker
 
+from tellers.distributed.versions import refuse_other_code, task_identity
 from tellers.errors import ClusterError
 from tellers.parallel import Mapper, chunks, using_context
 
@@ -37,8 +38,16 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def run_chunk(func: Callable[[list[T]], R], context: Any, part: list[T]) -> R:
-    """On a worker: ``func(part)``, with ``context`` as ``worker_context()`` for this thread."""
+def run_chunk(
+    func: Callable[[list[T]], R],
+    expected: tuple[tuple[str, str], ...],
+    context: Any,
+    part: list[T],
+) -> R:
+    """On a worker: ``func(part)``, with ``context`` as ``worker_context()`` for this thread,
+    if the worker runs the client's code (``expected``, its ``task_identity``): a worker
+    that joined the cluster after the client checked it may not."""
+    refuse_other_code(expected)
     with using_context(context):
         return func(part)
 
@@ -92,6 +101,7 @@ class _Tasks(Generic[T, R]):
         self.retries = retries
         self.name = f"{getattr(func, '__name__', 'chunk')}-{uuid.uuid4().hex[:12]}"
         self.context = context
+        self.expected = task_identity()
         self.shared = self._scatter()
 
     def _scatter(self) -> Future[Any]:
@@ -111,6 +121,7 @@ class _Tasks(Generic[T, R]):
         return self.client.submit(
             run_chunk,
             self.func,
+            self.expected,
             self.shared,
             part,
             key=f"{self.name}-{index}" + (f"-again-{again}" if again else ""),

@@ -14,14 +14,19 @@ task is sent, the client compares with its own, worker by worker:
   edited checkout say, is refused too.
 
 A difference raises ``ClusterError`` naming each worker and what it runs beside
-what this machine runs. Workers that join after the check are not checked again.
+what this machine runs. A worker that joins after that check is checked by the tasks
+themselves: each carries this machine's ``task_identity`` (its Tellers, its source's
+hash, Python's version and ``PACKAGES``'), and a worker that runs other code refuses to
+run it (``refuse_other_code``), so no finding of such a worker is ever used.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import platform
 import warnings
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +36,14 @@ from distributed.versions import scheduler_relevant_packages
 import tellers
 from tellers.errors import ClusterError
 
-__all__ = ["PACKAGES", "check_versions", "identity", "source_hash"]
+__all__ = [
+    "PACKAGES",
+    "check_versions",
+    "identity",
+    "refuse_other_code",
+    "source_hash",
+    "task_identity",
+]
 
 PACKAGES = ("coincurve", "cffi", "orjson", "numpy")
 """Packages the tasks' checks run on, compared with those Dask compares itself."""
@@ -58,6 +70,33 @@ def source_hash() -> str:
 def identity() -> dict[str, str]:
     """The Tellers this process runs: its version and its source's hash (run on each worker)."""
     return {"tellers": tellers.__version__, "tellers source": source_hash()}
+
+
+@functools.cache
+def task_identity() -> tuple[tuple[str, str], ...]:
+    """``identity()`` with Python's version and those of ``PACKAGES``: what each task checks
+    its worker runs, against the client's (computed once a process)."""
+    found = {**identity(), "python": platform.python_version()}
+    for package in PACKAGES:
+        found[package] = metadata.version(package)
+    return tuple(sorted(found.items()))
+
+
+def refuse_other_code(expected: tuple[tuple[str, str], ...]) -> None:
+    """On a worker, before a task: ``ClusterError`` unless it runs the client's ``expected``
+    code, saying what differs."""
+    found = task_identity()
+    if found != expected:
+        mine, theirs = dict(found), dict(expected)
+        differs = [
+            f"{key} {mine.get(key, 'MISSING')} where the client runs {theirs.get(key, 'MISSING')}"
+            for key in sorted(set(mine) | set(theirs))
+            if mine.get(key) != theirs.get(key)
+        ]
+        raise ClusterError(
+            "a worker that runs other code than the client refused the task: it runs "
+            + "; ".join(differs)
+        )
 
 
 def check_versions(client: Client) -> None:
