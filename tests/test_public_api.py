@@ -147,8 +147,6 @@ PINNED: dict[str, set[str]] = {
         "nonce_terms",
         "prove_shuffle",
         "row_ranges",
-        "rows_of_points",
-        "rows_to_points",
         "shuffle_challenge",
         "shuffle_generators",
         "statement_digest",

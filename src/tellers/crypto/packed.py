@@ -133,14 +133,7 @@ class PackedRows(Sequence[Row]):
     def alphas(self, first: int = 0, end: int | None = None) -> bytes:
         """enc(α) of ciphertexts ``first`` .. ``end`` − 1 in row-major order (M = N·W of
         them in all), one after another: what a decryption share multiplies."""
-        first, end, _ = slice(first, end).indices(self._count * self.width)
-        data = self.data
-        return b"".join(
-            [
-                data[i : i + POINT_BYTES]
-                for i in range(first * CIPHERTEXT_BYTES, end * CIPHERTEXT_BYTES, CIPHERTEXT_BYTES)
-            ]
-        )
+        return self._points(first, end, 0)
 
     def betas(self, first: int = 0, end: int | None = None) -> bytes:
         """enc(β) of ciphertexts ``first`` .. ``end`` − 1, as ``alphas``."""

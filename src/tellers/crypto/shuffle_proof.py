@@ -71,8 +71,6 @@ __all__ = [
     "nonce_terms",
     "prove_shuffle",
     "row_ranges",
-    "rows_of_points",
-    "rows_to_points",
     "shuffle_challenge",
     "shuffle_generators",
     "statement_digest",
@@ -474,17 +472,6 @@ def _challenge(
             b"".join(p.to_bytes() for p in t_hat),
         ],
     )
-
-
-def rows_to_points(rows: Sequence[Row]) -> list[Point]:
-    """α_{1,1}, β_{1,1}, α_{1,2}, …: the rows' points in the order of shuffle.md §5."""
-    return [p for row in rows for c in row for p in (c.alpha, c.beta)]
-
-
-def rows_of_points(points: Sequence[Point], width: int) -> tuple[Row, ...]:
-    """The rows of width ``width`` whose points ``rows_to_points`` gave."""
-    pairs = [Ciphertext(points[i], points[i + 1]) for i in range(0, len(points), 2)]
-    return tuple(tuple(pairs[i : i + width]) for i in range(0, len(pairs), width))
 
 
 def decoded(rows: PackedRows | Sequence[Row]) -> tuple[Row, ...]:
