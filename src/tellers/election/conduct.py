@@ -44,7 +44,7 @@ from tellers.record.store import (
 )
 from tellers.record.v2 import ballot_from_json, manifest_to_json
 from tellers.record.v2_authority import statement_from_json
-from tellers.record.v2_mix import mix_event_from_line
+from tellers.record.v2_mix import MIX_LINE_END, mix_event_from_line
 from tellers.record.v2_tally import result_to_json, tally_to_json
 from tellers.record.v2_trustee import ceremony_to_json
 from tellers.tally import Aggregator, ContestResult, ContestTally, Result, decrypt_and_declare
@@ -303,7 +303,7 @@ def _mix_events(path: Path) -> list[tuple[int, Any, bytes]]:
     out = []
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            if raw.rstrip(b"\n").endswith(b'"type":"mix"}'):
+            if raw.rstrip(b"\n").endswith(MIX_LINE_END):
                 line = raw.rstrip(b"\n")
                 event = mix_event_from_line(line) or canonical.loads(line)
                 out.append((number, event["body"], event_hash(line)))

@@ -196,6 +196,8 @@ def mix_event_from_line(line: bytes, where: str = "mix") -> dict[str, Any] | Non
     exactly as before. The rows are read from the line's bytes without a JSON value of
     them (``rows_from_canonical``), the rest of the line as JSON with an empty list in
     their place: canonical exactly when the whole line is, the rows being so."""
+    if not line.endswith(MIX_LINE_END):  # any other event: found without a search
+        return None
     start = line.find(_ROWS_KEY)
     tail = line.rfind(_SIGNATURE_KEY)
     if (

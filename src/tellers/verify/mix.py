@@ -29,19 +29,13 @@ from tellers.errors import EncodingError, InvalidProof, InvalidShare, InvalidSig
 from tellers.parallel import process_map
 from tellers.ranked.decrypt import RowShares, check_row_shares, open_rows
 from tellers.ranked.mix import mix_context
-from tellers.record.v2_mix import (
-    MIX_LINE_END,
-    mix_decryption_from_json,
-    mix_event_from_line,
-    mix_from_json,
-)
+from tellers.record.v2_mix import mix_decryption_from_json, mix_event_from_line, mix_from_json
 from tellers.verify.report import Report
 from tellers.verify.tally import VerifiedTally
 
 __all__ = ["MixChain", "bodies_at", "check_mix_decryptions", "check_mixes"]
 
 T = TypeVar("T")
-
 
 _FAULTS = (EncodingError, InvalidProof, InvalidShare, InvalidSignature)
 
@@ -255,7 +249,7 @@ def bodies_at(path: Path, lines: Iterable[tuple[int, bytes]]) -> Iterator[tuple[
                 line = raw.rstrip(b"\n")
                 if event_hash(line) != target[1]:
                     raise RecordError(str(path), number, "changed while it was being verified")
-                event = mix_event_from_line(line) if line.endswith(MIX_LINE_END) else None
+                event = mix_event_from_line(line)
                 if event is None:
                     event = canonical.loads(line)
                 yield number, event["body"], target[1]

@@ -41,7 +41,7 @@ from tellers.record.v2_manifest import (
     STATUTORY_MANIFEST_FORMAT,
     TIE_ORDER_MANIFEST_FORMAT,
 )
-from tellers.record.v2_mix import MIX_LINE_END, mix_event_from_line
+from tellers.record.v2_mix import mix_event_from_line
 from tellers.record.v2_tally import result_to_json
 from tellers.tally import Aggregator, ContestResult, ContestTally, declare
 from tellers.verify.ballots import BallotCheck, check_chunk
@@ -402,8 +402,6 @@ def _mix_event(line: bytes) -> dict[str, Any] | None:
     any other line, which the scan reads the general way. The chain needs the line's bytes,
     event-format the body's fields: the rows are read again, one line at a time, by
     ``check_mixes``."""
-    if not line.endswith(MIX_LINE_END):
-        return None
     event = mix_event_from_line(line)
     if event is not None:
         event["body"] = {**event["body"], "rows": []}
