@@ -29,6 +29,7 @@ __all__ = [
     "Tls",
     "context_and_chunk",
     "make_tls",
+    "run_cli",
     "slow_sum",
     "start_worker",
     "stop",
@@ -230,3 +231,17 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def run_cli(capsys: Any, *args: str) -> tuple[int, str, str]:
+    """``tellers ARGS`` in this process: its exit code, standard output and standard error
+    (``capsys``, pytest's capture fixture)."""
+    from tellers.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 2
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import dask
 import pytest
-from dasktools import QUICK, TcpCluster, Tls, make_tls, tcp_cluster
-
-from tellers.cli import main
+from dasktools import QUICK, TcpCluster, Tls, make_tls, run_cli, tcp_cluster
 
 
 @pytest.fixture(scope="module")
@@ -31,24 +29,14 @@ def tls_cluster(tmp_path_factory: pytest.TempPathFactory, tls: Tls) -> Iterator[
         yield running
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 2
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_the_report_over_tls_is_the_report_on_one_machine(
     record: Path, tls: Tls, tls_cluster: TcpCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert tls_cluster.address.startswith("tls://127.0.0.1:")
-    code, here, _ = _cli(capsys, "verify", str(record), "--workers", "1", "--json")
+    code, here, _ = run_cli(capsys, "verify", str(record), "--workers", "1", "--json")
     assert code == 0
     with dask.config.set(tls.config()):
-        code, there, err = _cli(
+        code, there, err = run_cli(
             capsys, "verify", str(record), "--scheduler", tls_cluster.address, "--json"
         )
     assert code == 0, err
@@ -59,7 +47,7 @@ def test_the_report_over_tls_is_the_report_on_one_machine(
 def test_no_tls_configuration_is_refused_with_what_to_set(
     record: Path, tls_cluster: TcpCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _cli(capsys, "verify", str(record), "--scheduler", tls_cluster.address)
+    code, out, err = run_cli(capsys, "verify", str(record), "--scheduler", tls_cluster.address)
     assert code == 2
     assert out == ""
     assert f"the scheduler at {tls_cluster.address} is reached over TLS" in err
@@ -77,7 +65,7 @@ def test_a_certificate_from_another_authority_is_refused(
     refuses it, and the command stops with exit 2 and no report."""
     stranger = make_tls(tmp_path, "stranger")
     with dask.config.set({**stranger.config(), **QUICK}):
-        code, out, err = _cli(capsys, "verify", str(record), "--scheduler", tls_cluster.address)
+        code, out, err = run_cli(capsys, "verify", str(record), "--scheduler", tls_cluster.address)
     assert code == 2
     assert out == ""
     assert err.startswith("tellers verify: ") and "Traceback" not in err, err

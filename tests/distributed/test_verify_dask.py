@@ -25,11 +25,10 @@ from typing import Any
 import dask
 import distributed
 import pytest
-from dasktools import QUICK, TcpCluster, context_and_chunk, slow_sum
+from dasktools import QUICK, TcpCluster, context_and_chunk, run_cli, slow_sum
 from recordtools import SmallElection
 from test_verify_tamper import CASES
 
-from tellers.cli import main
 from tellers.distributed import cluster, dask_mapper, local_workers
 from tellers.errors import ClusterError
 from tellers.verify import verify_record
@@ -285,16 +284,6 @@ def test_no_scheduler_at_the_address() -> None:
 # The command line ------------------------------------------------------------------------
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 2
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_tellers_verify_scheduler_prints_the_same_report(
     record: Path,
     small_election: SmallElection,
@@ -304,9 +293,9 @@ def test_tellers_verify_scheduler_prints_the_same_report(
 ) -> None:
     _tamper("altered-proof", record, small_election, other_election)
     for form in ((), ("--json",)):
-        code, here, _ = _cli(capsys, "verify", str(record), "--workers", "1", *form)
+        code, here, _ = run_cli(capsys, "verify", str(record), "--workers", "1", *form)
         assert code == 1
-        code, there, err = _cli(
+        code, there, err = run_cli(
             capsys, "verify", str(record), "--scheduler", tcp_cluster.address, *form
         )
         assert code == 1, err
@@ -320,9 +309,9 @@ def test_tellers_verify_scheduler_prints_the_same_report(
 
 
 def test_tellers_verify_cluster_local(record: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, here, _ = _cli(capsys, "verify", str(record), "--workers", "1")
+    code, here, _ = run_cli(capsys, "verify", str(record), "--workers", "1")
     assert code == 0
-    code, there, err = _cli(capsys, "verify", str(record), "--cluster", "local:2")
+    code, there, err = run_cli(capsys, "verify", str(record), "--cluster", "local:2")
     assert code == 0, err
     assert there == here
     assert re.search(r"^Dask dashboard: http://127\.0\.0\.1:\d+/status$", err, re.MULTILINE), err
@@ -331,9 +320,11 @@ def test_tellers_verify_cluster_local(record: Path, capsys: pytest.CaptureFixtur
 def test_tellers_verify_rejects_a_bad_cluster(
     record: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = _cli(capsys, "verify", str(record), "--cluster", "local:none")
+    code, _, err = run_cli(capsys, "verify", str(record), "--cluster", "local:none")
     assert code == 2
     assert "local:N" in err
-    code, _, err = _cli(capsys, "verify", str(record), "--workers", "2", "--scheduler", "tcp://x:1")
+    code, _, err = run_cli(
+        capsys, "verify", str(record), "--workers", "2", "--scheduler", "tcp://x:1"
+    )
     assert code == 2
     assert "not allowed with" in err
